@@ -1,0 +1,105 @@
+package api
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// hostGuard refuses requests whose Host is not loopback or an IP literal: a DNS-rebinding page reaches us with
+// its own domain in Host (security.md C2). Names that resolve elsewhere (.local, .internal) are not accepted.
+func (s *Server) hostGuard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !AllowedHost(r.Host) {
+			writeJSONError(w, http.StatusForbidden, "forbidden_host",
+				"Host "+strings.TrimSpace(r.Host)+" is not allowed; use http://127.0.0.1 or http://localhost")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// AllowedHost reports whether a Host header value is one we answer: localhost, *.localhost, or an IP literal,
+// with any port.
+func AllowedHost(host string) bool {
+	h := host
+	if hh, _, err := net.SplitHostPort(host); err == nil {
+		h = hh
+	}
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	h = strings.ToLower(strings.TrimSuffix(h, "."))
+	if h == "" {
+		return false
+	}
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	return net.ParseIP(h) != nil
+}
+
+// originGuard applies Go's cross-origin protection to state-changing requests (security.md C4) and, on the
+// model API, refuses any browser Origin that is not our own (C3): SDKs and CLIs send no Origin.
+func (s *Server) originGuard(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSONError(w, http.StatusForbidden, "cross_origin", "cross-origin request refused")
+	}))
+	guarded := cop.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" && isModelPath(r.URL.Path) && !sameOrigin(origin, r.Host) {
+			writeJSONError(w, http.StatusForbidden, "cross_origin", "browser requests from other sites are refused")
+			return
+		}
+		guarded.ServeHTTP(w, r)
+	})
+}
+
+func isModelPath(p string) bool {
+	return strings.HasPrefix(p, "/v1") || strings.HasPrefix(p, "/api/chat") || strings.HasPrefix(p, "/api/tags") ||
+		strings.HasPrefix(p, "/v1beta")
+}
+
+func sameOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, host)
+}
+
+const sessionCookie = "nr_session"
+
+// requireManage admits the window token, the CLI token (Authorization: Bearer) or a dashboard session cookie.
+func (s *Server) requireManage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.isManager(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ninerouter"`)
+		writeJSONError(w, http.StatusUnauthorized, "unauthorized", "sign in to the dashboard, or send the management token")
+	})
+}
+
+func (s *Server) isManager(r *http.Request) bool {
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.svc.Auth().CheckToken(strings.TrimSpace(tok)) {
+		return true
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil && s.svc.Auth().CheckSession(c.Value) {
+		return true
+	}
+	return false
+}
+
+// remoteIP is the socket's peer address; never a client-supplied header (9Router #3294).
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// isLoopbackPeer reports whether the TCP peer is this machine.
+func isLoopbackPeer(r *http.Request) bool {
+	ip := net.ParseIP(remoteIP(r))
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,135 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/ninerouter/ninerouter/backend/service"
+)
+
+// Limits on what a client may send (security.md C12).
+const (
+	MaxManageBody  = 1 << 20  // 1 MiB for management calls
+	MaxModelBody   = 64 << 20 // 64 MiB for model calls (images, PDFs)
+	MaxHeaderBytes = 1 << 20
+)
+
+// Server is the HTTP front of the service.
+type Server struct {
+	svc    *service.Service
+	log    *slog.Logger
+	assets fs.FS // the built frontend (frontend/dist), may be nil
+	http   *http.Server
+	ln     net.Listener
+	served chan error
+}
+
+// New builds the server. assets is the built web UI, served at /dashboard.
+func New(svc *service.Service, assets fs.FS) *Server {
+	return &Server{svc: svc, log: svc.Logger(), assets: assets}
+}
+
+// Handler is the network-facing handler: every request passes the Host allowlist and cross-origin checks.
+func (s *Server) Handler() http.Handler {
+	return s.hostGuard(s.originGuard(s.router()))
+}
+
+// WindowHandler serves the desktop window's API calls in-process (Wails' asset-server handler). Those requests
+// never cross a socket, so the Host check does not apply; authentication still does.
+func (s *Server) WindowHandler() http.Handler { return s.router() }
+
+func (s *Server) router() http.Handler {
+	r := mux.NewRouter()
+	r.SkipClean(true) // keep /v1/v1/... intact; the model routes handle the doubled prefix themselves
+	var publicAPI []Route
+	for _, rt := range s.routes() {
+		h := http.Handler(rt.Handler)
+		switch rt.Access {
+		case Manage:
+			h = s.requireManage(h)
+		case Client:
+			h = s.requireClient(h)
+		case Public:
+			if strings.HasPrefix(rt.Path, "/api/") {
+				publicAPI = append(publicAPI, rt)
+			}
+		}
+		var m *mux.Route
+		if rt.Prefix {
+			m = r.PathPrefix(rt.Path).Handler(h)
+		} else {
+			m = r.Path(rt.Path).Handler(h)
+		}
+		if rt.Method != "" {
+			m.Methods(rt.Method)
+		}
+	}
+	// Unknown /api paths answer 401 to the unauthenticated (no route discovery) and 404 to the authenticated.
+	r.PathPrefix("/api/").Handler(s.requireManage(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeJSONError(w, http.StatusNotFound, "not_found", "no such management route")
+	})))
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this route")
+	})
+	return r
+}
+
+// Listen binds the configured address. A port in use gets one clear line naming the port and what to do.
+func (s *Server) Listen(ctx context.Context) error {
+	addr := s.svc.Config().Addr
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("address %s is already in use: is NineRouter (or 9Router) already running? Quit it or choose another port with --addr", addr)
+		}
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	s.ln = ln
+	s.http = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		// No ReadTimeout/WriteTimeout: they would cut long model streams. Bodies get a read deadline in
+		// readBody, and upstream streams have their own idle timeouts.
+		IdleTimeout:    120 * time.Second,
+		MaxHeaderBytes: MaxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	s.svc.SetListening(ln.Addr().String())
+	return nil
+}
+
+// Serve runs until Shutdown; it returns nil on a clean shutdown.
+func (s *Server) Serve() error {
+	err := s.http.Serve(s.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Addr is the bound address.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Shutdown stops accepting, waits for in-flight requests (streams included) until ctx ends, then closes.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.http == nil {
+		return nil
+	}
+	err := s.http.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return s.http.Close()
+	}
+	return err
+}

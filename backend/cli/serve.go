@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/ninerouter/ninerouter/backend/daemon"
+)
+
+// drainGrace is how long Quit/SIGTERM waits for in-flight streams.
+const drainGrace = 10 * time.Second
+
+func runServe(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "serve", "[--addr HOST:PORT] [--data-dir DIR]")
+	cf.register(fs)
+	debug := fs.Bool("debug", false, "log request headers and bodies (redacted) to the data dir's logs/")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := cf.resolve(e)
+	if err != nil {
+		return err
+	}
+	cfg.Debug = cfg.Debug || *debug
+	log := newLogger(e.Stderr, cfg.Debug)
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	inst, err := daemon.Start(ctx, cfg, e.Assets, log)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		log.Info("stopping: draining in-flight requests")
+	case err := <-inst.Done():
+		inst.Svc.Close()
+		return fmt.Errorf("server stopped: %w", err)
+	}
+	return inst.Stop(drainGrace)
+}

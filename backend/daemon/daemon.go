@@ -1,0 +1,82 @@
+// Package daemon starts and stops one running NineRouter: the service plus its HTTP server. The headless
+// `serve` command and the desktop app both run exactly this, so they cannot drift apart.
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/ninerouter/ninerouter/backend/api"
+	"github.com/ninerouter/ninerouter/backend/config"
+	"github.com/ninerouter/ninerouter/backend/service"
+)
+
+// Instance is a running router.
+type Instance struct {
+	Svc  *service.Service
+	API  *api.Server
+	done chan error
+}
+
+// Start opens the service and starts serving. It returns once the port is bound, so callers can report the
+// address; serving goes on until Stop.
+func Start(ctx context.Context, cfg config.Config, assets fs.FS, log *slog.Logger) (*Instance, error) {
+	svc, err := service.Open(ctx, cfg, service.Options{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	srv := api.New(svc, assets)
+	if err := srv.Listen(ctx); err != nil {
+		svc.Close()
+		return nil, err
+	}
+	inst := &Instance{Svc: svc, API: srv, done: make(chan error, 1)}
+	go func() { inst.done <- srv.Serve() }()
+	log.Info("NineRouter listening", "endpoint", "http://"+srv.Addr()+"/v1", "data_dir", cfg.DataDir,
+		"secret_store", svc.Secrets().Describe())
+	return inst, nil
+}
+
+// Done delivers the server's exit (nil after a clean Stop).
+func (i *Instance) Done() <-chan error { return i.done }
+
+// Stop drains the server (in-flight streams get up to grace to finish), then closes the service. Safe to call
+// once; the caller owns the instance.
+func (i *Instance) Stop(grace time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	errs := []error{i.API.Shutdown(ctx)}
+	if err := <-i.done; err != nil {
+		errs = append(errs, err)
+	}
+	errs = append(errs, i.Svc.Close())
+	return errors.Join(errs...)
+}
+
+// Probe asks whoever listens on addr whether it is NineRouter. It returns false, nil when nothing listens.
+func Probe(ctx context.Context, addr string) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/healthz", nil)
+	if err != nil {
+		return false, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false, nil
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Service string `json:"service"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&body) != nil || body.Service != "ninerouter" {
+		return false, fmt.Errorf("something else is listening on %s", addr)
+	}
+	return true, nil
+}

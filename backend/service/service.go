@@ -1,0 +1,190 @@
+// Package service is the one backend service every view talks to: the tray (in-process), the window and the web
+// dashboard (through the management API) and the `ninerouter` CLI (through the management API, or directly on
+// the data dir when no instance runs). It owns the store, the secrets, the router and the event bus.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/ninerouter/ninerouter/backend/config"
+	"github.com/ninerouter/ninerouter/backend/events"
+	"github.com/ninerouter/ninerouter/backend/secret"
+	"github.com/ninerouter/ninerouter/backend/store"
+	"github.com/ninerouter/ninerouter/backend/version"
+)
+
+// Service is the backend. Create it with Open and release it with Close.
+type Service struct {
+	cfg     config.Config
+	log     *slog.Logger
+	db      *store.DB
+	secrets secret.Store
+	bus     *events.Bus
+	auth    *Auth
+
+	started  time.Time
+	requests atomic.Int64
+	listen   atomic.Pointer[string] // the address actually bound, once the server listens
+}
+
+// Options tweak Open for tests and embedders.
+type Options struct {
+	Logger *slog.Logger
+	// Secrets overrides the secret store (tests); nil opens the configured one.
+	Secrets secret.Store
+}
+
+// Open opens the data dir, database and secret store. cfg must have been Finish()ed.
+func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := config.EnsureDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	sec := opts.Secrets
+	if sec == nil {
+		sec, err = secret.Open(secret.Options{Mode: cfg.SecretStore, DataDir: cfg.DataDir, FileKey: cfg.SecretKey}, log)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	s := &Service{cfg: cfg, log: log, db: db, secrets: sec, bus: events.NewBus(), started: time.Now()}
+	s.auth, err = newAuth(ctx, s)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.applySettings(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close releases the database. The HTTP server must have been drained first.
+func (s *Service) Close() error {
+	var errs []error
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Config returns the resolved configuration.
+func (s *Service) Config() config.Config { return s.cfg }
+
+// Logger is the service's redacting logger.
+func (s *Service) Logger() *slog.Logger { return s.log }
+
+// DB is the store; domain packages get it from here.
+func (s *Service) DB() *store.DB { return s.db }
+
+// Secrets is the secret store in use.
+func (s *Service) Secrets() secret.Store { return s.secrets }
+
+// Events is the event bus views subscribe to.
+func (s *Service) Events() *events.Bus { return s.bus }
+
+// Auth is the management-API authenticator.
+func (s *Service) Auth() *Auth { return s.auth }
+
+// Publish sends an event to every view.
+func (s *Service) Publish(kind events.Kind, data any) { s.bus.Publish(events.Event{Kind: kind, Data: data}) }
+
+// SetListening records the bound address (which may differ from the configured one when port 0 was asked).
+func (s *Service) SetListening(addr string) {
+	s.listen.Store(&addr)
+	s.Publish(events.KindStatus, nil)
+}
+
+// CountRequest is called once per client request served on /v1; the tray shows the count.
+func (s *Service) CountRequest() { s.requests.Add(1) }
+
+// Status is what `ninerouter status`, the tray's status line and the Overview page show.
+type Status struct {
+	Version       version.Info `json:"version"`
+	Addr          string       `json:"addr"`
+	Endpoint      string       `json:"endpoint"`
+	DataDir       string       `json:"dataDir"`
+	Listening     bool         `json:"listening"`
+	StartedAt     time.Time    `json:"startedAt"`
+	UptimeSeconds int64        `json:"uptimeSeconds"`
+	Requests      int64        `json:"requests"`
+	SecretStore   string       `json:"secretStore"`
+	SecretDetail  string       `json:"secretStoreDetail"`
+	PasswordSet   bool         `json:"passwordSet"`
+	RequireAPIKey bool         `json:"requireApiKey"`
+	Loopback      bool         `json:"loopback"`
+	Desktop       bool         `json:"desktop"`
+	SchemaVersion int          `json:"schemaVersion"`
+}
+
+// Status reports the current state.
+func (s *Service) Status(ctx context.Context) Status {
+	addr := s.cfg.Addr
+	listening := false
+	if p := s.listen.Load(); p != nil {
+		addr, listening = *p, true
+	}
+	schema, _ := s.db.SchemaVersion(ctx)
+	return Status{
+		Version:       version.Get(),
+		Addr:          addr,
+		Endpoint:      "http://" + addr + "/v1",
+		DataDir:       s.cfg.DataDir,
+		Listening:     listening,
+		StartedAt:     s.started.UTC(),
+		UptimeSeconds: int64(time.Since(s.started).Seconds()),
+		Requests:      s.requests.Load(),
+		SecretStore:   s.secrets.Kind(),
+		SecretDetail:  s.secrets.Describe(),
+		PasswordSet:   s.auth.PasswordSet(ctx),
+		RequireAPIKey: s.RequireAPIKey(ctx),
+		Loopback:      config.IsLoopbackAddr(addr),
+		Desktop:       s.cfg.Desktop,
+		SchemaVersion: schema,
+	}
+}
+
+// Setting keys stored in the settings table.
+const (
+	SettingRequireAPIKey = "require_api_key"  // "true"/"false"; default true
+	SettingDebug         = "debug_request_log" // "true"/"false"
+)
+
+// RequireAPIKey reports whether /v1 demands a client API key. Flags/env win over the settings table; a
+// non-loopback bind always requires one.
+func (s *Service) RequireAPIKey(ctx context.Context) bool {
+	if !s.cfg.IsLoopback() {
+		return true
+	}
+	if s.cfg.RequireAPIKey != nil {
+		return *s.cfg.RequireAPIKey
+	}
+	v, ok, _ := s.db.GetSetting(ctx, SettingRequireAPIKey)
+	return !ok || v != "false"
+}
+
+// applySettings checks start-up rules that need the database.
+func (s *Service) applySettings(ctx context.Context) error {
+	if !s.cfg.IsLoopback() {
+		if !s.auth.PasswordSet(ctx) {
+			return fmt.Errorf("listening on %s (beyond this machine) needs a dashboard password first: "+
+				"run `ninerouter password --data-dir %s`, or set NINEROUTER_PASSWORD for the first start", s.cfg.Addr, s.cfg.DataDir)
+		}
+		s.log.Warn("NineRouter is reachable beyond this machine; API keys and the dashboard password are required", "addr", s.cfg.Addr)
+	}
+	return nil
+}

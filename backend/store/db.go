@@ -1,0 +1,118 @@
+// Package store owns NineRouter's SQLite database: opening it safely, versioned migrations with a backup before
+// each run, and the gorm models. Secrets never live here (see backend/secret).
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// FileName is the database file inside the data dir.
+const FileName = "ninerouter.db"
+
+// ErrCorrupt is returned when the database failed its integrity check; the file has been moved aside.
+var ErrCorrupt = errors.New("database is corrupt")
+
+// DB wraps the gorm handle. Usage rows are written through one writer (backend/usage); everything else writes
+// rarely, so SQLite's WAL with a busy timeout is enough.
+type DB struct {
+	*gorm.DB
+	Path string
+}
+
+// Open opens (creating if needed) dataDir/ninerouter.db, checks its integrity, and applies pending migrations
+// after backing the file up. A corrupt or unreadable database is moved aside and reported, never re-initialised.
+func Open(ctx context.Context, dataDir string) (*DB, error) {
+	path := filepath.Join(dataDir, FileName)
+	existed := fileExists(path)
+	if existed {
+		if f, err := os.Open(path); err != nil {
+			return nil, fmt.Errorf("database %s is not readable: %w", path, err)
+		} else {
+			f.Close()
+		}
+	}
+	// WAL: readers never block the writer; busy_timeout: brief contention waits instead of failing;
+	// synchronous=FULL: an answered request's usage row survives an OS crash too (security.md §4 rule 2).
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)"
+	gdb, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard, TranslateError: true})
+	if err != nil {
+		if existed && looksCorrupt(err) {
+			return nil, moveAside(path, err)
+		}
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	// The database holds no secrets, but usage and settings are the user's own business.
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		_ = os.Chmod(path+suffix, 0o600)
+	}
+	// One connection serialises writers in-process (SQLite allows one writer anyway) and keeps pragmas applied.
+	sqlDB.SetMaxOpenConns(1)
+	db := &DB{DB: gdb, Path: path}
+
+	var result string
+	if err := gdb.WithContext(ctx).Raw("PRAGMA quick_check").Scan(&result).Error; err != nil || result != "ok" {
+		sqlDB.Close()
+		if err == nil {
+			err = fmt.Errorf("quick_check: %s", result)
+		}
+		if existed {
+			return nil, moveAside(path, err)
+		}
+		return nil, fmt.Errorf("check database %s: %w", path, err)
+	}
+	if err := db.migrate(ctx, existed); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close checkpoints the WAL into the main file and closes the database.
+func (db *DB) Close() error {
+	db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	sqlDB, err := db.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+func looksCorrupt(err error) bool {
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "malformed") || strings.Contains(msg, "not a database") ||
+		strings.Contains(msg, "corrupt")
+}
+
+// moveAside renames the database and its WAL/SHM files to *.corrupt-<time> and explains what happened.
+func moveAside(path string, cause error) error {
+	stamp := time.Now().UTC().Format("20060102T150405Z")
+	dest := path + ".corrupt-" + stamp
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if fileExists(path + suffix) {
+			if err := os.Rename(path+suffix, dest+suffix); err != nil {
+				return fmt.Errorf("%w: %s (%v); moving it aside also failed: %v", ErrCorrupt, path, cause, err)
+			}
+		}
+	}
+	return fmt.Errorf("%w: %s failed its check (%v); it was moved to %s and kept. Start again to begin with an "+
+		"empty database, or copy a file from the backups folder back to %s", ErrCorrupt, path, cause, dest, path)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -1,0 +1,4 @@
+package store
+
+// toolMigrations belongs to the CLI tool auto-config (applied takeovers, backups index).
+func toolMigrations() []Migration { return nil }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs everything NineRouter's build and tests need on Debian/Ubuntu, and nothing that is already there.
+# Idempotent: a second run only checks. Used by `make run`, `make test` and .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+APT_PKGS=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.0-dev
+  xvfb xauth imagemagick x11-utils xdotool dbus dbus-x11 dbus-user-session
+  gnome-keyring libsecret-tools chromium nodejs npm procps)
+
+missing=()
+for p in "${APT_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# node/npm may come from outside apt (nvm, the machine image): do not fight them.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  tmp=(); for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || tmp+=("$p"); done; missing=("${tmp[@]}")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing apt packages: ${missing[*]}"
+  need_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The wails CLI, exact version (v2.12.0 installs with Go 1.26 as is).
+WAILS_VERSION=v2.12.0
+GOBIN_DIR=$(go env GOPATH)/bin
+if ! "$GOBIN_DIR/wails" version 2>/dev/null | grep -q "$WAILS_VERSION"; then
+  echo "deps: installing wails CLI $WAILS_VERSION"
+  go install "github.com/wailsapp/wails/v2/cmd/wails@$WAILS_VERSION"
+fi
+
+# Go modules for the project itself.
+go mod download
+
+# Front-end packages from the lock file.
+if [ -f frontend/package-lock.json ]; then
+  if [ ! -d frontend/node_modules ] || [ frontend/package-lock.json -nt frontend/node_modules/.package-lock.json ]; then
+    echo "deps: npm ci (frontend)"
+    (cd frontend && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+if [ -f e2e/package-lock.json ]; then
+  if [ ! -d e2e/node_modules ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then
+    echo "deps: npm ci (e2e)"
+    (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+echo "deps: ok"

@@ -11,14 +11,14 @@ import (
 type Kind string
 
 const (
-	KindStatus      Kind = "status"       // server started/stopped, request counters
-	KindAccounts    Kind = "accounts"     // account added/removed/enabled, cooldowns
-	KindCombos      Kind = "combos"       // combo list or the active combo changed
-	KindKeys        Kind = "keys"         // client API keys
-	KindUsage       Kind = "usage"        // new usage rows written
-	KindTools       Kind = "tools"        // CLI tool config state
-	KindSettings    Kind = "settings"     // settings changed
-	KindShowWindow  Kind = "show-window"  // a second launch asked the running instance to show itself
+	KindStatus     Kind = "status"      // server started/stopped, request counters
+	KindAccounts   Kind = "accounts"    // account added/removed/enabled, cooldowns
+	KindCombos     Kind = "combos"      // combo list or the active combo changed
+	KindKeys       Kind = "keys"        // client API keys
+	KindUsage      Kind = "usage"       // new usage rows written
+	KindTools      Kind = "tools"       // CLI tool config state
+	KindSettings   Kind = "settings"    // settings changed
+	KindShowWindow Kind = "show-window" // a second launch asked the running instance to show itself
 )
 
 // Event is one notification. Data is small and optional.

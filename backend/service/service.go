@@ -101,7 +101,9 @@ func (s *Service) Events() *events.Bus { return s.bus }
 func (s *Service) Auth() *Auth { return s.auth }
 
 // Publish sends an event to every view.
-func (s *Service) Publish(kind events.Kind, data any) { s.bus.Publish(events.Event{Kind: kind, Data: data}) }
+func (s *Service) Publish(kind events.Kind, data any) {
+	s.bus.Publish(events.Event{Kind: kind, Data: data})
+}
 
 // SetListening records the bound address (which may differ from the configured one when port 0 was asked).
 func (s *Service) SetListening(addr string) {
@@ -160,7 +162,7 @@ func (s *Service) Status(ctx context.Context) Status {
 
 // Setting keys stored in the settings table.
 const (
-	SettingRequireAPIKey = "require_api_key"  // "true"/"false"; default true
+	SettingRequireAPIKey = "require_api_key"   // "true"/"false"; default true
 	SettingDebug         = "debug_request_log" // "true"/"false"
 )
 

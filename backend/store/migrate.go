@@ -61,11 +61,11 @@ func (db *DB) migrate(ctx context.Context, existed bool) error {
 			pending = append(pending, m)
 		}
 	}
-	if len(pending) == 0 {
-		return nil
-	}
 	if len(all) > 0 && latest > all[len(all)-1].Version {
 		return fmt.Errorf("database %s was written by a newer NineRouter (schema %d); update NineRouter", db.Path, latest)
+	}
+	if len(pending) == 0 {
+		return nil
 	}
 	if existed && len(applied) > 0 {
 		if _, err := db.Backup(ctx, fmt.Sprintf("pre-migrate-v%d", latest)); err != nil {

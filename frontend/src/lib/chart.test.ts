@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { geometry, niceMax, type Box } from './chart';
+
+const box: Box = { width: 440, height: 240, padLeft: 40, padRight: 0, padTop: 20, padBottom: 20 };
+const fmt = { tokens: (n: number) => String(n), cost: (n: number) => n.toFixed(2), time: (t: number) => String(t) };
+
+describe('niceMax', () => {
+  it.each([
+    [0, 1],
+    [-3, 1],
+    [1, 1],
+    [7, 10],
+    [1.5, 2],
+    [230, 250],
+    [0.037, 0.05],
+    [Infinity, 1],
+  ])('niceMax(%d) = %d', (v, want) => expect(niceMax(v)).toBeCloseTo(want, 10));
+});
+
+describe('geometry', () => {
+  it('places bars by time order, scaled to the nice maximum', () => {
+    const g = geometry(
+      [
+        { t: 2, tokens: 100, cost: 0.5 },
+        { t: 1, tokens: 50, cost: 0 },
+      ],
+      box,
+      fmt,
+    );
+    expect(g.maxTokens).toBe(100);
+    expect(g.bars.map((b) => b.point.t)).toEqual([1, 2]);
+    // inner height 200: 50 tokens is half of it, 100 the whole.
+    expect(g.bars[0].h).toBe(100);
+    expect(g.bars[1].h).toBe(200);
+    expect(g.bars[1].y).toBe(20);
+    // two slots of 200px: centres at 140 and 340, bars 70% wide.
+    expect(g.bars[0].x).toBe(140 - 70);
+    expect(g.bars[0].w).toBe(140);
+    expect(g.costPath).toBe('M140 220 L340 20');
+    expect(g.tokenTicks.map((t) => t.label)).toEqual(['0', '25', '50', '75', '100']);
+    expect(g.tokenTicks[0].pos).toBe(220);
+    expect(g.timeTicks.map((t) => t.label)).toEqual(['1', '2']);
+  });
+
+  it('draws no cost line when nothing cost anything, and copes with no data', () => {
+    expect(geometry([{ t: 1, tokens: 10, cost: 0 }], box, fmt).costPath).toBe('');
+    const empty = geometry([], box, fmt);
+    expect(empty.bars).toEqual([]);
+    expect(empty.timeTicks).toEqual([]);
+    expect(empty.maxTokens).toBe(1);
+  });
+
+  it('keeps at most about six time labels', () => {
+    const pts = Array.from({ length: 48 }, (_, i) => ({ t: i, tokens: i, cost: 0 }));
+    expect(geometry(pts, box, fmt).timeTicks.length).toBeLessThanOrEqual(6);
+  });
+});

@@ -1,0 +1,51 @@
+// Hash routing (#/providers): works unchanged at / in the window and at /dashboard/ in a browser, with no
+// server-side route table to keep in sync.
+
+export interface Page {
+  path: string;
+  title: string;
+}
+
+export const pages: readonly Page[] = [
+  { path: '/', title: 'Overview' },
+  { path: '/providers', title: 'Providers' },
+  { path: '/combos', title: 'Combos' },
+  { path: '/tools', title: 'CLI Tools' },
+  { path: '/usage', title: 'Usage' },
+  { path: '/logs', title: 'Logs' },
+  { path: '/settings', title: 'Settings' },
+];
+
+/** Maps a location hash to a known page path; anything unknown is the Overview. */
+export function pathFromHash(hash: string): string {
+  let p = hash.replace(/^#/, '').split('?')[0] || '/';
+  if (!p.startsWith('/')) p = '/' + p;
+  if (p.length > 1) p = p.replace(/\/+$/, '');
+  return pages.some((pg) => pg.path === p) ? p : '/';
+}
+
+export function href(path: string): string {
+  return '#' + path;
+}
+
+/** The current route, kept in step with location.hash. */
+export class Router {
+  path = $state('/');
+
+  constructor(private readonly win: Window) {
+    this.path = pathFromHash(win.location.hash);
+  }
+
+  /** Starts following hashchange; returns the stop function. */
+  start(): () => void {
+    const sync = () => {
+      this.path = pathFromHash(this.win.location.hash);
+    };
+    this.win.addEventListener('hashchange', sync);
+    return () => this.win.removeEventListener('hashchange', sync);
+  }
+
+  get title(): string {
+    return pages.find((p) => p.path === this.path)?.title ?? 'Overview';
+  }
+}

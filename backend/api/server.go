@@ -84,17 +84,22 @@ func (s *Server) router() http.Handler {
 	return r
 }
 
-// Listen binds the configured address. A port in use gets one clear line naming the port and what to do.
-func (s *Server) Listen(ctx context.Context) error {
-	addr := s.svc.Config().Addr
+// Listen binds addr. It runs before the data dir is touched, so a port in use leaves nothing half-created, and
+// it explains the usual cause in one line.
+func Listen(ctx context.Context, addr string) (net.Listener, error) {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("address %s is already in use: is NineRouter (or 9Router) already running? Quit it or choose another port with --addr", addr)
+			return nil, fmt.Errorf("address %s is already in use: is NineRouter (or 9Router) already running? Quit it or choose another port with --addr", addr)
 		}
-		return fmt.Errorf("listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	return ln, nil
+}
+
+// Attach prepares the server on a bound listener; Serve then runs it.
+func (s *Server) Attach(ctx context.Context, ln net.Listener) {
 	s.ln = ln
 	s.http = &http.Server{
 		Handler:           s.Handler(),
@@ -107,7 +112,6 @@ func (s *Server) Listen(ctx context.Context) error {
 		BaseContext:    func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	s.svc.SetListening(ln.Addr().String())
-	return nil
 }
 
 // Serve runs until Shutdown; it returns nil on a clean shutdown.

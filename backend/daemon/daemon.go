@@ -27,15 +27,17 @@ type Instance struct {
 // Start opens the service and starts serving. It returns once the port is bound, so callers can report the
 // address; serving goes on until Stop.
 func Start(ctx context.Context, cfg config.Config, assets fs.FS, log *slog.Logger) (*Instance, error) {
-	svc, err := service.Open(ctx, cfg, service.Options{Logger: log})
+	ln, err := api.Listen(ctx, cfg.Addr)
 	if err != nil {
 		return nil, err
 	}
-	srv := api.New(svc, assets)
-	if err := srv.Listen(ctx); err != nil {
-		svc.Close()
+	svc, err := service.Open(ctx, cfg, service.Options{Logger: log})
+	if err != nil {
+		ln.Close()
 		return nil, err
 	}
+	srv := api.New(svc, assets)
+	srv.Attach(ctx, ln)
 	inst := &Instance{Svc: svc, API: srv, done: make(chan error, 1)}
 	go func() { inst.done <- srv.Serve() }()
 	log.Info("NineRouter listening", "endpoint", "http://"+srv.Addr()+"/v1", "data_dir", cfg.DataDir,

@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run executes the CLI in-process with a clean environment plus env.
+func run(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &Env{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader(""),
+		Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	code = Main(context.Background(), args, e)
+	return code, out.String(), errb.String()
+}
+
+func TestBadInputGetsOneClearLine(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	notADir := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(notADir, []byte("x"), 0o600)
+
+	cases := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"unknown flag", []string{"serve", "--colour"}, 2, "flag provided but not defined"},
+		{"bad address", []string{"serve", "--addr", "nonsense", "--data-dir", t.TempDir()}, 1, "HOST:PORT"},
+		{"port in use", []string{"serve", "--addr", busy.Addr().String(), "--data-dir", t.TempDir()}, 1, "already in use"},
+		{"data dir is a file", []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", notADir}, 1, "data dir"},
+		{"headless build without args", nil, 2, "headless build"},
+		{"wide bind without password", []string{"serve", "--addr", "0.0.0.0:0", "--data-dir", t.TempDir()}, 1, "needs a dashboard password"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := run(t, map[string]string{"NINEROUTER_SECRET_STORE": "file"}, tc.args...)
+			if code != tc.wantCode {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tc.wantCode, stderr)
+			}
+			if !strings.Contains(stderr, tc.wantErr) {
+				t.Errorf("stderr %q lacks %q", stderr, tc.wantErr)
+			}
+			if strings.HasPrefix(stderr, "ninerouter:") && strings.Count(strings.TrimSpace(stderr), "\n") > 0 &&
+				!strings.Contains(stderr, "Usage") {
+				t.Errorf("want one line, got:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func TestPortInUseLeavesNothingHalfCreated(t *testing.T) {
+	busy, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer busy.Close()
+	dir := filepath.Join(t.TempDir(), "fresh")
+	code, _, _ := run(t, map[string]string{"NINEROUTER_SECRET_STORE": "file"}, "serve", "--addr", busy.Addr().String(), "--data-dir", dir)
+	if code == 0 {
+		t.Fatal("serve on a busy port succeeded")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("data dir was created by a serve that could not bind: %v", err)
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	code, out, _ := run(t, nil, "version", "--json")
+	if code != 0 || !strings.Contains(out, `"version"`) {
+		t.Fatalf("version --json: %d %q", code, out)
+	}
+	code, out, _ = run(t, nil, "help")
+	if code != 0 || !strings.Contains(out, "serve") {
+		t.Fatalf("help: %d %q", code, out)
+	}
+}
+
+func TestPasswordOffline(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	e := &Env{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader("a-strong-password\n"),
+		Getenv: func(k string) (string, bool) {
+			if k == "NINEROUTER_SECRET_STORE" {
+				return "file", true
+			}
+			return "", false
+		}}
+	if code := Main(context.Background(), []string{"password", "--data-dir", dir, "--addr", "127.0.0.1:1"}, e); code != 0 {
+		t.Fatalf("password: %d %s", code, errb.String())
+	}
+	// The wide bind is now allowed to start (it fails later only if the port cannot be bound).
+	code, _, stderr := run(t, map[string]string{"NINEROUTER_SECRET_STORE": "file"}, "password", "--data-dir", dir)
+	if code == 0 || !strings.Contains(stderr, "stdin") {
+		t.Fatalf("password without stdin: %d %q", code, stderr)
+	}
+}

@@ -30,6 +30,7 @@ type Route struct {
 func (s *Server) routes() []Route {
 	var all []Route
 	all = append(all, s.coreRoutes()...)
+	all = append(all, s.settingsRoutes()...)
 	all = append(all, s.modelRoutes()...)
 	all = append(all, s.routingRoutes()...)
 	all = append(all, s.toolRoutes()...)

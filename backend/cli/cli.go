@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/ninerouter/ninerouter/backend/config"
+	"github.com/ninerouter/ninerouter/backend/daemon"
 	"github.com/ninerouter/ninerouter/backend/logging"
 )
 
@@ -175,7 +176,11 @@ func (c *commonFlags) resolve(e *Env) (config.Config, error) {
 	if c.dataDir != "" {
 		cfg.DataDir = c.dataDir
 	}
-	return cfg, cfg.Finish()
+	if err := cfg.Finish(); err != nil {
+		return cfg, err
+	}
+	daemon.ApplyStoredAddr(context.Background(), &cfg)
+	return cfg, nil
 }
 
 // newLogger is the process logger: text to stderr, through the one redaction path.

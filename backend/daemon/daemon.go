@@ -15,6 +15,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/api"
 	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/service"
+	"github.com/ninerouter/ninerouter/backend/store"
 )
 
 // Instance is a running router.
@@ -27,6 +28,7 @@ type Instance struct {
 // Start opens the service and starts serving. It returns once the port is bound, so callers can report the
 // address; serving goes on until Stop.
 func Start(ctx context.Context, cfg config.Config, assets fs.FS, log *slog.Logger) (*Instance, error) {
+	ApplyStoredAddr(ctx, &cfg)
 	ln, err := api.Listen(ctx, cfg.Addr)
 	if err != nil {
 		return nil, err
@@ -43,6 +45,17 @@ func Start(ctx context.Context, cfg config.Config, assets fs.FS, log *slog.Logge
 	log.Info("NineRouter listening", "endpoint", "http://"+srv.Addr()+"/v1", "data_dir", cfg.DataDir,
 		"secret_store", svc.Secrets().Describe())
 	return inst, nil
+}
+
+// ApplyStoredAddr uses the settings table's listen address when neither a flag nor the environment gave one.
+// The CLI calls it too, so it finds an instance that listens where the settings say.
+func ApplyStoredAddr(ctx context.Context, cfg *config.Config) {
+	if cfg.AddrSource != "default" {
+		return
+	}
+	if v, ok := store.PeekSetting(ctx, cfg.DataDir, service.SettingListenAddr); ok && v != "" {
+		cfg.Addr, cfg.AddrSource = v, "settings"
+	}
 }
 
 // Done delivers the server's exit (nil after a clean Stop).

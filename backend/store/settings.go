@@ -3,10 +3,13 @@ package store
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"time"
 
+	"github.com/glebarez/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
 )
 
 // Setting is one key/value row of user settings (never a secret).
@@ -52,4 +55,26 @@ func (db *DB) Settings(ctx context.Context) (map[string]string, error) {
 		out[r.Key] = r.Value
 	}
 	return out, nil
+}
+
+// PeekSetting reads one setting from an existing database without creating, migrating or writing anything.
+// It is used before the listener is bound (the listen address may come from the settings table). A missing
+// database or key gives ok=false.
+func PeekSetting(ctx context.Context, dataDir, key string) (value string, ok bool) {
+	path := filepath.Join(dataDir, FileName)
+	if !fileExists(path) {
+		return "", false
+	}
+	gdb, err := gorm.Open(sqlite.Open("file:"+path+"?mode=ro&_pragma=busy_timeout(2000)"), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return "", false
+	}
+	if sqlDB, err := gdb.DB(); err == nil {
+		defer sqlDB.Close()
+	}
+	var s Setting
+	if err := gdb.WithContext(ctx).Where("key = ?", key).Limit(1).Find(&s).Error; err != nil || s.Key == "" {
+		return "", false
+	}
+	return s.Value, true
 }

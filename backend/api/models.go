@@ -1,25 +1,135 @@
 package api
 
-import "net/http"
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
 
-// modelRoutes is the client model API (/v1, /v1beta, Ollama). The router core and translation fill it.
+	"github.com/tidwall/gjson"
+
+	"github.com/ninerouter/ninerouter/backend/proxy"
+	"github.com/ninerouter/ninerouter/backend/translate/wire"
+)
+
+// modelRoutes is the client model API (/v1). The translation engineer's models_extra.go adds /v1beta (Gemini),
+// Ollama, count_tokens and the /v1/v1 aliases on top of serveModel.
 func (s *Server) modelRoutes() []Route {
 	return []Route{
 		{Method: http.MethodGet, Path: "/v1/models", Access: Client, Handler: s.listModels},
+		{Method: http.MethodPost, Path: "/v1/chat/completions", Access: Client, Handler: s.modelHandler(wire.OpenAI)},
+		{Method: http.MethodPost, Path: "/v1/messages", Access: Client, Handler: s.modelHandler(wire.Anthropic)},
+		{Method: http.MethodPost, Path: "/v1/responses", Access: Client, Handler: s.modelHandler(wire.Responses)},
 	}
 }
 
+// listModels answers /v1/models in OpenAI's list format: every enabled model, every combo and alias, and the
+// active combo's virtual model.
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": []any{}})
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": s.svc.Models(r.Context())})
 }
 
-// requireClient checks the client API key on the model API. The router core owns key checking.
+// modelHandler reads a JSON request whose body names the model and says whether to stream (OpenAI Chat,
+// Responses, Anthropic Messages), then hands it to serveModel.
+func (s *Server) modelHandler(client wire.Format) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, ok := s.readModelBody(w, r, client)
+		if !ok {
+			return
+		}
+		model := gjson.GetBytes(body, "model")
+		if model.Type != gjson.String || strings.TrimSpace(model.String()) == "" {
+			proxy.WriteClientError(w, client, http.StatusBadRequest, "invalid_request_error", "the request body needs a \"model\" string")
+			return
+		}
+		s.serveModel(w, r, client, body, model.String(), gjson.GetBytes(body, "stream").Bool())
+	}
+}
+
+// readModelBody reads a client body with the model-API size limit, answering 413/400 in the client's format.
+// Handlers in models_extra.go use it too. ok=false means it answered.
+func (s *Server) readModelBody(w http.ResponseWriter, r *http.Request, client wire.Format) ([]byte, bool) {
+	body, err := readBody(w, r, MaxModelBody)
+	if errors.Is(err, errBodyTooLarge) {
+		proxy.WriteClientError(w, client, http.StatusRequestEntityTooLarge, "request_too_large", err.Error())
+		return nil, false
+	}
+	if err != nil {
+		proxy.WriteClientError(w, client, http.StatusBadRequest, "invalid_request_error", "could not read the request body: "+err.Error())
+		return nil, false
+	}
+	if !gjson.ValidBytes(body) {
+		proxy.WriteClientError(w, client, http.StatusBadRequest, "invalid_request_error", "the request body is not valid JSON")
+		return nil, false
+	}
+	return body, true
+}
+
+// serveModel is the one generic model handler: every client endpoint ends here once it knows the client's wire
+// format, the raw JSON body (in that format), the requested model string and whether the client wants a stream.
+// It counts the request, resolves the model (prefix/model, combo, alias or route.ActiveModel), walks the
+// attempt loop (accounts, fallback, translation) and writes the answer or an error in the client's own format.
+// Endpoints whose model is not in the body (Gemini's /v1beta/models/{model}:generateContent) pass it here.
+func (s *Server) serveModel(w http.ResponseWriter, r *http.Request, client wire.Format, body []byte, model string, stream bool) {
+	s.svc.CountRequest()
+	s.svc.Proxy().Serve(r.Context(), w, proxy.Inbound{
+		Client: client, Model: model, Body: body, Stream: stream, Header: r.Header,
+		KeyID: clientKeyID(r.Context()), Endpoint: r.URL.Path,
+	})
+}
+
+type keyIDCtx struct{}
+
+// clientKeyID is the id of the client API key that authenticated the request (0 when none was needed).
+func clientKeyID(ctx context.Context) int64 {
+	id, _ := ctx.Value(keyIDCtx{}).(int64)
+	return id
+}
+
+// clientFormatForPath picks the error format of a model-API path before its handler runs.
+func clientFormatForPath(p string) wire.Format {
+	switch {
+	case strings.Contains(p, "/messages"):
+		return wire.Anthropic
+	case strings.HasPrefix(p, "/v1beta"):
+		return wire.Gemini
+	case strings.Contains(p, "/responses"):
+		return wire.Responses
+	}
+	return wire.OpenAI
+}
+
+// presentedKey finds a client key: Authorization: Bearer (OpenAI SDKs, Codex), x-api-key (Anthropic SDKs,
+// Claude Code), x-goog-api-key or ?key= (Gemini SDKs and CLI).
+func presentedKey(r *http.Request) string {
+	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return strings.TrimSpace(v)
+	}
+	for _, h := range []string{"x-api-key", "x-goog-api-key"} {
+		if v := strings.TrimSpace(r.Header.Get(h)); v != "" {
+			return v
+		}
+	}
+	return r.URL.Query().Get("key")
+}
+
+// requireClient checks the client API key on the model API. A valid key's id rides in the context for usage
+// rows. When keys are not required (loopback with the setting relaxed), a valid key is still recorded.
 func (s *Server) requireClient(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.svc.RequireAPIKey(r.Context()) {
-			writeJSON(w, http.StatusUnauthorized, map[string]any{"error": map[string]any{
-				"message": "missing or invalid API key", "type": "invalid_request_error", "code": "invalid_api_key"}})
+		key := presentedKey(r)
+		id, valid := s.svc.Keys().Verify(key)
+		if !valid && s.svc.RequireAPIKey(r.Context()) {
+			msg := "missing API key: create one with `ninerouter key create` and send it as a Bearer token or x-api-key"
+			if key != "" {
+				msg = "invalid or revoked API key"
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="ninerouter"`)
+			proxy.WriteClientError(w, clientFormatForPath(r.URL.Path), http.StatusUnauthorized, "authentication_error", msg)
 			return
+		}
+		if valid {
+			r = r.WithContext(context.WithValue(r.Context(), keyIDCtx{}, id))
 		}
 		next.ServeHTTP(w, r)
 	})

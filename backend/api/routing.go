@@ -1,4 +1,473 @@
 package api
 
+// The router core's management API. Every route needs management access (window token, CLI token or dashboard
+// session); bodies and answers are JSON; errors are {"error":{"code","message"}} with codes bad_json,
+// invalid (400), not_found (404), conflict (409), too_large (413), internal (500).
+//
+// Providers and accounts (the Providers page)
+//   GET    /api/providers                      → [ProviderInfo]  {id,name,prefixes,auth,formats,defaultBaseUrl,
+//                                                 models,notice,node,nodeId,strategy,accounts}
+//   PUT    /api/providers/{id}/strategy        {strategy:"fill-first"|"round-robin", stickyLimit?} → {ok}
+//   GET    /api/accounts                       → [AccountView] {id,provider,providerName,name,baseUrl,effectiveUrl,
+//                                                 proxyUrl,priority,enabled,models,hasKey,dailyUsd,monthlyUsd,
+//                                                 spentToday,spentMonth,overBudget,lastError,lastErrorAt,
+//                                                 cooldowns:[{accountId,model,until,reason}],createdAt}
+//   POST   /api/accounts                       {provider,apiKey,name?,baseUrl?,proxyUrl?,priority?,enabled?,models?,
+//                                                 dailyUsd?,monthlyUsd?} → 201 AccountView
+//   GET    /api/accounts/{id}                  → AccountView
+//   PATCH  /api/accounts/{id}                  any AccountInput field (apiKey replaces the key) → AccountView
+//   DELETE /api/accounts/{id}                  → {ok}
+//   POST   /api/accounts/{id}/test             → {ok,status,latencyMs,model,message}  (one tiny real request)
+//   POST   /api/accounts/{id}/reset-cooldown   → {ok}
+//   GET    /api/cooldowns                      → [{accountId,model,until,reason}]
+//   GET    /api/nodes                          → [{id,prefix,name,format,baseUrl,createdAt}]
+//   POST   /api/nodes                          {prefix,format:"openai"|"openai-responses"|"anthropic",baseUrl,apiKey?,
+//                                                 name?,proxyUrl?,models?} → 201 {node,account}
+//   DELETE /api/nodes/{id}                     → {ok}   (its accounts go too)
+//
+// Combos, aliases, models (the Combos page, the tray)
+//   GET    /api/combos                         → {active, virtualModel:"ninerouter/active", combos:[{name,strategy,
+//                                                 entries:[{model,dailyUsd?,monthlyUsd?,overBudget?}],active}]}
+//   PUT    /api/combos/{name}                  {strategy?:"fallback"|"round-robin", entries:[{model,...}]} → Combo
+//                                                 (or {models:["a","b"]} as a shorthand); order = fallback order
+//   DELETE /api/combos/{name}                  → {ok}
+//   GET    /api/combos/active                  → {active, virtualModel}
+//   PUT    /api/combos/active                  {name} ("" deactivates) → {active, virtualModel}
+//   GET    /api/aliases                        → {name: target}
+//   PUT    /api/aliases/{name}                 {target} → {ok}
+//   DELETE /api/aliases/{name}                 → {ok}
+//   GET    /api/models                         → {object:"list", data:[{id,object,created,owned_by}]} (as /v1/models)
+//
+// Client API keys
+//   GET    /api/keys                           → [{id,name,hint,createdAt,revokedAt?}]
+//   POST   /api/keys                           {name?} → 201 {key:"nr-…" (shown once), info:{id,name,hint,createdAt}}
+//   DELETE /api/keys/{id}                      → revoked key
+//
+// Usage and pricing (the Usage page)
+//   GET    /api/usage?since=24h|7d|RFC3339&until=&bucket=hour|day
+//                                              → {since,until,bucket,total:Totals,buckets:[{start,...Totals}],
+//                                                 by:{provider|model|account|key|combo:[{key,...Totals}]}}
+//                                                 Totals = {requests,errors,input,output,cacheRead,cacheWrite,
+//                                                 reasoning,costUsd}
+//   GET    /api/usage/records?since=24h&limit=200 → [UsageRecord] newest first (one per attempt)
+//   GET    /api/pricing                        → [{provider,model,input,output,cacheRead,cacheWrite,custom}]
+//                                                 (USD per million tokens; model may end in '*')
+//   PUT    /api/pricing                        {provider?,model,input,output,cacheRead?,cacheWrite?} → {ok}
+//   DELETE /api/pricing?provider=&model=       → {ok}  (a built-in default comes back)
+//
+// Changes publish events on /api/events: accounts, combos, keys, usage.
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/ninerouter/ninerouter/backend/route"
+	"github.com/ninerouter/ninerouter/backend/service"
+	"github.com/ninerouter/ninerouter/backend/usage"
+)
+
 // routingRoutes is the management API of the router core: providers, accounts, combos, keys, usage.
-func (s *Server) routingRoutes() []Route { return nil }
+func (s *Server) routingRoutes() []Route {
+	return []Route{
+		{Method: http.MethodGet, Path: "/api/providers", Handler: s.listProviders},
+		{Method: http.MethodPut, Path: "/api/providers/{id}/strategy", Handler: s.setStrategy},
+		{Method: http.MethodGet, Path: "/api/accounts", Handler: s.listAccounts},
+		{Method: http.MethodPost, Path: "/api/accounts", Handler: s.addAccount},
+		{Method: http.MethodGet, Path: "/api/accounts/{id:[0-9]+}", Handler: s.getAccount},
+		{Method: http.MethodPatch, Path: "/api/accounts/{id:[0-9]+}", Handler: s.updateAccount},
+		{Method: http.MethodDelete, Path: "/api/accounts/{id:[0-9]+}", Handler: s.deleteAccount},
+		{Method: http.MethodPost, Path: "/api/accounts/{id:[0-9]+}/test", Handler: s.testAccount},
+		{Method: http.MethodPost, Path: "/api/accounts/{id:[0-9]+}/reset-cooldown", Handler: s.resetCooldown},
+		{Method: http.MethodGet, Path: "/api/cooldowns", Handler: s.listCooldowns},
+		{Method: http.MethodGet, Path: "/api/nodes", Handler: s.listNodes},
+		{Method: http.MethodPost, Path: "/api/nodes", Handler: s.addNode},
+		{Method: http.MethodDelete, Path: "/api/nodes/{id:[0-9]+}", Handler: s.deleteNode},
+		{Method: http.MethodGet, Path: "/api/combos", Handler: s.listCombos},
+		{Method: http.MethodGet, Path: "/api/combos/active", Handler: s.getActive},
+		{Method: http.MethodPut, Path: "/api/combos/active", Handler: s.setActive},
+		{Method: http.MethodPut, Path: "/api/combos/{name}", Handler: s.setCombo},
+		{Method: http.MethodDelete, Path: "/api/combos/{name}", Handler: s.deleteCombo},
+		{Method: http.MethodGet, Path: "/api/aliases", Handler: s.listAliases},
+		{Method: http.MethodPut, Path: "/api/aliases/{name}", Handler: s.setAlias},
+		{Method: http.MethodDelete, Path: "/api/aliases/{name}", Handler: s.deleteAlias},
+		{Method: http.MethodGet, Path: "/api/models", Handler: s.manageModels},
+		{Method: http.MethodGet, Path: "/api/keys", Handler: s.listKeys},
+		{Method: http.MethodPost, Path: "/api/keys", Handler: s.createKey},
+		{Method: http.MethodDelete, Path: "/api/keys/{id:[0-9]+}", Handler: s.revokeKey},
+		{Method: http.MethodGet, Path: "/api/usage", Handler: s.usageReport},
+		{Method: http.MethodGet, Path: "/api/usage/records", Handler: s.usageRecords},
+		{Method: http.MethodGet, Path: "/api/pricing", Handler: s.listPricing},
+		{Method: http.MethodPut, Path: "/api/pricing", Handler: s.setPricing},
+		{Method: http.MethodDelete, Path: "/api/pricing", Handler: s.deletePricing},
+	}
+}
+
+// writeServiceError maps service errors to statuses.
+func writeServiceError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, service.ErrNotFound):
+		writeJSONError(w, http.StatusNotFound, "not_found", err.Error())
+	case errors.Is(err, service.ErrInvalid):
+		writeJSONError(w, http.StatusBadRequest, "invalid", err.Error())
+	case errors.Is(err, service.ErrConflict):
+		writeJSONError(w, http.StatusConflict, "conflict", err.Error())
+	case errors.Is(err, context.Canceled):
+		writeJSONError(w, 499, "canceled", err.Error())
+	default:
+		writeJSONError(w, http.StatusInternalServerError, "internal", err.Error())
+	}
+}
+
+func pathID(r *http.Request) int64 {
+	id, _ := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
+	return id
+}
+
+var okBody = map[string]any{"ok": true}
+
+func (s *Server) listProviders(w http.ResponseWriter, r *http.Request) {
+	list, err := s.svc.Providers(r.Context())
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+func (s *Server) setStrategy(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Strategy    string `json:"strategy"`
+		StickyLimit int    `json:"stickyLimit"`
+	}
+	if !decodeManage(w, r, &body) {
+		return
+	}
+	if err := s.svc.SetProviderStrategy(r.Context(), mux.Vars(r)["id"], route.Strategy(body.Strategy), body.StickyLimit); err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, okBody)
+}
+
+func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) {
+	list, err := s.svc.Accounts(r.Context())
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
+	a, err := s.svc.Account(r.Context(), pathID(r))
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) addAccount(w http.ResponseWriter, r *http.Request) {
+	var in service.AccountInput
+	if !decodeManage(w, r, &in) {
+		return
+	}
+	a, err := s.svc.AddAccount(r.Context(), in)
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, a)
+}
+
+func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) {
+	var in service.AccountInput
+	if !decodeManage(w, r, &in) {
+		return
+	}
+	a, err := s.svc.UpdateAccount(r.Context(), pathID(r), in)
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.DeleteAccount(r.Context(), pathID(r)); err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, okBody)
+}
+
+func (s *Server) testAccount(w http.ResponseWriter, r *http.Request) {
+	res, err := s.svc.TestAccount(r.Context(), pathID(r))
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) resetCooldown(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.ResetCooldowns(r.Context(), pathID(r)); err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, okBody)
+}
+
+func (s *Server) listCooldowns(w http.ResponseWriter, r *http.Request) {
+	list := s.svc.Router().Cooldowns()
+	if list == nil {
+		list = []route.Cooldown{}
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) {
+	list, err := s.svc.Nodes(r.Context())
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+func (s *Server) addNode(w http.ResponseWriter, r *http.Request) {
+	var in service.NodeInput
+	if !decodeManage(w, r, &in) {
+		return
+	}
+	n, a, err := s.svc.AddNode(r.Context(), in)
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"node": n, "account": a})
+}
+
+func (s *Server) deleteNode(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.DeleteNode(r.Context(), pathID(r)); err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, okBody)
+}
+
+func (s *Server) listCombos(w http.ResponseWriter, r *http.Request) {
+	list, err := s.svc.Combos(r.Context())
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	active, _ := s.svc.ActiveCombo(r.Context())
+	writeJSON(w, http.StatusOK, map[string]any{"active": active, "virtualModel": route.ActiveModel, "combos": list})
+}
+
+func (s *Server) setCombo(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Strategy string             `json:"strategy"`
+		Entries  []route.ComboEntry `json:"entries"`
+		Models   []string           `json:"models"`
+	}
+	if !decodeManage(w, r, &body) {
+		return
+	}
+	for _, m := range body.Models {
+		body.Entries = append(body.Entries, route.ComboEntry{Model: m})
+	}
+	c, err := s.svc.SetCombo(r.Context(), route.Combo{Name: mux.Vars(r)["name"], Strategy: body.Strategy, Entries: body.Entries})
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) deleteCombo(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.DeleteCombo(r.Context(), mux.Vars(r)["name"]); err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, okBody)
+}
+
+func (s *Server) getActive(w http.ResponseWriter, r *http.Request) {
+	active, _ := s.svc.ActiveCombo(r.Context())
+	writeJSON(w, http.StatusOK, map[string]any{"active": active, "virtualModel": route.ActiveModel})
+}
+
+func (s *Server) setActive(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name string `json:"name"`
+	}
+	if !decodeManage(w, r, &body) {
+		return
+	}
+	if err := s.svc.ActivateCombo(r.Context(), body.Name); err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	s.getActive(w, r)
+}
+
+func (s *Server) listAliases(w http.ResponseWriter, r *http.Request) {
+	a, _ := s.svc.Aliases(r.Context())
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) setAlias(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Target string `json:"target"`
+	}
+	if !decodeManage(w, r, &body) {
+		return
+	}
+	if err := s.svc.SetAlias(r.Context(), mux.Vars(r)["name"], body.Target); err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, okBody)
+}
+
+func (s *Server) deleteAlias(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.DeleteAlias(r.Context(), mux.Vars(r)["name"]); err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, okBody)
+}
+
+func (s *Server) manageModels(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": s.svc.Models(r.Context())})
+}
+
+func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
+	list, err := s.svc.ListKeys(r.Context())
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name string `json:"name"`
+	}
+	if r.ContentLength != 0 && !decodeManage(w, r, &body) {
+		return
+	}
+	key, info, err := s.svc.CreateKey(r.Context(), strings.TrimSpace(body.Name))
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"key": key, "info": info})
+}
+
+func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) {
+	k, err := s.svc.RevokeKey(r.Context(), pathID(r))
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, k)
+}
+
+// parseSince accepts a duration back from now ("24h", "7d", "30m") or an RFC 3339 time.
+func parseSince(v string, def time.Duration) (time.Time, error) {
+	if v == "" {
+		return time.Now().Add(-def), nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return time.Time{}, errors.New("since: want a duration like 24h or 7d, or an RFC 3339 time")
+		}
+		return time.Now().AddDate(0, 0, -n), nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return time.Time{}, errors.New("since: want a duration like 24h or 7d, or an RFC 3339 time")
+	}
+	return time.Now().Add(-d), nil
+}
+
+func (s *Server) usageReport(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	since, err := parseSince(q.Get("since"), 24*time.Hour)
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	var until time.Time
+	if v := q.Get("until"); v != "" {
+		if until, err = time.Parse(time.RFC3339, v); err != nil {
+			writeJSONError(w, http.StatusBadRequest, "invalid", "until: want an RFC 3339 time")
+			return
+		}
+	}
+	rep, err := s.svc.Usage(r.Context(), usage.Query{Since: since, Until: until, Bucket: q.Get("bucket")})
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+func (s *Server) usageRecords(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	since, err := parseSince(q.Get("since"), 24*time.Hour)
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	rows, err := s.svc.UsageRecords(r.Context(), since, limit)
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rows)
+}
+
+func (s *Server) listPricing(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.svc.Prices().List())
+}
+
+func (s *Server) setPricing(w http.ResponseWriter, r *http.Request) {
+	var p usage.Price
+	if !decodeManage(w, r, &p) {
+		return
+	}
+	if strings.TrimSpace(p.Model) == "" || p.Input < 0 || p.Output < 0 || p.CacheRead < 0 || p.CacheWrite < 0 {
+		writeJSONError(w, http.StatusBadRequest, "invalid", "a price needs a model and non-negative prices")
+		return
+	}
+	if err := s.svc.Prices().Set(r.Context(), p); err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, okBody)
+}
+
+func (s *Server) deletePricing(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if err := s.svc.Prices().Delete(r.Context(), q.Get("provider"), q.Get("model")); err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, okBody)
+}

@@ -26,6 +26,7 @@ type Service struct {
 	secrets secret.Store
 	bus     *events.Bus
 	auth    *Auth
+	routing *routing // the router core (routing.go)
 
 	started  time.Time
 	requests atomic.Int64
@@ -37,6 +38,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Secrets overrides the secret store (tests); nil opens the configured one.
 	Secrets secret.Store
+	// Routing tunes the router core (tests shorten its timeouts).
+	Routing RoutingOptions
 }
 
 // Open opens the data dir, database and secret store. cfg must have been Finish()ed.
@@ -70,12 +73,17 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 		db.Close()
 		return nil, err
 	}
+	if err := s.openRouting(ctx, opts.Routing); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
 // Close releases the database. The HTTP server must have been drained first.
 func (s *Service) Close() error {
 	var errs []error
+	errs = append(errs, s.closeRouting()) // commits queued usage rows before the database closes
 	if s.db != nil {
 		errs = append(errs, s.db.Close())
 	}

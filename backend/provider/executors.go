@@ -1,0 +1,155 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strings"
+
+	"github.com/ninerouter/ninerouter/backend/translate/wire"
+	"github.com/ninerouter/ninerouter/backend/version"
+)
+
+// UserAgent names NineRouter and the real OS (identity policy, providers.md): never another product's.
+func UserAgent() string {
+	return "NineRouter/" + version.Get().Version + " (" + runtime.GOOS + "; " + runtime.GOARCH + ")"
+}
+
+// newJSONRequest builds a POST with the common headers.
+func newJSONRequest(ctx context.Context, rawURL string, c Call) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(c.Body))
+	if err != nil {
+		return nil, fmt.Errorf("build upstream request: %w", err)
+	}
+	req.ContentLength = int64(len(c.Body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", UserAgent())
+	if c.Stream {
+		req.Header.Set("Accept", "text/event-stream")
+	} else {
+		req.Header.Set("Accept", "application/json")
+	}
+	return req, nil
+}
+
+// joinURL appends path (and an optional query) to a base URL without doubling slashes.
+func joinURL(base, path, query string) (string, error) {
+	u, err := url.Parse(strings.TrimRight(base, "/") + path)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("base URL %q is not an http(s) URL", base)
+	}
+	if query != "" {
+		if u.RawQuery != "" {
+			u.RawQuery += "&" + query
+		} else {
+			u.RawQuery = query
+		}
+	}
+	return u.String(), nil
+}
+
+func bearerToken(c Credential) string {
+	if c.AccessToken != "" {
+		return c.AccessToken
+	}
+	return c.APIKey
+}
+
+// OpenAIExecutor speaks OpenAI Chat Completions and/or Responses with a Bearer token.
+type OpenAIExecutor struct {
+	Wire    []wire.Format     // formats spoken, preferred first (OpenAI and/or Responses)
+	Headers map[string]string // fixed extra headers (OpenRouter's HTTP-Referer / X-Title)
+}
+
+func (e OpenAIExecutor) Formats() []wire.Format { return e.Wire }
+
+func (e OpenAIExecutor) NewRequest(ctx context.Context, c Call) (*http.Request, error) {
+	path := "/chat/completions"
+	if c.Format == wire.Responses {
+		path = "/responses"
+	}
+	u, err := joinURL(c.BaseURL, path, "")
+	if err != nil {
+		return nil, err
+	}
+	req, err := newJSONRequest(ctx, u, c)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+bearerToken(c.Credential))
+	for k, v := range e.Headers {
+		req.Header.Set(k, v)
+	}
+	return req, nil
+}
+
+// AnthropicVersion is sent when the client did not name one.
+const AnthropicVersion = "2023-06-01"
+
+// AnthropicExecutor speaks Anthropic Messages with x-api-key (or Bearer for OAuth tokens).
+type AnthropicExecutor struct {
+	Query string // e.g. "beta=true" for endpoints that want it
+}
+
+func (e AnthropicExecutor) Formats() []wire.Format { return []wire.Format{wire.Anthropic} }
+
+func (e AnthropicExecutor) NewRequest(ctx context.Context, c Call) (*http.Request, error) {
+	u, err := joinURL(c.BaseURL, "/messages", e.Query)
+	if err != nil {
+		return nil, err
+	}
+	req, err := newJSONRequest(ctx, u, c)
+	if err != nil {
+		return nil, err
+	}
+	if c.Credential.AccessToken != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Credential.AccessToken)
+	} else {
+		req.Header.Set("x-api-key", c.Credential.APIKey)
+	}
+	// Protocol headers the client chose pass through (identity policy rule 1/2); nothing is invented.
+	version := AnthropicVersion
+	if c.ClientHeader != nil {
+		if v := c.ClientHeader.Get("anthropic-version"); v != "" {
+			version = v
+		}
+		if v := c.ClientHeader.Values("anthropic-beta"); len(v) > 0 && c.Format == wire.Anthropic {
+			req.Header["Anthropic-Beta"] = v
+		}
+	}
+	req.Header.Set("anthropic-version", version)
+	return req, nil
+}
+
+// GeminiExecutor speaks Gemini generateContent with x-goog-api-key; the model is in the path.
+type GeminiExecutor struct{}
+
+func (GeminiExecutor) Formats() []wire.Format { return []wire.Format{wire.Gemini} }
+
+func (GeminiExecutor) NewRequest(ctx context.Context, c Call) (*http.Request, error) {
+	if strings.ContainsAny(c.Model, "/?#:") && !strings.HasPrefix(c.Model, "models/") {
+		return nil, fmt.Errorf("model %q is not a Gemini model id", c.Model)
+	}
+	model := url.PathEscape(strings.TrimPrefix(c.Model, "models/"))
+	path, query := "/models/"+model+":generateContent", ""
+	if c.Stream {
+		path, query = "/models/"+model+":streamGenerateContent", "alt=sse"
+	}
+	u, err := joinURL(c.BaseURL, path, query)
+	if err != nil {
+		return nil, err
+	}
+	req, err := newJSONRequest(ctx, u, c)
+	if err != nil {
+		return nil, err
+	}
+	if c.Credential.AccessToken != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Credential.AccessToken)
+	} else {
+		req.Header.Set("x-goog-api-key", c.Credential.APIKey)
+	}
+	return req, nil
+}

@@ -1,0 +1,63 @@
+package proxy
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+)
+
+// retryAt reads the upstream's hint of when to try again: Retry-After (seconds or HTTP-date), retry-after-ms,
+// Anthropic's anthropic-ratelimit-*-reset (RFC 3339), and body fields (Codex resets_at / resets_in_seconds,
+// Gemini RetryInfo retryDelay). Zero when there is none.
+func retryAt(h http.Header, body []byte, now time.Time) time.Time {
+	if v := h.Get("Retry-After"); v != "" {
+		if secs, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && secs >= 0 {
+			return now.Add(time.Duration(secs * float64(time.Second)))
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return t
+		}
+	}
+	if v := h.Get("retry-after-ms"); v != "" {
+		if ms, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && ms >= 0 {
+			return now.Add(time.Duration(ms) * time.Millisecond)
+		}
+	}
+	var latest time.Time
+	for _, k := range []string{"anthropic-ratelimit-requests-reset", "anthropic-ratelimit-tokens-reset",
+		"anthropic-ratelimit-input-tokens-reset", "anthropic-ratelimit-output-tokens-reset"} {
+		if t, err := time.Parse(time.RFC3339, h.Get(k)); err == nil && t.After(latest) {
+			latest = t
+		}
+	}
+	if !latest.IsZero() {
+		return latest
+	}
+	if len(body) > 0 && gjson.ValidBytes(body) {
+		for _, p := range []string{"error.resets_at", "resets_at"} {
+			if r := gjson.GetBytes(body, p); r.Type == gjson.Number && r.Int() > 0 {
+				return time.Unix(r.Int(), 0)
+			}
+		}
+		for _, p := range []string{"error.resets_in_seconds", "resets_in_seconds"} {
+			if r := gjson.GetBytes(body, p); r.Type == gjson.Number && r.Float() > 0 {
+				return now.Add(time.Duration(r.Float() * float64(time.Second)))
+			}
+		}
+		var delay time.Time
+		gjson.GetBytes(body, "error.details").ForEach(func(_, d gjson.Result) bool {
+			if rd := d.Get("retryDelay").String(); rd != "" {
+				if dur, err := time.ParseDuration(rd); err == nil {
+					delay = now.Add(dur)
+					return false
+				}
+			}
+			return true
+		})
+		return delay
+	}
+	return time.Time{}
+}

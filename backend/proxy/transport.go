@@ -1,0 +1,77 @@
+package proxy
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/net/http/httpproxy"
+)
+
+// transports shares one tuned http.Transport per outbound proxy setting, so connections to each upstream are
+// pooled and reused across requests and accounts. The default one honours HTTP(S)_PROXY/NO_PROXY; an account's
+// own proxy replaces the environment's proxy for that account but still honours NO_PROXY; "direct" uses none.
+type transports struct {
+	headerTimeout time.Duration
+	mu            sync.Mutex
+	byProxy       map[string]*http.Transport
+}
+
+func newTransports(headerTimeout time.Duration) *transports {
+	return &transports{headerTimeout: headerTimeout, byProxy: map[string]*http.Transport{}}
+}
+
+func (t *transports) get(proxyURL string) (*http.Transport, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if tr, ok := t.byProxy[proxyURL]; ok {
+		return tr, nil
+	}
+	tr := &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: 15 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   15 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		ResponseHeaderTimeout: t.headerTimeout,
+	}
+	switch proxyURL {
+	case "":
+		tr.Proxy = http.ProxyFromEnvironment
+	case "direct", "none":
+		tr.Proxy = nil
+	default:
+		u, err := url.Parse(proxyURL)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("account proxy %q is not a URL", proxyURL)
+		}
+		cfg := httpproxy.Config{HTTPProxy: proxyURL, HTTPSProxy: proxyURL, NoProxy: envAny("NO_PROXY", "no_proxy")}
+		pf := cfg.ProxyFunc()
+		tr.Proxy = func(r *http.Request) (*url.URL, error) { return pf(r.URL) }
+	}
+	t.byProxy[proxyURL] = tr
+	return tr, nil
+}
+
+func (t *transports) closeIdle() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, tr := range t.byProxy {
+		tr.CloseIdleConnections()
+	}
+}
+
+func envAny(names ...string) string {
+	for _, n := range names {
+		if v := os.Getenv(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}

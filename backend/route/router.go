@@ -1,0 +1,212 @@
+package route
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Spend reports money spent, for budget caps. The usage package implements it from in-memory running totals.
+type Spend interface {
+	AccountSpend(account int64, now time.Time) (day, month float64)
+	EntrySpend(combo, entry string, now time.Time) (day, month float64)
+}
+
+// Router is the routing state: the current snapshot plus hot in-memory state (cooldowns, rotation counters).
+// It is safe for concurrent use; selection takes a per-provider lock for a few hundred nanoseconds.
+type Router struct {
+	snap  atomic.Pointer[Snapshot]
+	cool  *Cooldowns
+	spend Spend
+	now   func() time.Time
+
+	selMu sync.Mutex
+	sel   map[string]*rrState // per provider
+
+	rotMu sync.Mutex
+	rot   map[string]int // per round-robin combo
+}
+
+// New returns a router over snap. spend may be nil (no budgets enforced).
+func New(snap *Snapshot, spend Spend) *Router {
+	r := &Router{cool: newCooldowns(), spend: spend, now: time.Now, sel: map[string]*rrState{}, rot: map[string]int{}}
+	r.snap.Store(snap)
+	return r
+}
+
+// SetClock replaces the clock (tests).
+func (r *Router) SetClock(now func() time.Time) { r.now = now }
+
+// Snapshot is the configuration in force.
+func (r *Router) Snapshot() *Snapshot { return r.snap.Load() }
+
+// Swap installs a new configuration; requests already planned finish on the old one.
+func (r *Router) Swap(s *Snapshot) {
+	r.snap.Store(s)
+	r.rotMu.Lock()
+	r.rot = map[string]int{} // strategies may have changed (9Router resets its counter the same way)
+	r.rotMu.Unlock()
+}
+
+// Plan resolves a model string against the current snapshot.
+func (r *Router) Plan(model string) (Plan, error) {
+	return Resolve(r.Snapshot(), model, r.rotate)
+}
+
+func (r *Router) rotate(combo string, n int) int {
+	r.rotMu.Lock()
+	defer r.rotMu.Unlock()
+	i := r.rot[combo]
+	r.rot[combo] = (i + 1) % n
+	return i
+}
+
+// Blocked explains why no account could be picked for a target.
+type Blocked struct {
+	Soonest time.Time // when the earliest blocked candidate frees up; zero when none will by itself
+	Reason  string    // "cooling", "budget", "disabled", "no accounts", "tried"
+}
+
+// Next picks an account for target, skipping tried ones, disabled ones, cooling ones and those over budget.
+// It returns nil and why when none is left.
+func (r *Router) Next(t Target, tried map[int64]bool) (*Account, Blocked) {
+	now := r.now()
+	snap := r.Snapshot()
+	accts := snap.Accounts[t.Spec.ID]
+	if len(accts) == 0 {
+		return nil, Blocked{Reason: "no accounts"}
+	}
+	if t.Entry != "" && r.spend != nil && (t.DailyUSD > 0 || t.MonthlyUSD > 0) {
+		d, m := r.spend.EntrySpend(t.Combo, t.Entry, now)
+		if over, reset := overBudget(d, m, t.DailyUSD, t.MonthlyUSD, now); over {
+			return nil, Blocked{Soonest: reset, Reason: "budget"}
+		}
+	}
+	var b Blocked
+	avail := func(a *Account) bool {
+		switch {
+		case !a.Enabled:
+			b.note(time.Time{}, "disabled")
+			return false
+		case tried[a.ID]:
+			b.note(time.Time{}, "tried")
+			return false
+		}
+		if until, _ := r.cool.blockedUntil(a.ID, t.Model, now); !until.IsZero() {
+			b.note(until, "cooling")
+			return false
+		}
+		if r.spend != nil && (a.DailyUSD > 0 || a.MonthlyUSD > 0) {
+			d, m := r.spend.AccountSpend(a.ID, now)
+			if over, reset := overBudget(d, m, a.DailyUSD, a.MonthlyUSD, now); over {
+				b.note(reset, "budget")
+				return false
+			}
+		}
+		return true
+	}
+	if snap.Strategies[t.Spec.ID] == RoundRobin {
+		limit := snap.StickyLimit
+		if limit <= 0 {
+			limit = DefaultStickyLimit
+		}
+		return r.pickRoundRobin(t.Spec.ID, accts, avail, limit), b
+	}
+	for _, a := range accts {
+		if avail(a) {
+			return a, b
+		}
+	}
+	return nil, b
+}
+
+func (b *Blocked) note(until time.Time, reason string) {
+	// Cooling and budget explain more than "tried"/"disabled", and the soonest reset wins.
+	if reason == "cooling" || reason == "budget" {
+		if b.Soonest.IsZero() || (!until.IsZero() && until.Before(b.Soonest)) {
+			b.Soonest = until
+		}
+		if b.Reason != "cooling" {
+			b.Reason = reason
+		}
+		return
+	}
+	if b.Reason == "" {
+		b.Reason = reason
+	}
+}
+
+// overBudget checks caps; reset is when the tightest exceeded cap's window ends (UTC day or month).
+func overBudget(day, month, dayCap, monthCap float64, now time.Time) (bool, time.Time) {
+	u := now.UTC()
+	if dayCap > 0 && day >= dayCap {
+		return true, time.Date(u.Year(), u.Month(), u.Day()+1, 0, 0, 0, 0, time.UTC)
+	}
+	if monthCap > 0 && month >= monthCap {
+		return true, time.Date(u.Year(), u.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return false, time.Time{}
+}
+
+// rrState is one provider's sticky round-robin state.
+type rrState struct {
+	mu       sync.Mutex
+	last     int64
+	count    int
+	seq      uint64
+	lastUsed map[int64]uint64
+}
+
+func (r *Router) pickRoundRobin(providerID string, accts []*Account, avail func(*Account) bool, limit int) *Account {
+	r.selMu.Lock()
+	st := r.sel[providerID]
+	if st == nil {
+		st = &rrState{lastUsed: map[int64]uint64{}}
+		r.sel[providerID] = st
+	}
+	r.selMu.Unlock()
+
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var best *Account
+	for _, a := range accts {
+		if !avail(a) {
+			continue
+		}
+		if a.ID == st.last && st.count < limit {
+			best = a
+			break
+		}
+		// Least recently used wins; never-used (0) first; ties keep priority order.
+		if best == nil || st.lastUsed[a.ID] < st.lastUsed[best.ID] {
+			best = a
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	if best.ID == st.last {
+		st.count++
+	} else {
+		st.last, st.count = best.ID, 1
+	}
+	st.seq++
+	st.lastUsed[best.ID] = st.seq
+	return best
+}
+
+// Fail records a failed attempt and returns its verdict with the cooldown's end (zero when none).
+func (r *Router) Fail(account int64, model string, f Failure) (Verdict, time.Time) {
+	v := Classify(f)
+	until := r.cool.mark(account, model, v, r.now())
+	return v, until
+}
+
+// Succeed clears the cooldowns a successful attempt disproves.
+func (r *Router) Succeed(account int64, model string) { r.cool.clear(account, model) }
+
+// ResetCooldowns clears an account's cooldowns (user action).
+func (r *Router) ResetCooldowns(account int64) { r.cool.reset(account) }
+
+// Cooldowns lists active cooldowns.
+func (r *Router) Cooldowns() []Cooldown { return r.cool.active(r.now()) }

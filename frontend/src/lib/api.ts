@@ -111,7 +111,15 @@ function errorFrom(status: number, data: unknown, text: string): ApiError {
 
 /** What the Wails runtime puts on window in the desktop app. */
 export interface DesktopWindow {
-  go?: { app?: { App?: { ManagementToken?: () => Promise<string> } } };
+  go?: {
+    app?: {
+      App?: {
+        ManagementToken?: () => Promise<string>;
+        /** Puts text on the system clipboard (WebKitGTK denies navigator.clipboard to the app scheme). */
+        CopyText?: (text: string) => Promise<void>;
+      };
+    };
+  };
   runtime?: {
     EventsOn?: (name: string, cb: (...data: unknown[]) => void) => (() => void) | void;
     ClipboardSetText?: (text: string) => Promise<boolean>;

@@ -3,7 +3,16 @@
 import type { DesktopWindow } from './api';
 
 export async function copyText(text: string, win: DesktopWindow & Partial<Window> = window): Promise<boolean> {
-  // The desktop webview may not grant navigator.clipboard; the Wails runtime can always write it.
+  // The desktop webview may not grant navigator.clipboard; the app's binding (then the Wails runtime) can.
+  const bound = win.go?.app?.App?.CopyText;
+  if (bound) {
+    try {
+      await bound(text);
+      return true;
+    } catch {
+      /* fall through */
+    }
+  }
   if (win.runtime?.ClipboardSetText) {
     try {
       if (await win.runtime.ClipboardSetText(text)) return true;

@@ -1,0 +1,259 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/ninerouter/ninerouter/backend/config"
+	"github.com/ninerouter/ninerouter/backend/daemon"
+	"github.com/ninerouter/ninerouter/backend/events"
+)
+
+// EventName is the Wails event every service event is forwarded on. The frontend listens with
+// window.runtime.EventsOn("ninerouter:event", ev => …); ev is {kind, data} exactly as /api/events sends it.
+const EventName = "ninerouter:event"
+
+// drainGrace is how long Quit waits for in-flight client streams before closing them.
+const drainGrace = 10 * time.Second
+
+// shell owns one desktop run: the backend instance, the window handle, the tray and the goroutines that join
+// them. Wails calls startup, beforeClose and shutdown; the tray and the bindings call the rest.
+type shell struct {
+	parent context.Context
+	cfg    config.Config
+	assets fs.FS
+	log    *slog.Logger
+	tray   *tray
+
+	// newWindow turns Wails' context into window operations; tests substitute a recorder.
+	newWindow func(ctx context.Context) window
+	// startBackend is daemon.Start; tests substitute failures.
+	startBackend func(ctx context.Context, cfg config.Config, assets fs.FS, log *slog.Logger) (*daemon.Instance, error)
+
+	ready    chan struct{} // closed when startup has finished, successfully or not
+	quitting atomic.Bool   // set by every deliberate quit path, so beforeClose lets it through
+
+	mu       sync.Mutex
+	began    bool // startup has run (under mu: shutdown must wait for it)
+	closed   bool // shutdown has run (under mu: a late startup must not start the backend)
+	win      window
+	inst     *daemon.Instance
+	api      http.Handler
+	startErr error // why the backend did not start
+	runErr   error // why the backend stopped on its own
+
+	cancel context.CancelFunc // ends the goroutines below
+	wg     sync.WaitGroup
+}
+
+func newShell(ctx context.Context, cfg config.Config, assets fs.FS, log *slog.Logger) *shell {
+	s := &shell{
+		parent: ctx, cfg: cfg, assets: assets, log: log,
+		newWindow:    newWailsWindow,
+		startBackend: daemon.Start,
+		ready:        make(chan struct{}),
+	}
+	s.tray = newTray(s, log)
+	return s
+}
+
+// startup is Wails' OnStartup (a goroutine, never the main thread): start the backend, then the views.
+func (s *shell) startup(wctx context.Context) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.began = true
+	s.win = s.newWindow(wctx)
+	loopCtx, cancel := context.WithCancel(s.parent)
+	s.cancel = cancel
+	s.mu.Unlock()
+	defer close(s.ready)
+
+	// The tray comes up first so it can say "starting" while the database opens.
+	s.tray.start(loopCtx, &s.wg)
+
+	inst, err := s.startBackend(loopCtx, s.cfg, s.assets, s.log)
+	if err != nil {
+		s.mu.Lock()
+		s.startErr = err
+		s.mu.Unlock()
+		s.log.Error("NineRouter could not start", "err", err)
+		s.tray.backendReady()
+		s.quit()
+		return
+	}
+	s.mu.Lock()
+	s.inst, s.api = inst, inst.API.WindowHandler()
+	s.mu.Unlock()
+	s.tray.backendReady()
+
+	s.goFunc(func() { s.forwardEvents(loopCtx, inst) })
+	s.goFunc(func() { s.watchServer(loopCtx, inst) })
+	s.goFunc(func() { s.quitOnSignal(loopCtx) })
+	s.showWindow()
+}
+
+// goFunc runs fn as a goroutine the shell owns: shutdown cancels its context and waits for it.
+func (s *shell) goFunc(fn func()) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		fn()
+	}()
+}
+
+// forwardEvents relays every service event to the window and acts on the ones meant for the shell.
+func (s *shell) forwardEvents(ctx context.Context, inst *daemon.Instance) {
+	for ev := range inst.Svc.Events().Subscribe(ctx) {
+		s.win.Emit(EventName, ev)
+		if ev.Kind == events.KindShowWindow {
+			s.showWindow()
+		}
+	}
+}
+
+// watchServer quits the app when the HTTP server stops on its own (not through shutdown).
+func (s *shell) watchServer(ctx context.Context, inst *daemon.Instance) {
+	select {
+	case <-ctx.Done():
+	case err := <-inst.Done():
+		if err == nil {
+			err = errors.New("the HTTP server stopped")
+		}
+		s.mu.Lock()
+		s.runErr = fmt.Errorf("server stopped: %w", err)
+		s.mu.Unlock()
+		s.log.Error("NineRouter's server stopped; quitting", "err", err)
+		s.quit()
+	}
+}
+
+// quitOnSignal turns SIGINT/SIGTERM into a clean Quit (drain, close), as the tray's Quit does.
+func (s *shell) quitOnSignal(ctx context.Context) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(ch)
+	select {
+	case <-ctx.Done():
+	case sig := <-ch:
+		s.log.Info("quitting on signal", "signal", sig.String())
+		s.quit()
+	}
+}
+
+// beforeClose is Wails' OnBeforeClose: every close and quit path passes here. Deliberate quits go through;
+// the window's close button hides to the tray when a tray host shows the icon, and quits when none does, so
+// the user is never left with an invisible app.
+func (s *shell) beforeClose(context.Context) (prevent bool) {
+	if s.quitting.Load() {
+		return false
+	}
+	if s.tray.hostAvailable() {
+		s.log.Info("window closed; NineRouter keeps running in the tray")
+		s.window().Hide()
+		return true
+	}
+	s.quitting.Store(true)
+	return false
+}
+
+// shutdown is Wails' OnShutdown, after the window's loop has ended: stop the views, drain the server, close
+// the database, then take the tray off the bus (last: it closes the shared D-Bus connection the keychain uses).
+func (s *shell) shutdown(context.Context) {
+	s.mu.Lock()
+	s.closed = true
+	began := s.began
+	s.mu.Unlock()
+	if !began {
+		s.tray.stop()
+		return
+	}
+	<-s.ready
+	s.tray.showStopping()
+	s.cancel()
+	s.wg.Wait()
+	s.mu.Lock()
+	inst := s.inst
+	s.mu.Unlock()
+	if inst != nil {
+		if err := inst.Stop(drainGrace); err != nil {
+			s.log.Error("stopping NineRouter", "err", err)
+		} else {
+			s.log.Info("NineRouter stopped: server drained, database closed")
+		}
+	}
+	s.tray.stop()
+}
+
+// exitErr is what Run returns once Wails has returned.
+func (s *shell) exitErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.startErr != nil {
+		return s.startErr
+	}
+	return s.runErr
+}
+
+// quit ends the app through Wails, which then runs shutdown.
+func (s *shell) quit() {
+	s.quitting.Store(true)
+	s.window().Quit()
+}
+
+// showWindow brings the window to the front (unhiding the app on macOS).
+func (s *shell) showWindow() { s.window().Show() }
+
+func (s *shell) window() window {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.win == nil {
+		return noWindow{}
+	}
+	return s.win
+}
+
+// instance waits for startup and returns the running backend, or why there is none.
+func (s *shell) instance(ctx context.Context) (*daemon.Instance, error) {
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("NineRouter is still starting: %w", ctx.Err())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inst == nil {
+		if s.startErr != nil {
+			return nil, s.startErr
+		}
+		return nil, errors.New("NineRouter is not running")
+	}
+	return s.inst, nil
+}
+
+// apiHandler is the Wails asset server's fallback handler: requests the built UI has no file for (the
+// frontend's /api/... calls) go to the management API in-process, once the backend is up.
+func (s *shell) apiHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := s.instance(r.Context()); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		s.mu.Lock()
+		h := s.api
+		s.mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
+}

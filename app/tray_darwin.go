@@ -1,0 +1,73 @@
+//go:build darwin
+
+package app
+
+/*
+#cgo CFLAGS: -x objective-c -fobjc-arc
+#cgo LDFLAGS: -framework Foundation -framework AppKit
+#include <stdint.h>
+void ninerouter_schedule_tray_start(uintptr_t handle);
+*/
+import "C"
+
+import (
+	"runtime/cgo"
+	"sync/atomic"
+
+	"fyne.io/systray"
+
+	"github.com/ninerouter/ninerouter/app/traymenu"
+)
+
+// trayHost on macOS follows desktop-macos-tray.md §0 recommendation 1 / §2.A (i): RunWithExternalLoop (AppKit
+// free) before wails.Run on the main goroutine, and its start function run on the main thread once
+// NSApplication has finished launching (tray_darwin.m), so Wails stays the owner of the NSApp run loop and the
+// NSStatusItem is created where AppKit allows it.
+//
+// UNTESTED on a real Mac: this compiles only with the macOS SDK, which the project's Linux CI lacks. Before a
+// macOS release run the checklist in desktop-macos-tray.md §6. If the status item misbehaves, swap this file
+// for an own NSStatusItem shim (§2.B); the rest of the tray (traymenu, tray.go) stays as it is.
+type trayHost struct {
+	end     func()
+	started atomic.Bool
+}
+
+func (t *tray) beforeRun() {
+	start, end := systray.RunWithExternalLoop(t.markHostReady, nil)
+	t.host.end = end
+	h := cgo.NewHandle(func() {
+		t.host.started.Store(true)
+		start()
+	})
+	C.ninerouter_schedule_tray_start(C.uintptr_t(h))
+}
+
+//export ninerouterTrayStart
+func ninerouterTrayStart(handle C.uintptr_t) {
+	h := cgo.Handle(handle)
+	start := h.Value().(func())
+	h.Delete()
+	start() // on the main thread: creates the NSStatusItem, then releases systray's onReady
+}
+
+// startHost: nothing to do from OnStartup on macOS; beforeRun scheduled the tray.
+func (t *tray) startHost() {}
+
+// stopHost runs in OnShutdown, which Wails calls on the main thread after its loop stopped, so end()'s inline
+// [NSApp stop:] is harmless. Never end a tray that did not start.
+func (t *tray) stopHost() {
+	if t.host.end != nil && t.host.started.Load() {
+		t.host.end()
+	}
+}
+
+// hostShowsIcon: the menu bar is always there (HideWindowOnClose hides to the Dock anyway).
+func (t *tray) hostShowsIcon() bool { return true }
+
+func (t *tray) setIcon(icon traymenu.Icon) {
+	if icon == traymenu.IconRunning {
+		systray.SetTemplateIcon(iconTrayTemplatePNG, iconTrayPNG)
+	} else {
+		systray.SetTemplateIcon(iconTrayTemplatePNG, iconTrayStoppedPNG)
+	}
+}

@@ -1,0 +1,82 @@
+//go:build !windows && !darwin
+
+package app
+
+import (
+	"os"
+	"path/filepath"
+
+	"fyne.io/systray"
+	"github.com/godbus/dbus/v5"
+
+	"github.com/ninerouter/ninerouter/app/traymenu"
+)
+
+// trayHost on Linux and the BSDs: fyne.io/systray speaks StatusNotifierItem + dbusmenu over D-Bus in pure Go,
+// never touching GTK, so it cannot conflict with Wails' GTK loop. RunWithExternalLoop from OnStartup
+// (desktop.md §4, desktop-macos-tray.md §3.4).
+type trayHost struct {
+	end func()
+}
+
+func (t *tray) beforeRun() {}
+
+func (t *tray) startHost() {
+	if !sessionBusReachable() {
+		// godbus would otherwise autolaunch a dbus-daemon that outlives us (desktop.md §3.1 gotcha 1).
+		t.log.Warn("no D-Bus session bus: no tray icon; closing the window quits NineRouter")
+		return
+	}
+	systray.SetOnTapped(t.openFromTray) // hosts send Activate on a left click: open the window
+	start, end := systray.RunWithExternalLoop(nil, nil)
+	start() // exports /StatusNotifierItem and its menu, registers with the watcher, re-registers when it appears
+	t.host.end = end
+	t.markHostReady()
+}
+
+func (t *tray) stopHost() {
+	if t.host.end == nil {
+		return
+	}
+	defer func() {
+		// nativeEnd closes a nil connection when the bus went away under us; nothing is left to clean then.
+		if r := recover(); r != nil {
+			t.log.Debug("tray stop", "recovered", r)
+		}
+	}()
+	t.host.end()
+	t.host.end = nil
+}
+
+// hostShowsIcon: an icon is visible only where a StatusNotifierWatcher (KDE, GNOME's AppIndicator extension,
+// snixembed…) owns its name.
+func (t *tray) hostShowsIcon() bool {
+	conn, err := dbus.SessionBus()
+	if err != nil {
+		return false
+	}
+	var has bool
+	err = conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.kde.StatusNotifierWatcher").Store(&has)
+	return err == nil && has
+}
+
+func (t *tray) setIcon(icon traymenu.Icon) {
+	if icon == traymenu.IconRunning {
+		systray.SetIcon(iconTrayPNG)
+	} else {
+		systray.SetIcon(iconTrayStoppedPNG)
+	}
+}
+
+// sessionBusReachable mirrors godbus' own lookup without its autolaunch fallback.
+func sessionBusReachable() bool {
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+		return true
+	}
+	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
+		if _, err := os.Stat(filepath.Join(dir, "bus")); err == nil {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,47 @@
+package app
+
+import (
+	"context"
+	goruntime "runtime"
+
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+)
+
+// window is what the shell does to the Wails window. Behind an interface so the shell's lifecycle is tested
+// without GTK/WebKit (desktop.md §6: keep runtime.* calls out of testable code).
+type window interface {
+	Show()
+	Hide()
+	Quit()
+	Emit(name string, data any)
+	SetClipboard(text string) error
+	OpenURL(url string)
+}
+
+// wailsWindow is the real window, through Wails' runtime (thread-safe: it marshals to the UI thread).
+type wailsWindow struct{ ctx context.Context }
+
+func newWailsWindow(ctx context.Context) window { return wailsWindow{ctx: ctx} }
+
+func (w wailsWindow) Show() {
+	if goruntime.GOOS == "darwin" {
+		runtime.Show(w.ctx) // unhide the app after hide-on-close
+	}
+	runtime.WindowUnminimise(w.ctx)
+	runtime.WindowShow(w.ctx)
+}
+func (w wailsWindow) Hide()                          { runtime.WindowHide(w.ctx) }
+func (w wailsWindow) Quit()                          { runtime.Quit(w.ctx) }
+func (w wailsWindow) Emit(name string, data any)     { runtime.EventsEmit(w.ctx, name, data) }
+func (w wailsWindow) SetClipboard(text string) error { return runtime.ClipboardSetText(w.ctx, text) }
+func (w wailsWindow) OpenURL(url string)             { runtime.BrowserOpenURL(w.ctx, url) }
+
+// noWindow stands in before Wails has called startup; nothing can be shown yet.
+type noWindow struct{}
+
+func (noWindow) Show()                     {}
+func (noWindow) Hide()                     {}
+func (noWindow) Quit()                     {}
+func (noWindow) Emit(string, any)          {}
+func (noWindow) SetClipboard(string) error { return nil }
+func (noWindow) OpenURL(string)            {}

@@ -154,11 +154,11 @@ func (d *Doc) SetRaw(path []string, raw string) error {
 	if _, err := parse([]byte(raw), d.mode); err != nil {
 		return fmt.Errorf("value for %s: %w", describePath(path), err)
 	}
-	return d.Set(path, rawText(raw))
+	return d.Set(path, Raw(raw))
 }
 
-// rawText is text inserted verbatim by render.
-type rawText string
+// Raw is value text written verbatim (a user's own value put back as they wrote it).
+type Raw string
 
 // Append adds v as the last element of the array at path.
 func (d *Doc) Append(path []string, v any) error {
@@ -432,7 +432,7 @@ func (d *Doc) render(v any, ind string) string {
 
 func (d *Doc) write(b *strings.Builder, v any, ind string) {
 	switch t := v.(type) {
-	case rawText:
+	case Raw:
 		b.WriteString(string(t))
 	case nil:
 		b.WriteString("null")
@@ -503,4 +503,24 @@ func (d *Doc) write(b *strings.Builder, v any, ind string) {
 		}
 		b.Write(raw)
 	}
+}
+
+// MarshalJSON writes an Obj with its keys in order.
+func (o Obj) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, kv := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(quote(kv.Key))
+		b.WriteByte(':')
+		v, err := json.Marshal(kv.Value)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }

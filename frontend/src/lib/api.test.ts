@@ -55,8 +55,8 @@ describe('Api', () => {
   it('says a route is not available yet only for the router’s own 404', async () => {
     const missing = new Api({ fetch: fakeFetch(404, '{"error":{"code":"not_found","message":"no such management route"}}') });
     expect(((await missing.get('/api/combos').catch((e) => e)) as ApiError).notAvailable).toBe(true);
-    const gone = new Api({ fetch: fakeFetch(404, '{"error":{"code":"unknown_combo","message":"no combo x"}}') });
-    expect(((await gone.get('/api/combos/x').catch((e) => e)) as ApiError).notAvailable).toBe(false);
+    const gone = new Api({ fetch: fakeFetch(404, '{"error":{"code":"not_found","message":"not found: account 7"}}') });
+    expect(((await gone.get('/api/accounts/7').catch((e) => e)) as ApiError).notAvailable).toBe(false);
   });
 
   it('calls onUnauthorized on 401', async () => {

@@ -16,14 +16,20 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
   }
-  /** The route does not exist in this build: the feature's API has not landed yet. */
+  /**
+   * The route does not exist in this build: the feature's API has not landed yet. The router's catch-all says
+   * "no such management route"; a 404 about a missing thing (an account id) is a different not_found.
+   */
   get notAvailable(): boolean {
-    return this.status === 404 && this.code === 'not_found';
+    return this.status === 404 && this.code === 'not_found' && this.message === noSuchRoute;
   }
   get unauthorized(): boolean {
     return this.status === 401;
   }
 }
+
+/** The message of the management router's catch-all 404 (backend/api/server.go). */
+export const noSuchRoute = 'no such management route';
 
 type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 

@@ -88,3 +88,101 @@ export interface Cooldown {
   until: string;
   reason: string;
 }
+
+/** GET /api/settings: one user setting (backend/service SettingView). */
+export interface SettingView {
+  key: string;
+  kind: 'bool' | 'string' | string;
+  default: string;
+  description: string;
+  restartRequired: boolean;
+  value: string;
+  overriddenBy?: string;
+}
+
+/** GET /api/providers (backend/service ProviderInfo). */
+export interface ProviderInfo {
+  id: string;
+  name: string;
+  prefixes: string[] | null;
+  auth: 'api-key' | 'oauth' | string;
+  formats: string[] | null;
+  defaultBaseUrl: string;
+  models: string[] | null;
+  notice?: string;
+  node: boolean;
+  nodeId?: number;
+  strategy: 'fill-first' | 'round-robin' | string;
+  accounts: number;
+}
+
+/** GET /api/accounts (backend/service AccountView). The key itself is never returned. */
+export interface AccountView {
+  id: number;
+  provider: string;
+  providerName: string;
+  name: string;
+  baseUrl: string;
+  effectiveUrl: string;
+  proxyUrl: string;
+  priority: number;
+  enabled: boolean;
+  models: string[] | null;
+  hasKey: boolean;
+  dailyUsd: number;
+  monthlyUsd: number;
+  spentToday: number;
+  spentMonth: number;
+  overBudget: boolean;
+  lastError?: string;
+  lastErrorAt?: string;
+  cooldowns: Cooldown[] | null;
+  createdAt: string;
+}
+
+/** POST /api/accounts/{id}/test. */
+export interface TestResult {
+  ok: boolean;
+  status: number;
+  latencyMs: number;
+  model: string;
+  message: string;
+}
+
+/** GET /api/nodes. */
+export interface NodeView {
+  id: number;
+  prefix: string;
+  name: string;
+  format: string;
+  baseUrl: string;
+  createdAt: string;
+}
+
+/** GET /api/usage/records: one upstream attempt (backend/store UsageRecord, Go field names). */
+export interface UsageRecord {
+  ID: string;
+  RequestID: string;
+  Attempt: number;
+  Time: string;
+  Provider: string;
+  AccountID: number;
+  Model: string;
+  Requested: string;
+  Combo: string;
+  Entry: string;
+  KeyID: number;
+  Endpoint: string;
+  Outcome: 'in_flight' | 'ok' | 'error' | 'interrupted' | string;
+  Status: number;
+  Error: string;
+  LatencyMs: number;
+  TTFBMs: number;
+  Input: number;
+  Output: number;
+  CacheRead: number;
+  CacheWrite: number;
+  Reasoning: number;
+  Reported: boolean;
+  CostUSD: number;
+}

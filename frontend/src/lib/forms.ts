@@ -1,0 +1,73 @@
+// Turns form fields into API bodies: empty optional fields are left out so the server keeps its defaults.
+
+/** "a, b\nc" -> ["a", "b", "c"]. */
+export function splitList(s: string): string[] {
+  return s
+    .split(/[\n,]/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
+/** A number field: "" -> undefined; anything not a finite number >= 0 -> NaN (the caller reports it). */
+export function optionalNumber(s: string | number | null | undefined): number | undefined {
+  if (s === null || s === undefined) return undefined;
+  const t = String(s).trim();
+  if (t === '') return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) && n >= 0 ? n : NaN;
+}
+
+export interface AccountForm {
+  provider: string;
+  apiKey: string;
+  name: string;
+  baseUrl: string;
+  priority: string;
+  dailyUsd: string;
+  monthlyUsd: string;
+}
+
+/** Validates the Add account form; returns the POST /api/accounts body or an error message. */
+export function accountBody(f: AccountForm): { body?: Record<string, unknown>; error?: string } {
+  if (!f.provider) return { error: 'Choose a provider.' };
+  if (!f.apiKey.trim()) return { error: 'Paste the API key.' };
+  const body: Record<string, unknown> = { provider: f.provider, apiKey: f.apiKey.trim() };
+  if (f.name.trim()) body.name = f.name.trim();
+  if (f.baseUrl.trim()) {
+    if (!/^https?:\/\/\S+$/i.test(f.baseUrl.trim())) return { error: 'The base URL must start with http:// or https://.' };
+    body.baseUrl = f.baseUrl.trim();
+  }
+  for (const [k, label] of [
+    ['priority', 'Priority'],
+    ['dailyUsd', 'The daily cap'],
+    ['monthlyUsd', 'The monthly cap'],
+  ] as const) {
+    const n = optionalNumber(f[k]);
+    if (Number.isNaN(n)) return { error: `${label} must be a number of 0 or more.` };
+    if (n !== undefined) body[k] = k === 'priority' ? Math.round(n) : n;
+  }
+  return { body };
+}
+
+export interface NodeForm {
+  prefix: string;
+  format: string;
+  baseUrl: string;
+  apiKey: string;
+  name: string;
+  models: string;
+}
+
+/** Validates the Add node form; returns the POST /api/nodes body or an error message. */
+export function nodeBody(f: NodeForm): { body?: Record<string, unknown>; error?: string } {
+  const prefix = f.prefix.trim().toLowerCase();
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(prefix)) return { error: 'The prefix is letters, digits, “.”, “_” or “-” (e.g. mygw).' };
+  if (!['openai', 'openai-responses', 'anthropic'].includes(f.format)) return { error: 'Choose the wire format.' };
+  if (!/^https?:\/\/\S+$/i.test(f.baseUrl.trim())) return { error: 'The base URL must start with http:// or https://.' };
+  const body: Record<string, unknown> = { prefix, format: f.format, baseUrl: f.baseUrl.trim() };
+  if (f.apiKey.trim()) body.apiKey = f.apiKey.trim();
+  if (f.name.trim()) body.name = f.name.trim();
+  const models = splitList(f.models);
+  if (models.length) body.models = models;
+  return { body };
+}

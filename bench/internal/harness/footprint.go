@@ -1,0 +1,267 @@
+package harness
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ninerouter/ninerouter/bench/internal/loadgen"
+	"github.com/ninerouter/ninerouter/bench/internal/procstat"
+	"github.com/ninerouter/ninerouter/bench/internal/report"
+)
+
+const mb = 1 << 20
+
+// laneD measures the real headless binary's footprint on the configured data dir: exec → first 200, idle RSS
+// before any request, RSS after the load and after a quiet period, idle CPU. Goroutine counts and the CPU
+// profile come from the bench-only profiling build (same cli.Main, plus pprof) run side by side on a copy of
+// the data dir, so the production binary stays exactly as shipped.
+func (w *world) laneD(ctx context.Context, dataDir, tmp string) (*report.LaneD, *report.Profile) {
+	sz := w.sz
+	d := &report.LaneD{LoadRequests: sz.loadRequests, RecoverSeconds: sz.recover.Seconds(), IdleCPUSeconds: sz.idleCPU.Seconds(),
+		BareIdleRSSMB: w.bareIdleRSS, BareAfterLoadRSSMB: w.bareLoadRSS}
+	var prof *report.Profile
+	key := w.nr.key
+	env := routerEnv(w.gomaxprocs())
+
+	// exec → first 200, warm data dir: /healthz first, then a real model request through to the mock.
+	var toModel, toHealth []float64
+	for i := 0; i < sz.execRuns; i++ {
+		h, m, err := w.execToFirst200(ctx, dataDir, key, env)
+		if err != nil {
+			d.Skipped = "exec → first 200: " + shortErr(err)
+			return d, nil
+		}
+		toHealth, toModel = append(toHealth, ms(h)), append(toModel, ms(m))
+	}
+	slices.Sort(toModel)
+	slices.Sort(toHealth)
+	d.ExecTo200ms, d.ExecTo200Max, d.ExecToHealthzMs = toModel[len(toModel)/2], toModel[len(toModel)-1], toHealth[len(toHealth)/2]
+	// Cold: an empty data dir, so the database and the CLI token are created first.
+	if h, _, err := w.execToFirst200(ctx, filepath.Join(tmp, "cold"), "", env); err == nil {
+		d.ColdExecTo200ms = ms(h)
+	}
+
+	// The footprint instance: nothing is sent before the idle reading.
+	nr, err := startRouter(ctx, "ninerouter (footprint)", w.opt.RouterBin, dataDir, w.proxyArgv, env)
+	if err != nil {
+		d.Skipped = shortErr(err)
+		return d, nil
+	}
+	defer nr.stop()
+	nr.key = key
+	var pr *router
+	pprofAddr := ""
+	if w.opt.ProfBin != "" {
+		profDir := filepath.Join(tmp, "prof")
+		if err := os.CopyFS(profDir, os.DirFS(dataDir)); err == nil {
+			pprofAddr, _ = freePort()
+			penv := append(slices.Clone(env), "NRPROF_ADDR="+pprofAddr)
+			pr, err = startRouter(ctx, "ninerouter (profiling build)", w.opt.ProfBin, profDir, w.proxyArgv, penv)
+			if err != nil {
+				pr = nil
+				d.GoroutineNote = "profiling build did not start: " + shortErr(err)
+			} else {
+				defer pr.stop()
+				pr.key = key
+			}
+		}
+	}
+	time.Sleep(min(time.Second, sz.recover/2))
+	if v, err := procstat.RSS(nr.pid()); err == nil {
+		d.IdleRSSMB = float64(v) / mb
+	}
+	if pr != nil {
+		d.GoroutinesBase, _ = goroutines(ctx, pprofAddr)
+	}
+
+	// Load: loadRequests passthrough requests at concurrency 1, then the client lets its connections go.
+	req := openAIChat("http://"+nr.addr, "mock/gpt-bench", false, key)
+	client := loadgen.NewClient(2)
+	for i := 0; i < sz.loadRequests; i++ {
+		if _, err := loadgen.Do(ctx, client, req); err != nil {
+			d.Skipped = "load: " + shortErr(err)
+			return d, nil
+		}
+	}
+	client.CloseIdleConnections()
+	if v, err := procstat.RSS(nr.pid()); err == nil {
+		d.AfterLoadRSSMB = float64(v) / mb
+	}
+
+	// The profiling build gets the same load while its CPU profile records.
+	if pr != nil {
+		prof = w.profile(ctx, pr, pprofAddr, key)
+		time.Sleep(100 * time.Millisecond)
+		d.GoroutinesAfter, _ = goroutines(ctx, pprofAddr)
+	} else {
+		prof = &report.Profile{Skipped: "no profiling build"}
+	}
+
+	// Quiet period: idle CPU over the first idleCPU, RSS and goroutines at its end.
+	quietStart := time.Now()
+	cpu0, err0 := procstat.CPUTime(nr.pid())
+	time.Sleep(sz.idleCPU)
+	cpu1, err1 := procstat.CPUTime(nr.pid())
+	if err0 == nil && err1 == nil {
+		d.IdleCPUms = ms(cpu1 - cpu0)
+		d.IdleCPUPercent = 100 * float64(cpu1-cpu0) / float64(sz.idleCPU)
+	}
+	time.Sleep(sz.recover - time.Since(quietStart))
+	if v, err := procstat.RSS(nr.pid()); err == nil {
+		d.RecoveredRSSMB = float64(v) / mb
+	}
+	if pr != nil {
+		d.GoroutinesRecover, _ = goroutines(ctx, pprofAddr)
+	}
+	return d, prof
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// execToFirst200 starts the binary and polls every millisecond: first GET /healthz until 200, then (when key is
+// set) a real chat completion through to the mock until 200. Both are measured from just before exec.
+func (w *world) execToFirst200(ctx context.Context, dataDir, key string, env []string) (health, model time.Duration, err error) {
+	addr, err := freePort()
+	if err != nil {
+		return 0, 0, err
+	}
+	argv := w.proxyArgv([]string{w.opt.RouterBin, "serve", "--addr", addr, "--data-dir", dataDir})
+	client := loadgen.NewClient(2)
+	defer client.CloseIdleConnections()
+	start := time.Now()
+	p, _, err := startProc(ctx, "ninerouter (start-up)", argv, env, false)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer p.stop()
+	deadline := start.Add(20 * time.Second)
+	poll := func(r loadgen.Request) (time.Duration, error) {
+		for {
+			if _, err := loadgen.Do(ctx, client, r); err == nil {
+				return time.Since(start), nil
+			} else if time.Now().After(deadline) {
+				return 0, fmt.Errorf("no 200 within 20 s: %v (%s)", err, p.stderr.String())
+			}
+			select {
+			case <-p.done:
+				return 0, fmt.Errorf("exited: %v: %s", p.err, p.stderr.String())
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}
+	health, err = poll(loadgen.Request{Method: http.MethodGet, URL: "http://" + addr + "/healthz"})
+	if err != nil || key == "" {
+		return health, 0, err
+	}
+	model, err = poll(openAIChat("http://"+addr, "mock/gpt-bench", false, key))
+	return health, model, err
+}
+
+// goroutines reads the total from the profiling build's goroutine profile.
+func goroutines(ctx context.Context, pprofAddr string) (int, error) {
+	req, err := newHTTPRequest(ctx, "http://"+pprofAddr+"/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil {
+		return 0, err
+	}
+	// "goroutine profile: total 12"
+	f := strings.Fields(line)
+	if len(f) == 0 {
+		return 0, fmt.Errorf("goroutine profile: %q", line)
+	}
+	return strconv.Atoi(f[len(f)-1])
+}
+
+// profile records a CPU profile of the profiling build while it serves passthrough requests at concurrency 1,
+// then keeps the heaviest functions by cumulative time.
+func (w *world) profile(ctx context.Context, pr *router, pprofAddr, key string) *report.Profile {
+	sz := w.sz
+	out := &report.Profile{Requests: sz.profRequests}
+	if w.opt.OutDir == "" {
+		out.Skipped = "no output directory"
+		return out
+	}
+	req := openAIChat("http://"+pr.addr, "mock/gpt-bench", false, key)
+	client := loadgen.NewClient(2)
+	defer client.CloseIdleConnections()
+	// Warm the connection pools so the profile is the steady state.
+	for i := 0; i < 50; i++ {
+		if _, err := loadgen.Do(ctx, client, req); err != nil {
+			out.Skipped = shortErr(err)
+			return out
+		}
+	}
+	// Estimate how long sz.profRequests take, so the profile window covers the load.
+	t0 := time.Now()
+	for i := 0; i < 50; i++ {
+		loadgen.Do(ctx, client, req) //nolint:errcheck // warm-up
+	}
+	per := time.Since(t0) / 50
+	secs := max(1, int((per*time.Duration(sz.profRequests)).Seconds()+0.5))
+	out.Requests = 0
+	type got struct {
+		b   []byte
+		err error
+	}
+	ch := make(chan got, 1)
+	go func() {
+		r, err := newHTTPRequest(ctx, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, secs))
+		if err != nil {
+			ch <- got{nil, err}
+			return
+		}
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			ch <- got{nil, err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		ch <- got{b, err}
+	}()
+	end := time.Now().Add(time.Duration(secs) * time.Second)
+	for time.Now().Before(end) {
+		if _, err := loadgen.Do(ctx, client, req); err != nil {
+			break
+		}
+		out.Requests++
+	}
+	g := <-ch
+	if g.err != nil {
+		out.Skipped = "profile: " + shortErr(g.err)
+		return out
+	}
+	file := filepath.Join(w.opt.OutDir, "ninerouter-cpu.pprof")
+	if err := os.WriteFile(file, g.b, 0o644); err != nil {
+		out.Skipped = shortErr(err)
+		return out
+	}
+	out.File = filepath.Base(file)
+	top, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-cum", "-nodecount=25", w.opt.ProfBin, file).Output()
+	if err != nil {
+		out.Top = []string{"go tool pprof failed: " + err.Error()}
+		return out
+	}
+	for _, l := range strings.Split(strings.TrimRight(string(top), "\n"), "\n") {
+		out.Top = append(out.Top, strings.TrimRight(l, " "))
+	}
+	return out
+}

@@ -1,0 +1,129 @@
+package harness
+
+import (
+	"fmt"
+
+	"github.com/ninerouter/ninerouter/bench/internal/report"
+)
+
+// Targets of the benchmark issue (#6, item 4). Changing one is a product decision: say so in the commit.
+const (
+	passthroughVsBare  = 1.10 // passthrough added p50 ≤ 1.10× the bare proxy's
+	passthroughVsFloor = 2.5  // and ≤ 2.5× the TCP floor's
+	translationVsBare  = 1.3  // translation added p50 ≤ 1.3× the bare proxy's
+	maxAddedP99us      = 1000 // added p99 ≤ 1 ms at concurrency 1
+	maxAddedTTFBus     = 300  // added time to first byte ≤ 0.3 ms
+	maxPerEventUs      = 10   // ≤ 10 µs per streamed event
+	maxIdleRSSMB       = 25   // headless idle RSS ≤ 25 MB
+	maxExecTo200ms     = 100  // exec → first 200 ≤ 100 ms
+	maxIdleCPUPercent  = 0.1  // "about 0": under a thousandth of one core (the /proc clock ticks at 10 ms)
+)
+
+func verdict(ok bool) string {
+	if ok {
+		return "pass"
+	}
+	return "miss"
+}
+
+func na(name, want, why string) report.Target {
+	return report.Target{Name: name, Want: want, Got: "—", Status: "n/a", Note: why}
+}
+
+// targets turns the lanes into pass/miss lines. A lane or path that did not run gives an n/a line, never a pass.
+func targets(r *report.Result) []report.Target {
+	var t []report.Target
+	if a := r.LaneA; a != nil {
+		for _, p := range a.Paths {
+			switch p.Kind {
+			case kindPassthrough:
+				if p.Skipped != "" {
+					t = append(t, na(p.Name+" added p50 vs bare proxy", fmt.Sprintf("≤ %.2f×", passthroughVsBare), p.Skipped))
+					continue
+				}
+				t = append(t,
+					report.Target{Name: p.Name + " added p50 vs bare proxy", Want: fmt.Sprintf("≤ %.2f×", passthroughVsBare),
+						Got: fmt.Sprintf("%.2f× (%.0f µs)", p.RatioBare, p.AddedP50us), Status: verdict(p.RatioBare > 0 && p.RatioBare <= passthroughVsBare)},
+					report.Target{Name: p.Name + " added p50 vs TCP floor", Want: fmt.Sprintf("≤ %.1f×", passthroughVsFloor),
+						Got: fmt.Sprintf("%.2f×", p.RatioFloor), Status: verdict(p.RatioFloor > 0 && p.RatioFloor <= passthroughVsFloor)},
+					report.Target{Name: p.Name + " added p99 (c=1)", Want: fmt.Sprintf("≤ %d µs", maxAddedP99us),
+						Got: fmt.Sprintf("%.0f µs", p.AddedP99us), Status: verdict(p.AddedP99us <= maxAddedP99us)})
+			case kindTranslation:
+				if p.Skipped != "" {
+					t = append(t, na(p.Name+" added p50 vs bare proxy", fmt.Sprintf("≤ %.1f×", translationVsBare), p.Skipped))
+					continue
+				}
+				t = append(t,
+					report.Target{Name: p.Name + " added p50 vs bare proxy", Want: fmt.Sprintf("≤ %.1f×", translationVsBare),
+						Got: fmt.Sprintf("%.2f× (%.0f µs)", p.RatioBare, p.AddedP50us), Status: verdict(p.RatioBare > 0 && p.RatioBare <= translationVsBare)},
+					report.Target{Name: p.Name + " added p99 (c=1)", Want: fmt.Sprintf("≤ %d µs", maxAddedP99us),
+						Got: fmt.Sprintf("%.0f µs", p.AddedP99us), Status: verdict(p.AddedP99us <= maxAddedP99us)})
+			}
+		}
+	} else {
+		t = append(t, na("lane A (added latency)", "", "lane not run"))
+	}
+	if b := r.LaneB; b != nil {
+		for _, e := range b.PerEvent {
+			if e.Name == "direct" || (e.Skipped == "" && e.Events == 0) {
+				continue
+			}
+			if e.Skipped != "" {
+				if e.Name != "TCP relay (floor)" && e.Name != "bare ReverseProxy" {
+					t = append(t, na(e.Name+" streaming", "", e.Skipped))
+				}
+				continue
+			}
+			if e.Name == "TCP relay (floor)" || e.Name == "bare ReverseProxy" {
+				continue
+			}
+			t = append(t,
+				report.Target{Name: e.Name + " added TTFB p50 (stream)", Want: fmt.Sprintf("≤ %d µs", maxAddedTTFBus),
+					Got: fmt.Sprintf("%.0f µs", e.AddedTTFBp50us), Status: verdict(e.AddedTTFBp50us <= maxAddedTTFBus)},
+				report.Target{Name: e.Name + " added time per streamed event", Want: fmt.Sprintf("≤ %d µs", maxPerEventUs),
+					Got: fmt.Sprintf("%.2f µs", e.AddedPerEventU), Status: verdict(e.AddedPerEventU <= maxPerEventUs)})
+		}
+		stalls, lost, errs, ran := 0, 0, 0, 0
+		for _, p := range b.Paths {
+			if p.Skipped == "" {
+				stalls, lost, ran = stalls+p.Stalls, lost+p.Lost, ran+1
+			}
+		}
+		for _, c := range b.Concurrent {
+			if c.Skipped == "" {
+				stalls, lost, errs, ran = stalls+c.Stalls, lost+c.Lost, errs+c.Errors, ran+1
+			}
+		}
+		if ran > 0 {
+			t = append(t, report.Target{Name: "paced streams: no stall (gap > 10× pacing), nothing lost, no error", Want: "0 / 0 / 0",
+				Got: fmt.Sprintf("%d / %d / %d", stalls, lost, errs), Status: verdict(stalls == 0 && lost == 0 && errs == 0)})
+		}
+	} else {
+		t = append(t, na("lane B (streaming)", "", "lane not run"))
+	}
+	if d := r.LaneD; d != nil && d.Skipped == "" {
+		t = append(t,
+			report.Target{Name: "headless idle RSS", Want: fmt.Sprintf("≤ %d MB", maxIdleRSSMB), Got: fmt.Sprintf("%.1f MB", d.IdleRSSMB), Status: verdict(d.IdleRSSMB > 0 && d.IdleRSSMB <= maxIdleRSSMB)},
+			report.Target{Name: "exec → first 200 (model request, median)", Want: fmt.Sprintf("≤ %d ms", maxExecTo200ms), Got: fmt.Sprintf("%.1f ms", d.ExecTo200ms), Status: verdict(d.ExecTo200ms > 0 && d.ExecTo200ms <= maxExecTo200ms)},
+			report.Target{Name: "idle CPU", Want: fmt.Sprintf("≤ %.1f %% of a core", maxIdleCPUPercent), Got: fmt.Sprintf("%.3f %% (%.0f ms over %.0f s)", d.IdleCPUPercent, d.IdleCPUms, d.IdleCPUSeconds), Status: verdict(d.IdleCPUPercent <= maxIdleCPUPercent)},
+		)
+		if d.GoroutinesBase > 0 {
+			t = append(t, report.Target{Name: "goroutines back to baseline after the quiet period", Want: fmt.Sprintf("≤ %d", d.GoroutinesBase),
+				Got: fmt.Sprint(d.GoroutinesRecover), Status: verdict(d.GoroutinesRecover <= d.GoroutinesBase)})
+		} else {
+			t = append(t, na("goroutines back to baseline", "", "profiling build not run"))
+		}
+	} else {
+		why := "lane not run"
+		if d != nil {
+			why = d.Skipped
+		}
+		t = append(t, na("lane D (footprint)", "", why))
+	}
+	if r.Mode == "smoke" {
+		for i := range t {
+			t[i].Note = "smoke run: counts too small to mean anything"
+		}
+	}
+	return t
+}

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../lib/server.mjs';
 import { launch } from '../lib/browser.mjs';
+import { startUpstream } from '../lib/upstream.mjs';
 
 const resultsDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
 const password = 'correct horse battery';
@@ -16,9 +17,21 @@ describe('web dashboard', () => {
   let server;
   let browser;
   let page;
+  let upstream;
+  let clientKey;
   const pageErrors = [];
 
+  const nav = (title) =>
+    page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: title, exact: true }).click();
+  const shot = async (name) => {
+    mkdirSync(resultsDir, { recursive: true });
+    const file = join(resultsDir, name);
+    await page.screenshot({ path: file, fullPage: true });
+    console.log(`screenshot: ${file}`);
+  };
+
   before(async () => {
+    upstream = await startUpstream();
     server = await startServer();
     browser = await launch();
     page = await browser.context.newPage();
@@ -37,6 +50,7 @@ describe('web dashboard', () => {
 
   after(async () => {
     await browser?.close();
+    await upstream?.close();
     if (server) {
       const res = await server.stop();
       assert.equal(res.code, 0, `server exit: ${JSON.stringify(res)}\n${server.output()}`);
@@ -90,10 +104,111 @@ describe('web dashboard', () => {
   });
 
   test('screenshot of the Overview', async () => {
-    mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, 'dashboard-overview.png');
-    await page.screenshot({ path: file, fullPage: true });
-    console.log(`screenshot: ${file}`);
+    await shot('dashboard-overview.png');
+  });
+
+  test('add a custom node pointing at a mock upstream, and test its account', async () => {
+    await nav('Providers');
+    await page.getByText('No accounts yet').waitFor();
+    await page.getByLabel('Prefix').fill('mock');
+    await page.getByLabel('Wire format').selectOption('openai');
+    await page.getByLabel('Base URL', { exact: true }).fill(`${upstream.url}/v1`);
+    await page.locator('#node-key').fill('sk-e2e-node');
+    await page.getByLabel(/^Models/).fill('m1');
+    await page.getByRole('button', { name: 'Add node' }).click();
+    const card = page.getByTestId('provider').filter({ has: page.getByRole('heading', { name: 'mock' }) });
+    await card.getByTestId('account').waitFor();
+    await card.getByRole('button', { name: 'Test' }).click();
+    await card.getByRole('status').filter({ hasText: /Works \(HTTP 200\)/ }).waitFor();
+    const probe = upstream.received.at(-1);
+    assert.equal(probe.url, '/v1/chat/completions');
+    assert.equal(probe.headers.authorization, 'Bearer sk-e2e-node');
+    assert.equal(probe.body.model, 'm1');
+  });
+
+  test('add an API-key account with a base URL override', async () => {
+    await page.getByLabel('Provider').selectOption('openai');
+    await page.locator('#acct-key').fill('sk-e2e-openai');
+    await page.locator('#acct-name').fill('work');
+    await page.locator('#acct-base').fill(`${upstream.url}/v1`);
+    await page.locator('#acct-daily').fill('2.5');
+    await page.getByRole('button', { name: 'Add account' }).click();
+    const card = page.getByTestId('provider').filter({ has: page.getByRole('heading', { name: 'OpenAI' }) });
+    await card.getByTestId('account').filter({ hasText: 'work' }).waitFor();
+    await card.getByText(`${upstream.url}/v1 (override)`).waitFor();
+    // The key went to the secret store, not into the page.
+    assert.equal(await page.getByText('sk-e2e-openai').count(), 0);
+    await shot('dashboard-providers.png');
+  });
+
+  test('create a combo, reorder it, and activate it', async () => {
+    await nav('Combos');
+    await page.getByText('No combos yet').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('e2e');
+    await page.getByLabel('Models, in order').fill('openai/gpt-4o-mini\nmock/m1');
+    await page.getByRole('button', { name: 'Create combo' }).click();
+    const combo = page.getByTestId('combo').filter({ has: page.getByRole('heading', { name: 'e2e' }) });
+    const entries = combo.getByTestId('combo-entry');
+    await entries.nth(1).waitFor();
+    assert.match(await entries.nth(0).textContent(), /openai\/gpt-4o-mini/);
+    // Keyboard reorder: mock/m1 first. The server's answer (via the combos event) redraws the list.
+    await combo.getByRole('button', { name: 'Move mock/m1 up' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved the order of e2e' }).waitFor();
+    await combo.getByRole('button', { name: 'Move mock/m1 down' }).waitFor();
+    assert.match(await entries.nth(0).textContent(), /mock\/m1/);
+    const saved = await (await page.request.get(`${server.url}/api/combos`)).json();
+    assert.deepEqual(saved.combos.find((c) => c.name === 'e2e').entries.map((e) => e.model), ['mock/m1', 'openai/gpt-4o-mini']);
+
+    assert.equal(await page.getByTestId('active-combo').textContent(), 'None');
+    await combo.getByRole('button', { name: 'Activate' }).click();
+    await page.getByTestId('active-combo').filter({ hasText: 'e2e' }).waitFor();
+    await combo.getByText('active', { exact: true }).waitFor();
+    await shot('dashboard-combos.png');
+  });
+
+  test('create a client API key; it is shown once', async () => {
+    await nav('Settings');
+    await page.getByLabel('Name of the new key').fill('e2e-client');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    clientKey = (await page.getByTestId('new-key').textContent()).trim();
+    assert.ok(clientKey.length > 16, `key ${clientKey}`);
+    await page.getByRole('cell', { name: 'e2e-client' }).waitFor();
+    await page.getByRole('button', { name: 'Done' }).click();
+    assert.equal(await page.getByText(clientKey).count(), 0);
+  });
+
+  test('a request to the active virtual model shows up live on Usage and Logs', async () => {
+    await nav('Usage');
+    await page.getByText('No requests in this period.').waitFor();
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${clientKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'ninerouter/active', messages: [{ role: 'user', content: 'ping' }] }),
+    });
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    assert.match(text, /pong/);
+    assert.equal(upstream.received.at(-1).body.model, 'm1');
+    // No reload: the usage event redraws the page.
+    await page.locator('.stat-value').filter({ hasText: /^1$/ }).first().waitFor();
+    await page.getByRole('img', { name: /Tokens per hour/ }).waitFor();
+    await page.getByRole('cell', { name: 'mock', exact: true }).waitFor();
+    await shot('dashboard-usage.png');
+
+    await nav('Logs');
+    await page.getByRole('cell', { name: /mock\/m1/ }).first().waitFor();
+  });
+
+  test('the require-API-key switch is on by default and can be turned off', async () => {
+    await nav('Settings');
+    const sw = page.getByRole('switch', { name: 'Require an API key on /v1' });
+    await sw.waitFor();
+    assert.equal(await sw.isChecked(), true);
+    await sw.click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    assert.equal(await sw.isChecked(), false);
+    const st = await (await page.request.get(`${server.url}/api/status`)).json();
+    assert.equal(st.requireApiKey, false);
   });
 
   test('sign out, a wrong password is refused, sign in again', async () => {
@@ -107,6 +222,8 @@ describe('web dashboard', () => {
 
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor(); // back where the user was
+    await nav('Overview');
     await page.getByTestId('endpoint').waitFor();
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { geometry, niceMax, type Box } from './chart';
+import { dayMs, fillBuckets, geometry, hourMs, niceMax, type Box } from './chart';
 
 const box: Box = { width: 440, height: 240, padLeft: 40, padRight: 0, padTop: 20, padBottom: 20 };
 const fmt = { tokens: (n: number) => String(n), cost: (n: number) => n.toFixed(2), time: (t: number) => String(t) };
@@ -34,8 +34,8 @@ describe('geometry', () => {
     expect(g.bars[1].h).toBe(200);
     expect(g.bars[1].y).toBe(20);
     // two slots of 200px: centres at 140 and 340, bars 70% wide.
-    expect(g.bars[0].x).toBe(140 - 70);
-    expect(g.bars[0].w).toBe(140);
+    expect(g.bars[0].w).toBe(48); // capped: 70% of the 200px slot would be a wall
+    expect(g.bars[0].x).toBe(140 - 24);
     expect(g.costPath).toBe('M140 220 L340 20');
     expect(g.tokenTicks.map((t) => t.label)).toEqual(['0', '25', '50', '75', '100']);
     expect(g.tokenTicks[0].pos).toBe(220);
@@ -53,5 +53,30 @@ describe('geometry', () => {
   it('keeps at most about six time labels', () => {
     const pts = Array.from({ length: 48 }, (_, i) => ({ t: i, tokens: i, cost: 0 }));
     expect(geometry(pts, box, fmt).timeTicks.length).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('fillBuckets', () => {
+  const t0 = Date.UTC(2026, 0, 1, 10); // 10:00 UTC
+
+  it('spans the period hour by hour, keeping the real buckets', () => {
+    const pts = fillBuckets([{ t: t0 + hourMs, tokens: 5, cost: 1 }], t0 + 20 * 60_000, t0 + 3 * hourMs + 5, hourMs);
+    expect(pts.map((p) => (p.t - t0) / hourMs)).toEqual([0, 1, 2, 3]);
+    expect(pts.map((p) => p.tokens)).toEqual([0, 5, 0, 0]);
+  });
+
+  it('days start at UTC midnight', () => {
+    const pts = fillBuckets([], Date.UTC(2026, 0, 1, 13), Date.UTC(2026, 0, 3, 1), dayMs);
+    expect(pts.map((p) => new Date(p.t).toISOString())).toEqual([
+      '2026-01-01T00:00:00.000Z',
+      '2026-01-02T00:00:00.000Z',
+      '2026-01-03T00:00:00.000Z',
+    ]);
+  });
+
+  it('keeps off-grid points and refuses absurd spans', () => {
+    const odd = { t: t0 + 1234, tokens: 1, cost: 0 };
+    expect(fillBuckets([odd], t0, t0 + hourMs, hourMs)).toContainEqual(odd);
+    expect(fillBuckets([odd], 0, t0, 1)).toEqual([odd]);
   });
 });

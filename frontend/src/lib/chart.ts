@@ -62,7 +62,7 @@ export function geometry(
   const maxCost = niceMax(Math.max(0, ...sorted.map((p) => p.cost)));
   const n = sorted.length;
   const slot = n > 0 ? innerW / n : innerW;
-  const barW = Math.max(1, slot * 0.7);
+  const barW = Math.max(1, Math.min(slot * 0.7, 48)); // a lone bar stays a bar, not a wall
   const bottom = box.padTop + innerH;
   const yTok = (v: number) => bottom - (v / maxTokens) * innerH;
   const yCost = (v: number) => bottom - (v / maxCost) * innerH;
@@ -94,4 +94,23 @@ export function geometry(
 
 function round(v: number): number {
   return Math.round(v * 10) / 10;
+}
+
+export const hourMs = 3_600_000;
+export const dayMs = 86_400_000;
+
+/**
+ * Adds empty buckets so the chart spans the whole period, gaps included. Buckets start on UTC hours or UTC
+ * midnights, as the server aggregates them (backend/usage Aggregate).
+ */
+export function fillBuckets(points: readonly Point[], since: number, until: number, step: number): Point[] {
+  if (!(step > 0) || !(until >= since) || (until - since) / step > 2000) return [...points];
+  const byT = new Map(points.map((p) => [p.t, p]));
+  const out: Point[] = [];
+  for (let t = Math.floor(since / step) * step; t <= until; t += step) {
+    out.push(byT.get(t) ?? { t, tokens: 0, cost: 0 });
+    byT.delete(t);
+  }
+  // Anything the server put off the grid is kept rather than dropped.
+  return [...out, ...byT.values()].sort((a, b) => a.t - b.t);
 }

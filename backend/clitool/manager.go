@@ -349,10 +349,23 @@ func Diff(path string, a, b []byte) string {
 		return ""
 	}
 	d, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: difflib.SplitLines(string(a)), B: difflib.SplitLines(string(b)),
+		A: lines(a), B: lines(b),
 		FromFile: path, ToFile: path, Context: 3,
 	})
 	return d
+}
+
+// lines splits text after each newline; a last line without one is marked the way diff(1) does.
+func lines(b []byte) []string {
+	if len(b) == 0 {
+		return nil
+	}
+	out := strings.SplitAfter(string(b), "\n")
+	if out[len(out)-1] == "" {
+		return out[:len(out)-1]
+	}
+	out[len(out)-1] += "\n\\ No newline at end of file\n"
+	return out
 }
 
 // Apply points a tool at NineRouter.

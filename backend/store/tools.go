@@ -16,7 +16,7 @@ type ToolApply struct {
 	KeyID      int64  // client API key made for this tool (0: none)
 	Model      string
 	Origin     string // the NineRouter endpoint written, without /v1
-	Files      string // JSON: []clitool.AppliedFile
+	Files      string // how many files; the per-key changes are in <data dir>/backups/tools/apply-<ID>.json (0600), since replaced values may be secrets
 	AppliedAt  time.Time
 	RevertedAt *time.Time `gorm:"index"`
 }

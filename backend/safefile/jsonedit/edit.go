@@ -19,6 +19,8 @@ type Doc struct {
 	root *Node
 	nl   string // the file's line ending, kept for inserted lines
 	unit string // one level of indentation, as the file writes it
+	// JSON5 files keep their own style for what we add: single quotes, unquoted keys.
+	single, bare bool
 }
 
 // Parse parses src in the given dialect. An empty or whitespace-only src is an empty object, so a tool's missing
@@ -37,7 +39,41 @@ func Parse(src []byte, mode Mode) (*Doc, error) {
 		d.nl = "\r\n"
 	}
 	d.unit = detectIndent(src, root)
+	if mode == JSON5 {
+		d.single, d.bare = detectStyle(src, root)
+	}
 	return d, nil
+}
+
+// detectStyle reports whether most strings use single quotes and most keys are unquoted.
+func detectStyle(src []byte, root *Node) (single, bare bool) {
+	var sq, dq, bk, qk int
+	var walk func(n *Node)
+	walk = func(n *Node) {
+		switch n.Kind {
+		case String:
+			if src[n.Start] == '\'' {
+				sq++
+			} else {
+				dq++
+			}
+		case Object:
+			for _, m := range n.Members {
+				if c := src[m.KeyStart]; c == '"' || c == '\'' {
+					qk++
+				} else {
+					bk++
+				}
+				walk(m.Value)
+			}
+		case Array:
+			for _, e := range n.Elems {
+				walk(e)
+			}
+		}
+	}
+	walk(root)
+	return sq > dq, bk > qk
 }
 
 // Bytes returns the current document text.
@@ -413,7 +449,31 @@ func detectIndent(src []byte, root *Node) string {
 	return "  "
 }
 
-func (d *Doc) keyText(k string) string { return quote(k) }
+func (d *Doc) keyText(k string) string {
+	if d.bare && isASCIIIdent(k) {
+		return k
+	}
+	return d.quoteStr(k)
+}
+
+func isASCIIIdent(k string) bool {
+	for i, r := range k {
+		if !(r == '_' || r == '$' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (i > 0 && r >= '0' && r <= '9')) {
+			return false
+		}
+	}
+	return k != ""
+}
+
+// quoteStr writes a string in the document's quote style.
+func (d *Doc) quoteStr(s string) string {
+	q := quote(s)
+	if !d.single {
+		return q
+	}
+	inner := strings.ReplaceAll(q[1:len(q)-1], "'", `\'`)
+	return "'" + inner + "'"
+}
 
 func quote(s string) string {
 	var b bytes.Buffer
@@ -437,7 +497,7 @@ func (d *Doc) write(b *strings.Builder, v any, ind string) {
 	case nil:
 		b.WriteString("null")
 	case string:
-		b.WriteString(quote(t))
+		b.WriteString(d.quoteStr(t))
 	case bool:
 		b.WriteString(strconv.FormatBool(t))
 	case int:
@@ -460,7 +520,7 @@ func (d *Doc) write(b *strings.Builder, v any, ind string) {
 			if i > 0 {
 				b.WriteString(",")
 			}
-			b.WriteString(d.nl + ind + d.unit + quote(kv.Key) + ": ")
+			b.WriteString(d.nl + ind + d.unit + d.keyText(kv.Key) + ": ")
 			d.write(b, kv.Value, ind+d.unit)
 		}
 		b.WriteString(d.nl + ind + "}")

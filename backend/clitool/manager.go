@@ -82,7 +82,17 @@ type Manager struct {
 	o       Options
 	backups safefile.Backups
 	mu      sync.Mutex
+
+	detMu    sync.Mutex
+	detCache map[string]cachedDetection // by tool id; `--version` is slow, the tray asks often
 }
+
+type cachedDetection struct {
+	d  Detection
+	at time.Time
+}
+
+const detectionTTL = time.Minute
 
 // New returns a Manager.
 func New(o Options) (*Manager, error) {

@@ -96,7 +96,7 @@ func (m *Manager) Status(ctx context.Context, id string, opt StatusOptions) (Too
 		}
 	}
 	if opt.Detect {
-		st.Detection = m.o.Detector.Detect(ctx, info.Binaries)
+		st.Detection = m.detect(ctx, info)
 		if !st.Detection.Installed && len(files) > 0 {
 			if _, err := os.Stat(filepath.Dir(files[0].Path)); err == nil {
 				st.Detection.ConfigOnly = true
@@ -194,4 +194,18 @@ func (m *Manager) Backups(ctx context.Context, id, home string) ([]safefile.Entr
 		out = append(out, list...)
 	}
 	return out, nil
+}
+
+func (m *Manager) detect(ctx context.Context, info toolkit.Info) Detection {
+	m.detMu.Lock()
+	defer m.detMu.Unlock()
+	if c, ok := m.detCache[info.ID]; ok && time.Since(c.at) < detectionTTL {
+		return c.d
+	}
+	d := m.o.Detector.Detect(ctx, info.Binaries)
+	if m.detCache == nil {
+		m.detCache = map[string]cachedDetection{}
+	}
+	m.detCache[info.ID] = cachedDetection{d: d, at: time.Now()}
+	return d
 }

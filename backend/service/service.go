@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ninerouter/ninerouter/backend/clitool"
 	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/events"
 	"github.com/ninerouter/ninerouter/backend/secret"
@@ -26,7 +27,8 @@ type Service struct {
 	secrets secret.Store
 	bus     *events.Bus
 	auth    *Auth
-	routing *routing // the router core (routing.go)
+	routing *routing         // the router core (routing.go)
+	tools   *clitool.Manager // CLI tool auto-config (tools.go)
 
 	started  time.Time
 	requests atomic.Int64
@@ -74,6 +76,11 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 		return nil, err
 	}
 	if err := s.openRouting(ctx, opts.Routing); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.openTools(); err != nil {
+		s.closeRouting()
 		db.Close()
 		return nil, err
 	}

@@ -186,3 +186,41 @@ export interface UsageRecord {
   Reported: boolean;
   CostUSD: number;
 }
+
+/** GET /api/tools: one CLI tool (backend/clitool ToolState). */
+export interface ToolState {
+  id: string;
+  name: string;
+  detection: { installed: boolean; path?: string; version?: string; configOnly?: boolean };
+  state: 'not-configured' | 'configured' | 'elsewhere' | 'stale' | 'error' | string;
+  detail?: string;
+  baseUrl?: string;
+  model?: string;
+  files: { path: string; format: string; role: string; exists: boolean }[] | null;
+  applied?: { at: string; model: string; origin: string; keyId?: number } | null;
+  canRevert: boolean;
+  canRestore: boolean;
+  restart?: string;
+}
+
+/** The answer of a tool preview, apply, revert or restore (backend/clitool Result). */
+export interface ToolResult {
+  tool: string;
+  action: string;
+  model?: string;
+  files: { path: string; role?: string; format?: string; existed: boolean; changed: boolean; removed?: boolean; backup?: string; diff?: string }[] | null;
+  kept?: string[] | null;
+  restart?: string;
+  notes?: string[] | null;
+}
+
+/** A copyable setup snippet for a tool NineRouter does not configure itself (Cursor, Cline, …). */
+export interface ToolSnippet {
+  id: string;
+  name: string;
+  /** Where to paste it, in words. */
+  where?: string;
+  language?: string;
+  text: string;
+  notes?: string[] | null;
+}

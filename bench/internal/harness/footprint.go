@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -36,19 +35,26 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string) (*report.LaneD, 
 	// exec → first 200, warm data dir: /healthz first, then a real model request through to the mock.
 	var toModel, toHealth []float64
 	for i := 0; i < sz.execRuns; i++ {
-		h, m, err := w.execToFirst200(ctx, dataDir, key, env)
+		h, m, rss, err := w.execToFirst200(ctx, dataDir, key, env)
 		if err != nil {
 			d.Skipped = "exec → first 200: " + shortErr(err)
 			return d, nil
 		}
 		toHealth, toModel = append(toHealth, ms(h)), append(toModel, ms(m))
+		d.FirstRSSMB = rss
 	}
 	slices.Sort(toModel)
 	slices.Sort(toHealth)
 	d.ExecTo200ms, d.ExecTo200Max, d.ExecToHealthzMs = toModel[len(toModel)/2], toModel[len(toModel)-1], toHealth[len(toHealth)/2]
 	// Cold: an empty data dir, so the database and the CLI token are created first.
-	if h, _, err := w.execToFirst200(ctx, filepath.Join(tmp, "cold"), "", env); err == nil {
+	if h, _, _, err := w.execToFirst200(ctx, filepath.Join(tmp, "cold"), "", env); err == nil {
 		d.ColdExecTo200ms = ms(h)
+	}
+	// With NINEROUTER_SECRET_KEY the secret file is sealed, and every start derives its key with scrypt.
+	if m, rss, err := w.sealedStart(ctx, dataDir, filepath.Join(tmp, "sealed"), key, env); err == nil {
+		d.SealedExecTo200ms, d.SealedFirstRSSMB = ms(m), rss
+	} else {
+		d.SealedNote = shortErr(err)
 	}
 
 	// The footprint instance: nothing is sent before the idle reading.
@@ -81,7 +87,8 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string) (*report.LaneD, 
 		d.IdleRSSMB = float64(v) / mb
 	}
 	if pr != nil {
-		d.GoroutinesBase, _ = goroutines(ctx, pprofAddr)
+		g, _ := goroutines(ctx, pprofAddr)
+		d.GoroutinesBase, d.PooledBase = g.total, g.pooled
 	}
 
 	// Load: loadRequests passthrough requests at concurrency 1, then the client lets its connections go.
@@ -102,7 +109,8 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string) (*report.LaneD, 
 	if pr != nil {
 		prof = w.profile(ctx, pr, pprofAddr, key)
 		time.Sleep(100 * time.Millisecond)
-		d.GoroutinesAfter, _ = goroutines(ctx, pprofAddr)
+		g, _ := goroutines(ctx, pprofAddr)
+		d.GoroutinesAfter, d.PooledAfter = g.total, g.pooled
 	} else {
 		prof = &report.Profile{Skipped: "no profiling build"}
 	}
@@ -121,19 +129,42 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string) (*report.LaneD, 
 		d.RecoveredRSSMB = float64(v) / mb
 	}
 	if pr != nil {
-		d.GoroutinesRecover, _ = goroutines(ctx, pprofAddr)
+		g, _ := goroutines(ctx, pprofAddr)
+		d.GoroutinesRecover, d.PooledRecover = g.total, g.pooled
 	}
 	return d, prof
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// execToFirst200 starts the binary and polls every millisecond: first GET /healthz until 200, then (when key is
-// set) a real chat completion through to the mock until 200. Both are measured from just before exec.
-func (w *world) execToFirst200(ctx context.Context, dataDir, key string, env []string) (health, model time.Duration, err error) {
-	addr, err := freePort()
+// sealedStart copies the configured data dir, seals its secret file (a start with NINEROUTER_SECRET_KEY and
+// one write of a secret), then measures a start with the key.
+func (w *world) sealedStart(ctx context.Context, from, dir, key string, env []string) (time.Duration, float64, error) {
+	if err := os.CopyFS(dir, os.DirFS(from)); err != nil {
+		return 0, 0, err
+	}
+	env = append(slices.Clone(env), "NINEROUTER_SECRET_KEY=nrbench-not-a-secret")
+	nr, err := startRouter(ctx, "ninerouter (sealing)", w.opt.RouterBin, dir, w.proxyArgv, env)
 	if err != nil {
 		return 0, 0, err
+	}
+	err = nr.manage(ctx, http.MethodPost, "/api/nodes", map[string]any{"prefix": "sealed", "format": "openai",
+		"baseUrl": "http://" + w.mockZero + "/v1", "apiKey": "sk-nrbench-sealed"}, nil)
+	nr.stop()
+	if err != nil {
+		return 0, 0, err
+	}
+	_, m, rss, err := w.execToFirst200(ctx, dir, key, env)
+	return m, rss, err
+}
+
+// execToFirst200 starts the binary and polls every millisecond: first GET /healthz until 200, then (when key is
+// set) a real chat completion through to the mock until 200. Both are measured from just before exec; the RSS
+// is read right after the first model answer.
+func (w *world) execToFirst200(ctx context.Context, dataDir, key string, env []string) (health, model time.Duration, rssMB float64, err error) {
+	addr, err := freePort()
+	if err != nil {
+		return 0, 0, 0, err
 	}
 	argv := w.proxyArgv([]string{w.opt.RouterBin, "serve", "--addr", addr, "--data-dir", dataDir})
 	client := loadgen.NewClient(2)
@@ -141,7 +172,7 @@ func (w *world) execToFirst200(ctx context.Context, dataDir, key string, env []s
 	start := time.Now()
 	p, _, err := startProc(ctx, "ninerouter (start-up)", argv, env, false)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	defer p.stop()
 	deadline := start.Add(20 * time.Second)
@@ -161,33 +192,63 @@ func (w *world) execToFirst200(ctx context.Context, dataDir, key string, env []s
 	}
 	health, err = poll(loadgen.Request{Method: http.MethodGet, URL: "http://" + addr + "/healthz"})
 	if err != nil || key == "" {
-		return health, 0, err
+		return health, 0, 0, err
 	}
 	model, err = poll(openAIChat("http://"+addr, "mock/gpt-bench", false, key))
-	return health, model, err
+	if v, rerr := procstat.RSS(p.pid()); rerr == nil {
+		rssMB = float64(v) / mb
+	}
+	return health, model, rssMB, err
 }
 
-// goroutines reads the total from the profiling build's goroutine profile.
-func goroutines(ctx context.Context, pprofAddr string) (int, error) {
+// goroutineCount is the profiling build's goroutine total, and how many of them are an idle keep-alive
+// connection of an http.Transport (readLoop/writeLoop): those live until the transport's IdleConnTimeout by
+// design, so they are reported apart from the rest.
+type goroutineCount struct{ total, pooled int }
+
+// goroutines reads the profiling build's goroutine profile (debug=1: "N @ pcs" blocks with "#" frame lines).
+func goroutines(ctx context.Context, pprofAddr string) (goroutineCount, error) {
+	var g goroutineCount
 	req, err := newHTTPRequest(ctx, "http://"+pprofAddr+"/debug/pprof/goroutine?debug=1")
 	if err != nil {
-		return 0, err
+		return g, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, err
+		return g, err
 	}
 	defer resp.Body.Close()
-	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return 0, err
+		return g, err
 	}
-	// "goroutine profile: total 12"
-	f := strings.Fields(line)
-	if len(f) == 0 {
-		return 0, fmt.Errorf("goroutine profile: %q", line)
+	return parseGoroutines(string(raw))
+}
+
+func parseGoroutines(profile string) (goroutineCount, error) {
+	var g goroutineCount
+	lines := strings.Split(profile, "\n")
+	if len(lines) == 0 || !strings.HasPrefix(lines[0], "goroutine profile: total ") {
+		return g, fmt.Errorf("not a goroutine profile: %.60q", profile)
 	}
-	return strconv.Atoi(f[len(f)-1])
+	total, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(lines[0], "goroutine profile: total ")))
+	if err != nil {
+		return g, err
+	}
+	g.total = total
+	block, counted := 0, false
+	for _, l := range lines[1:] {
+		if n, _, ok := strings.Cut(l, " @ "); ok {
+			block, _ = strconv.Atoi(n)
+			counted = false
+			continue
+		}
+		if !counted && strings.HasPrefix(l, "#") && (strings.Contains(l, "(*persistConn).readLoop") || strings.Contains(l, "(*persistConn).writeLoop")) {
+			g.pooled += block
+			counted = true
+		}
+	}
+	return g, nil
 }
 
 // profile records a CPU profile of the profiling build while it serves passthrough requests at concurrency 1,

@@ -62,9 +62,12 @@ func sizesFor(smoke bool) sizes {
 
 func (o Options) lane(l byte) bool { return strings.IndexByte(o.Lanes, l) >= 0 }
 
+// logStart is when the run began, for the elapsed time on each log line.
+var logStart = time.Now()
+
 func (o Options) logf(format string, a ...any) {
 	if o.Log != nil {
-		fmt.Fprintf(o.Log, "nrbench: "+format+"\n", a...)
+		fmt.Fprintf(o.Log, "nrbench [%5.1fs]: "+format+"\n", append([]any{time.Since(logStart).Seconds()}, a...)...)
 	}
 }
 
@@ -153,6 +156,7 @@ func Run(ctx context.Context, opt Options) (*report.Result, error) {
 		opt.logf("lane E: go test -bench")
 		res.LaneE = laneE(ctx, opt.RepoDir, sz.benchtime)
 	}
+	opt.logf("done")
 	res.Targets = targets(res)
 	res.Duration = time.Since(start).Seconds()
 	return res, nil

@@ -21,10 +21,12 @@ type router struct {
 }
 
 // routerEnv keeps the instance away from the desktop keychain and from any proxy in the environment, so the
-// benchmark measures the router and not D-Bus or a corporate proxy.
+// benchmark measures the router and not D-Bus or a corporate proxy. The secret store is the plain 0600 file,
+// the headless default where no keychain exists; lane D measures the scrypt-encrypted file separately.
 func routerEnv(gomaxprocs string) []string {
-	env := []string{"NINEROUTER_SECRET_STORE=file", "NINEROUTER_SECRET_KEY=nrbench-not-a-secret",
-		"HTTP_PROXY=", "HTTPS_PROXY=", "http_proxy=", "https_proxy=", "NO_PROXY=127.0.0.1,localhost"}
+	env := []string{"NINEROUTER_SECRET_STORE=file", "NINEROUTER_SECRET_KEY=",
+		"HTTP_PROXY=", "HTTPS_PROXY=", "http_proxy=", "https_proxy=", "NO_PROXY=127.0.0.1,localhost",
+		"REQUIRE_API_KEY=", "NINEROUTER_DEBUG=", "NINEROUTER_ADDR=", "NINEROUTER_DATA_DIR="}
 	if gomaxprocs != "" {
 		env = append(env, "GOMAXPROCS="+gomaxprocs)
 	}

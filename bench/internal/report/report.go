@@ -162,11 +162,18 @@ type LaneD struct {
 	GoroutinesBase     int     `json:"goroutines_baseline"`
 	GoroutinesAfter    int     `json:"goroutines_after_load"`
 	GoroutinesRecover  int     `json:"goroutines_recovered"`
+	PooledBase         int     `json:"pooled_conn_goroutines_baseline"` // idle keep-alive connections' read/write loops
+	PooledAfter        int     `json:"pooled_conn_goroutines_after_load"`
+	PooledRecover      int     `json:"pooled_conn_goroutines_recovered"`
 	GoroutineNote      string  `json:"goroutine_note,omitempty"`
 	ExecTo200ms        float64 `json:"exec_to_first_200_ms"` // median, first 200 on a real model request
 	ExecTo200Max       float64 `json:"exec_to_first_200_max_ms"`
 	ExecToHealthzMs    float64 `json:"exec_to_healthz_ms"`
 	ColdExecTo200ms    float64 `json:"cold_exec_to_first_200_ms"` // empty data dir: includes creating the DB
+	FirstRSSMB         float64 `json:"rss_after_first_200_mb"`
+	SealedExecTo200ms  float64 `json:"sealed_secrets_exec_to_first_200_ms"` // with NINEROUTER_SECRET_KEY (scrypt at start)
+	SealedFirstRSSMB   float64 `json:"sealed_secrets_rss_after_first_200_mb"`
+	SealedNote         string  `json:"sealed_note,omitempty"`
 	BareIdleRSSMB      float64 `json:"bare_proxy_idle_rss_mb"`
 	BareAfterLoadRSSMB float64 `json:"bare_proxy_after_load_rss_mb"`
 	Skipped            string  `json:"skipped,omitempty"`
@@ -370,9 +377,16 @@ func Markdown(w io.Writer, r *Result) error {
 			p("| RSS %.0f s after the load stopped | %.1f MB | |\n", d.RecoverSeconds, d.RecoveredRSSMB)
 			p("| CPU while idle over %.0f s | %.1f ms (%.3f %% of a core) | |\n", d.IdleCPUSeconds, d.IdleCPUms, d.IdleCPUPercent)
 			p("| Goroutines: baseline / right after load / %.0f s later | %d / %d / %d | |\n", d.RecoverSeconds, d.GoroutinesBase, d.GoroutinesAfter, d.GoroutinesRecover)
+			p("| … of which idle keep-alive connection loops (live until IdleConnTimeout) | %d / %d / %d | |\n", d.PooledBase, d.PooledAfter, d.PooledRecover)
 			p("| exec → first 200 on /v1/chat/completions (median / max of runs) | %.1f / %.1f ms | |\n", d.ExecTo200ms, d.ExecTo200Max)
 			p("| exec → first 200 on /healthz (median) | %.1f ms | |\n", d.ExecToHealthzMs)
-			p("| exec → first 200, empty data dir (creates the database) | %.1f ms | |\n", d.ColdExecTo200ms)
+			p("| exec → first 200 on /healthz, empty data dir (creates the database) | %.1f ms | |\n", d.ColdExecTo200ms)
+			p("| RSS right after the first 200 | %.1f MB | |\n", d.FirstRSSMB)
+			if d.SealedNote != "" {
+				p("| with an encrypted secret file (NINEROUTER_SECRET_KEY) | not measured: %s | |\n", d.SealedNote)
+			} else {
+				p("| with an encrypted secret file (NINEROUTER_SECRET_KEY): exec → first 200 / RSS after it | %.1f ms / %.1f MB | |\n", d.SealedExecTo200ms, d.SealedFirstRSSMB)
+			}
 			if d.GoroutineNote != "" {
 				p("\n%s\n", d.GoroutineNote)
 			}

@@ -25,7 +25,7 @@ const strippedEnv = ['NINEROUTER_ADDR', 'NINEROUTER_DATA_DIR', 'NINEROUTER_PASSW
  * Starts `$NINEROUTER_BIN serve` on a free port with a fresh data dir and waits for /healthz.
  * Returns {url, dataDir, stop, output()}.
  */
-export async function startServer({ bin = process.env.NINEROUTER_BIN, timeoutMs = 15000 } = {}) {
+export async function startServer({ bin = process.env.NINEROUTER_BIN, timeoutMs = 15000, home } = {}) {
   if (!bin) throw new Error('set NINEROUTER_BIN to a built headless binary (see e2e/README.md)');
   if (!existsSync(bin)) throw new Error(`NINEROUTER_BIN=${bin} does not exist`);
   const dataDir = mkdtempSync(join(tmpdir(), 'ninerouter-e2e-'));
@@ -33,6 +33,13 @@ export async function startServer({ bin = process.env.NINEROUTER_BIN, timeoutMs 
   for (const k of strippedEnv) delete env[k];
   // A throwaway data dir gets a throwaway secret file, never the developer's keychain, unless asked otherwise.
   env.NINEROUTER_SECRET_STORE ??= 'file';
+  if (home) {
+    // A sandbox home for the CLI tool configs: the tools' own relocation variables would point outside it.
+    env.HOME = home;
+    for (const k of Object.keys(env)) {
+      if (/^(XDG_|CLAUDE_|CODEX_|OPENCODE|GEMINI_|QWEN_|FACTORY_|OPENCLAW)/.test(k)) delete env[k];
+    }
+  }
 
   let lastErr;
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -2,7 +2,8 @@
 //   NINEROUTER_BIN=/tmp/ninerouter-headless npm test
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../lib/server.mjs';
@@ -11,6 +12,22 @@ import { startUpstream } from '../lib/upstream.mjs';
 
 const resultsDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
 const password = 'correct horse battery';
+// A Claude Code settings file with the things users keep in it; apply then revert must give back these bytes.
+const claudeSettings = `{
+  "permissions": {
+    "allow": ["Bash(npm run test:*)", "Read(~/.zshrc)"],
+    "deny": ["Read(./.env)"]
+  },
+  "hooks": {
+    "PostToolUse": [
+      { "matcher": "Edit|Write", "hooks": [{ "type": "command", "command": "npx prettier --write \\"$FILE\\"" }] }
+    ]
+  },
+  "statusLine": { "type": "command", "command": "~/.claude/statusline.sh" },
+  "env": { "DISABLE_TELEMETRY": "1" },
+  "includeCoAuthoredBy": false
+}
+`;
 const navTitles = ['Overview', 'Providers', 'Combos', 'CLI Tools', 'Usage', 'Logs', 'Settings'];
 
 describe('web dashboard', () => {
@@ -19,6 +36,7 @@ describe('web dashboard', () => {
   let page;
   let upstream;
   let clientKey;
+  let home;
   const pageErrors = [];
 
   const nav = (title) =>
@@ -32,7 +50,10 @@ describe('web dashboard', () => {
 
   before(async () => {
     upstream = await startUpstream();
-    server = await startServer();
+    home = mkdtempSync(join(tmpdir(), 'ninerouter-e2e-home-'));
+    mkdirSync(join(home, '.claude'));
+    writeFileSync(join(home, '.claude', 'settings.json'), claudeSettings);
+    server = await startServer({ home });
     browser = await launch();
     page = await browser.context.newPage();
     page.setDefaultTimeout(10000);
@@ -51,6 +72,7 @@ describe('web dashboard', () => {
   after(async () => {
     await browser?.close();
     await upstream?.close();
+    if (home) rmSync(home, { recursive: true, force: true });
     if (server) {
       const res = await server.stop();
       assert.equal(res.code, 0, `server exit: ${JSON.stringify(res)}\n${server.output()}`);
@@ -197,6 +219,39 @@ describe('web dashboard', () => {
 
     await nav('Logs');
     await page.getByRole('cell', { name: /mock\/m1/ }).first().waitFor();
+  });
+
+  test('CLI Tools: preview the exact change, apply it, then revert to the same bytes', async () => {
+    const file = join(home, '.claude', 'settings.json');
+    await nav('CLI Tools');
+    const card = page.getByTestId('tool').filter({ has: page.getByRole('heading', { name: 'Claude Code' }) });
+    await card.waitFor();
+    await card.getByText('not configured').waitFor();
+    await card.getByRole('button', { name: 'Preview and apply' }).click();
+    const preview = card.getByRole('region', { name: 'Changes to Claude Code' });
+    await preview.waitFor();
+    const diff = await preview.getByRole('region', { name: /Diff of .*settings\.json/ }).textContent();
+    assert.match(diff, new RegExp(`\\+.*"ANTHROPIC_BASE_URL": "${server.url}"`));
+    assert.match(diff, /ANTHROPIC_AUTH_TOKEN/);
+    assert.equal(readFileSync(file, 'utf8'), claudeSettings, 'a preview writes nothing');
+    await shot('dashboard-tools-preview.png');
+
+    await preview.getByRole('button', { name: 'Apply these changes' }).click();
+    await card.getByText('uses NineRouter').waitFor();
+    const applied = JSON.parse(readFileSync(file, 'utf8'));
+    assert.equal(applied.env.ANTHROPIC_BASE_URL, server.url);
+    assert.equal(applied.env.DISABLE_TELEMETRY, '1');
+    assert.deepEqual(applied.hooks, JSON.parse(claudeSettings).hooks);
+
+    await card.getByRole('button', { name: 'Revert' }).click();
+    await card.getByText('not configured').waitFor();
+    assert.equal(readFileSync(file, 'utf8'), claudeSettings, 'revert gives back the exact bytes');
+  });
+
+  test('CLI Tools: copyable snippets for the other tools', async () => {
+    for (const name of ['Cursor', 'Cline', 'Aider']) {
+      await page.getByRole('button', { name: new RegExp(`^Copy ${name}`) }).first().waitFor();
+    }
   });
 
   test('the require-API-key switch is on by default and can be turned off', async () => {

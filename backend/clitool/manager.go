@@ -27,6 +27,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/clitool/opencode"
 	"github.com/ninerouter/ninerouter/backend/clitool/qwen"
 	"github.com/ninerouter/ninerouter/backend/clitool/toolkit"
+	"github.com/ninerouter/ninerouter/backend/logging"
 	"github.com/ninerouter/ninerouter/backend/safefile"
 	"github.com/ninerouter/ninerouter/backend/store"
 	"github.com/pmezard/go-difflib/difflib"
@@ -246,6 +247,7 @@ func (m *Manager) Preview(ctx context.Context, id string, opt ApplyOptions) (Res
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	res, _, err := m.plan(ctx, id, opt, KeyPlaceholder)
+	res.Action = "preview"
 	return res.Result, err
 }
 
@@ -336,7 +338,7 @@ func (m *Manager) plan(ctx context.Context, id string, opt ApplyOptions, key str
 			BeforeSum: sumIf(b), WrittenSum: safefile.Sum(out), Changes: changes})
 		p.Files = append(p.Files, FileResult{Path: fp.File.Path, Role: fp.File.Role, Format: string(fp.File.Format),
 			Existed: c.Snap.Exists, Changed: !c.Snap.Exists || string(out) != string(c.Snap.Data),
-			Diff: Diff(fp.File.Path, c.Snap.Data, out)})
+			Diff: ShownDiff(fp.File.Path, c.Snap.Data, out)})
 	}
 	return p, reuse, nil
 }
@@ -352,6 +354,10 @@ func sumIf(b base) string {
 var ErrRefused = errors.New("refused, nothing was changed")
 
 func refused(err error) error { return fmt.Errorf("%w: %w", ErrRefused, err) }
+
+// ShownDiff is the diff people see (API, window, CLI): credentials in it, NineRouter's and the user's own, go
+// through the one redaction path.
+func ShownDiff(path string, a, b []byte) string { return logging.Redact(Diff(path, a, b)) }
 
 // Diff is a unified diff of a file's change ("" when equal).
 func Diff(path string, a, b []byte) string {
@@ -553,7 +559,7 @@ func (m *Manager) Revert(ctx context.Context, id string, opt RevertOptions) (Res
 			return res, err
 		}
 		fr.Backup = e.File
-		fr.Diff = Diff(af.Path, snap.Data, out)
+		fr.Diff = ShownDiff(af.Path, snap.Data, out)
 		switch {
 		case !exists:
 			err = safefile.Remove(snap)
@@ -629,7 +635,7 @@ func (m *Manager) Restore(ctx context.Context, id string, opt RevertOptions) (Re
 			return res, err
 		}
 		fr.Backup, fr.Changed = e.File, true
-		fr.Diff = Diff(path, snap.Data, data)
+		fr.Diff = ShownDiff(path, snap.Data, data)
 		if orig.Missing {
 			err = safefile.Remove(snap)
 			fr.Removed = true

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"strings"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/logger"
@@ -29,7 +30,7 @@ import (
 
 // Run starts the desktop app and blocks until Quit. It returns nil after a clean Quit, and the reason when the
 // backend could not start (port in use, unusable data dir) or stopped on its own.
-func Run(ctx context.Context, cfg config.Config, assets fs.FS) error {
+func Run(ctx context.Context, cfg config.Config, assets fs.FS) (err error) {
 	if err := checkDisplay(); err != nil {
 		return err
 	}
@@ -40,7 +41,8 @@ func Run(ctx context.Context, cfg config.Config, assets fs.FS) error {
 	s := newShell(ctx, cfg, assets, log)
 	s.tray.beforeRun() // macOS only: schedules the status item on the main thread; AppKit-free until launch
 
-	err := wails.Run(&options.App{
+	defer recoverDisplayPanic(&err)
+	err = wails.Run(&options.App{
 		Title:     "NineRouter",
 		Width:     1180,
 		Height:    760,
@@ -62,8 +64,8 @@ func Run(ctx context.Context, cfg config.Config, assets fs.FS) error {
 		OnShutdown:         s.shutdown,
 		Bind:               []any{&App{shell: s}},
 		Logger:             wailsLogger{log: log},
-		LogLevel:           logger.WARNING,
-		LogLevelProduction: logger.WARNING,
+		LogLevel:           wailsLevel(cfg.Debug),
+		LogLevelProduction: wailsLevel(cfg.Debug),
 		Linux:              &linux.Options{Icon: iconWindowPNG, ProgramName: "ninerouter"},
 		Windows:            &windows.Options{WebviewUserDataPath: webviewDataDir(cfg)},
 	})
@@ -71,6 +73,21 @@ func Run(ctx context.Context, cfg config.Config, assets fs.FS) error {
 		return fmt.Errorf("desktop window: %w", err)
 	}
 	return s.exitErr()
+}
+
+// recoverDisplayPanic turns Wails' "failed to init GTK" panic (DISPLAY set but unreachable) into one clear
+// line; any other panic goes on.
+func recoverDisplayPanic(err *error) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if e, ok := r.(error); ok && strings.Contains(e.Error(), "failed to init GTK") {
+		*err = fmt.Errorf("could not open the display %q (GTK failed to initialise): "+
+			"run `ninerouter serve` for the router without a window", os.Getenv("DISPLAY"))
+		return
+	}
+	panic(r)
 }
 
 // newLogger is the desktop process logger: text on stderr through the one redaction path.
@@ -89,6 +106,13 @@ func webviewDataDir(cfg config.Config) string {
 		return ""
 	}
 	return cfg.DataDir + string(os.PathSeparator) + "webview"
+}
+
+func wailsLevel(debug bool) logger.LogLevel {
+	if debug {
+		return logger.DEBUG
+	}
+	return logger.WARNING
 }
 
 // wailsLogger routes Wails' own log lines into slog.

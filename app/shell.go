@@ -254,6 +254,29 @@ func (s *shell) apiHandler() http.Handler {
 		s.mu.Lock()
 		h := s.api
 		s.mu.Unlock()
-		h.ServeHTTP(w, r)
+		rec := &statusRecorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		s.log.Debug("window request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"auth", r.Header.Get("Authorization") != "")
 	})
+}
+
+// statusRecorder notes the status code for the debug log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
 }

@@ -84,6 +84,16 @@ describe('connect', () => {
     expect((await connect({})).mode).toBe('browser');
   });
 
+  it('waits for bindings that appear after the Wails runtime', async () => {
+    const win: Parameters<typeof connect>[0] = { runtime: {} };
+    setTimeout(() => (win.go = { app: { App: { ManagementToken: async () => 'nrw_late' } } }), 30);
+    expect((await connect(win, {}, { timeoutMs: 2000, stepMs: 5 })).mode).toBe('window');
+  });
+
+  it('does not fall back to a browser login inside the desktop window', async () => {
+    await expect(connect({ runtime: {} }, {}, { timeoutMs: 20, stepMs: 5 })).rejects.toThrow(/binding/);
+  });
+
   it('refuses an empty token rather than calling without auth', async () => {
     await expect(connect({ go: { app: { App: { ManagementToken: async () => '' } } } })).rejects.toThrow(/no management token/);
   });

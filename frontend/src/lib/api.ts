@@ -133,12 +133,24 @@ export interface DesktopWindow {
 }
 
 /** Builds the client for where the UI runs: the desktop window (token binding) or a browser (cookie). */
-export async function connect(win: DesktopWindow, opts: Omit<ApiOptions, 'token'> = {}): Promise<Api> {
-  const binding = win.go?.app?.App?.ManagementToken;
+export async function connect(
+  win: DesktopWindow & { WailsInvoke?: unknown },
+  opts: Omit<ApiOptions, 'token'> = {},
+  wait: { timeoutMs: number; stepMs: number } = { timeoutMs: 5000, stepMs: 20 },
+): Promise<Api> {
+  // Inside the desktop window the Wails runtime is there before our module runs, but the bindings object may
+  // be filled a moment later: wait for it (once, at start-up) rather than fall back to the browser's login.
+  const inWails = () => win.runtime !== undefined || win.WailsInvoke !== undefined;
+  let binding = win.go?.app?.App?.ManagementToken;
+  for (let waited = 0; typeof binding !== 'function' && inWails() && waited < wait.timeoutMs; waited += wait.stepMs) {
+    await new Promise((r) => setTimeout(r, wait.stepMs));
+    binding = win.go?.app?.App?.ManagementToken;
+  }
   if (typeof binding === 'function') {
     const token = await binding();
     if (!token) throw new Error('the desktop app returned no management token');
     return new Api({ ...opts, token });
   }
+  if (inWails()) throw new Error('the desktop app did not provide its management token binding');
   return new Api(opts);
 }

@@ -221,6 +221,19 @@ describe('web dashboard', () => {
     await page.getByRole('cell', { name: /mock\/m1/ }).first().waitFor();
   });
 
+  test('the Overview counts requests live', async () => {
+    await nav('Overview');
+    await page.getByTestId('requests').filter({ hasText: /^1$/ }).waitFor();
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${clientKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'mock/m1', stream: true, messages: [{ role: 'user', content: 'ping' }] }),
+    });
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /pong/);
+    await page.getByTestId('requests').filter({ hasText: /^2$/ }).waitFor();
+  });
+
   test('CLI Tools: preview the exact change, apply it, then revert to the same bytes', async () => {
     const file = join(home, '.claude', 'settings.json');
     await nav('CLI Tools');

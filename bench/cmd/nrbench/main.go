@@ -102,6 +102,9 @@ func runBench(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if f, err := os.ReadFile(filepath.Join(repo, "bench", "FINDINGS.md")); err == nil && !*smoke {
+		res.Findings = string(f)
+	}
 	if err := report.WriteJSON(filepath.Join(outDir, "result.json"), res); err != nil {
 		return err
 	}

@@ -316,13 +316,22 @@ func (w *world) profile(ctx context.Context, pr *router, pprofAddr, key string) 
 		return out
 	}
 	out.File = filepath.Base(file)
-	top, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-cum", "-nodecount=25", w.opt.ProfBin, file).Output()
+	out.Top = pprofTop(ctx, w.opt.ProfBin, file, "-nodecount=25")
+	// The request path alone: what a request's own goroutine spends, without background work.
+	out.RequestTop = pprofTop(ctx, w.opt.ProfBin, file, "-nodecount=30", `-focus=net/http\.\(\*conn\)\.serve`)
+	return out
+}
+
+// pprofTop runs `go tool pprof -top -cum` with extra flags and returns its lines.
+func pprofTop(ctx context.Context, bin, file string, flags ...string) []string {
+	args := append([]string{"tool", "pprof", "-top", "-cum"}, flags...)
+	top, err := exec.CommandContext(ctx, "go", append(args, bin, file)...).Output()
 	if err != nil {
-		out.Top = []string{"go tool pprof failed: " + err.Error()}
-		return out
+		return []string{"go tool pprof failed: " + err.Error()}
 	}
+	var out []string
 	for _, l := range strings.Split(strings.TrimRight(string(top), "\n"), "\n") {
-		out.Top = append(out.Top, strings.TrimRight(l, " "))
+		out = append(out, strings.TrimRight(l, " "))
 	}
 	return out
 }

@@ -28,6 +28,8 @@ type Result struct {
 	Profile  *Profile  `json:"profile,omitempty"`
 	Targets  []Target  `json:"targets"`
 	Notes    []string  `json:"notes,omitempty"`
+	// Findings is hand-written analysis (bench/FINDINGS.md) appended to the Markdown report as it is.
+	Findings string `json:"-"`
 }
 
 // Machine says where and what was measured.
@@ -200,10 +202,11 @@ type GoBench struct {
 
 // Profile is where the CPU profile of NineRouter under load went, and its heaviest functions.
 type Profile struct {
-	File     string   `json:"file"`
-	Requests int      `json:"requests"`
-	Top      []string `json:"top"`
-	Skipped  string   `json:"skipped,omitempty"`
+	File       string   `json:"file"`
+	Requests   int      `json:"requests"`
+	Top        []string `json:"top"`
+	RequestTop []string `json:"request_top"` // focused on the HTTP server's request goroutines
+	Skipped    string   `json:"skipped,omitempty"`
 }
 
 // Target is one pass/miss line.
@@ -351,7 +354,7 @@ func Markdown(w io.Writer, r *Result) error {
 	if c := r.LaneC; c != nil {
 		p("## Lane C: open-loop rate ladder\n\n")
 		p("Each rate runs %.1f s open-loop; latency is measured from each request's scheduled time (no coordinated\n", c.StepSeconds)
-		p("omission). The climb stops at the first rate whose p99 passes 50 ms or that has errors.\n\n")
+		p("omission). The best rate is the highest step that passed; a path stops climbing at its first error or p99 over 1 s.\n\n")
 		p("| Path | best rate with p99 < 5 ms, 0 errors | best rate with p99 < 50 ms | steps (rate: p50/p99 µs, errors) |\n|---|---:|---:|---|\n")
 		for _, rp := range c.Paths {
 			if rp.Skipped != "" {
@@ -419,6 +422,10 @@ func Markdown(w io.Writer, r *Result) error {
 			for _, l := range pr.Top {
 				p("%s\n", l)
 			}
+			p("```\n\nThe request goroutines alone (`-focus=net/http.(*conn).serve`):\n\n```\n")
+			for _, l := range pr.RequestTop {
+				p("%s\n", l)
+			}
 			p("```\n\n")
 		}
 	}
@@ -428,6 +435,9 @@ func Markdown(w io.Writer, r *Result) error {
 			p("- %s\n", n)
 		}
 		p("\n")
+	}
+	if r.Findings != "" {
+		p("%s\n", strings.TrimSpace(r.Findings))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

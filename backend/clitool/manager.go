@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -131,10 +132,15 @@ func New(o Options) (*Manager, error) {
 	return &Manager{o: o, backups: safefile.Backups{Root: filepath.Join(o.DataDir, "backups", "tools"), Version: o.Version}}, nil
 }
 
-func probeHealthz(ctx context.Context, origin string) bool {
+// probeHealthz asks the origin of base (a tool's base URL, /v1 or not) whether it is a NineRouter.
+func probeHealthz(ctx context.Context, base string) bool {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return false
+	}
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(origin, "/")+"/healthz", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.Scheme+"://"+u.Host+"/healthz", nil)
 	if err != nil {
 		return false
 	}

@@ -63,12 +63,17 @@ func UsageOf(u gjson.Result) wire.Usage {
 		return wire.Usage{}
 	}
 	cached := u.Get("prompt_tokens_details.cached_tokens").Int()
+	out, reasoning := u.Get("completion_tokens").Int(), u.Get("completion_tokens_details.reasoning_tokens").Int()
+	if reasoning > out {
+		// xAI counts reasoning outside completion_tokens; Usage.Output always includes it.
+		out += reasoning
+	}
 	return wire.Usage{
 		Reported:  true,
 		Input:     max(0, u.Get("prompt_tokens").Int()-cached),
 		CacheRead: cached,
-		Output:    u.Get("completion_tokens").Int(),
-		Reasoning: u.Get("completion_tokens_details.reasoning_tokens").Int(),
+		Output:    out,
+		Reasoning: reasoning,
 	}
 }
 
@@ -132,6 +137,10 @@ func DecodeResponse(body []byte) (*ir.Response, error) {
 	}
 	if t := msg.Get("refusal").String(); t != "" {
 		r.Blocks = append(r.Blocks, ir.Block{Kind: ir.Text, Text: t})
+	}
+	if fc := msg.Get("function_call"); fc.IsObject() { // legacy functions API
+		r.Blocks = append(r.Blocks, ir.Block{Kind: ir.ToolUse, ToolID: "call_" + fc.Get("name").String(),
+			ToolName: fc.Get("name").String(), Input: ir.ArgsJSON(fc.Get("arguments").String())})
 	}
 	msg.Get("tool_calls").ForEach(func(_, tc gjson.Result) bool {
 		r.Blocks = append(r.Blocks, ir.Block{Kind: ir.ToolUse, ToolID: tc.Get("id").String(),
@@ -238,7 +247,8 @@ func (d *decoder) Decode(out []ir.Event, ev sse.Event) ([]ir.Event, error) {
 		d.started = true
 		out = append(out, ir.Event{Kind: ir.EvStart, ID: root.Get("id").String(), Model: root.Get("model").String()})
 	}
-	ch := root.Get("choices.0")
+	// n>1 streams interleave choices; only the first one is translated.
+	ch := root.Get(`choices.#(index==0)`)
 	if ch.Exists() {
 		dl := ch.Get("delta")
 		if t := dl.Get("reasoning_content"); t.Exists() && t.String() != "" {
@@ -257,6 +267,10 @@ func (d *decoder) Decode(out []ir.Event, ev sse.Event) ([]ir.Event, error) {
 				ID: tc.Get("id").String(), ToolName: tc.Get("function.name").String(), Text: tc.Get("function.arguments").String()})
 			return true
 		})
+		if fc := dl.Get("function_call"); fc.IsObject() { // legacy functions API
+			out = append(out, ir.Event{Kind: ir.EvDelta, Block: ir.ToolUse, Key: "fn", ID: "call_" + fc.Get("name").String(),
+				ToolName: fc.Get("name").String(), Text: fc.Get("arguments").String()})
+		}
 		if fr := ch.Get("finish_reason").String(); fr != "" {
 			out = append(out, ir.Event{Kind: ir.EvStop, Stop: stopOf(fr)})
 		}

@@ -280,6 +280,7 @@ func EncodeResponse(r *ir.Response) ([]byte, error) {
 // decoder reads Responses stream events.
 type decoder struct {
 	sawReasoningText map[int64]bool
+	textLen          int // bytes of output text seen for the open content part
 }
 
 func (d *decoder) Decode(out []ir.Event, ev sse.Event) ([]ir.Event, error) {
@@ -300,7 +301,16 @@ func (d *decoder) Decode(out []ir.Event, ev sse.Event) ([]ir.Event, error) {
 			out = append(out, ir.Event{Kind: ir.EvDelta, Block: ir.ToolUse, Key: key, ID: it.Get("call_id").String(), ToolName: it.Get("name").String()})
 		}
 	case "response.output_text.delta", "response.refusal.delta":
-		out = append(out, ir.Event{Kind: ir.EvDelta, Block: ir.Text, Key: key, Text: root.Get("delta").String()})
+		delta := root.Get("delta").String()
+		d.textLen += len(delta)
+		out = append(out, ir.Event{Kind: ir.EvDelta, Block: ir.Text, Key: key, Text: delta})
+	case "response.output_text.done":
+		// The done event repeats the whole text; if deltas were lost, send what is missing (only a length
+		// is kept, never the text).
+		if full := root.Get("text").String(); len(full) > d.textLen {
+			out = append(out, ir.Event{Kind: ir.EvDelta, Block: ir.Text, Key: key, Text: full[d.textLen:]})
+		}
+		d.textLen = 0
 	case "response.reasoning_summary_text.delta", "response.reasoning_text.delta":
 		if d.sawReasoningText == nil {
 			d.sawReasoningText = map[int64]bool{}

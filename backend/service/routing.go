@@ -22,6 +22,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/secret"
 	"github.com/ninerouter/ninerouter/backend/store"
+	"github.com/ninerouter/ninerouter/backend/translate/bridge"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 	"github.com/ninerouter/ninerouter/backend/usage"
 )
@@ -960,5 +961,5 @@ func (s *Service) TestAccount(ctx context.Context, id int64) (TestResult, error)
 // Prices is the pricing table.
 func (s *Service) Prices() *usage.Prices { return s.routing.usage.Prices() }
 
-// defaultTranslator serves same-format pairs until the translation package is wired in.
-func defaultTranslator() proxy.Translator { return proxy.Passthrough{} }
+// defaultTranslator is the translation package's pair table (every client format to every upstream format).
+func defaultTranslator() proxy.Translator { return bridge.Translator{} }

@@ -34,6 +34,8 @@ package translate
 import (
 	"fmt"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/ninerouter/ninerouter/backend/translate/anthropic"
 	"github.com/ninerouter/ninerouter/backend/translate/gemini"
 	"github.com/ninerouter/ninerouter/backend/translate/ir"
@@ -120,6 +122,9 @@ func Response(upstream, client wire.Format, model string, body []byte) ([]byte, 
 	if err != nil {
 		return nil, wire.Usage{}, err
 	}
+	if ue := inBandError(body); ue != nil {
+		return nil, wire.Usage{}, ue
+	}
 	if p.passthrough {
 		return body, p.upstream.SniffBody(body), nil
 	}
@@ -135,6 +140,25 @@ func Response(upstream, client wire.Format, model string, body []byte) ([]byte, 
 		return nil, resp.Usage, fmt.Errorf("translate response to %s: %w", client, err)
 	}
 	return out, resp.Usage, nil
+}
+
+// inBandError finds an error object inside a 2xx body (soft errors, 9Router #3242): {"error":{...}} of any
+// vendor, or Anthropic's {"type":"error"}. A Responses body carries "error": null when all is well.
+func inBandError(body []byte) *wire.UpstreamError {
+	root := gjson.ParseBytes(body)
+	if !root.Get("error").IsObject() && root.Get("type").String() != "error" {
+		return nil
+	}
+	if root.Get("object").String() == "response" && root.Get("status").String() != "failed" {
+		return nil
+	}
+	code := root.Get("error.code").Int()
+	ue := wire.ParseError(0, body)
+	if code >= 400 && code < 600 {
+		ue.Status = int(code)
+	}
+	ue.InBand = true
+	return ue
 }
 
 // Stream translates one upstream stream into the client's, event by event.

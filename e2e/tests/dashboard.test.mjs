@@ -125,8 +125,11 @@ describe('web dashboard', () => {
     await page.getByTestId('endpoint').waitFor();
   });
 
-  test('screenshot of the Overview', async () => {
+  test('screenshots of the Overview, light and dark', async () => {
     await shot('dashboard-overview.png');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot('dashboard-overview-dark.png');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   test('add a custom node pointing at a mock upstream, and test its account', async () => {
@@ -185,6 +188,14 @@ describe('web dashboard', () => {
     await combo.getByRole('button', { name: 'Activate' }).click();
     await page.getByTestId('active-combo').filter({ hasText: 'e2e' }).waitFor();
     await combo.getByText('active', { exact: true }).waitFor();
+
+    // Edit: a daily budget on the first entry.
+    await combo.getByRole('button', { name: 'Edit' }).click();
+    await combo.getByLabel('Daily cap of mock/m1').fill('1.5');
+    await combo.getByRole('button', { name: 'Save' }).click();
+    await combo.getByTestId('combo-entry').first().getByText('$1.5/day').waitFor();
+    const edited = await (await page.request.get(`${server.url}/api/combos`)).json();
+    assert.equal(edited.combos.find((c) => c.name === 'e2e').entries[0].dailyUsd, 1.5);
     await shot('dashboard-combos.png');
   });
 

@@ -207,6 +207,9 @@ func printToolState(w io.Writer, st clitool.ToolState) {
 		}
 		row("File", fmt.Sprintf("%s (%s, %s)", f.Path, f.Role, state))
 	}
+	for _, w := range st.Warnings {
+		row("Warning", w)
+	}
 	if st.Applied != nil {
 		row("Applied", fmt.Sprintf("%s, model %s", st.Applied.At.Local().Format("2006-01-02 15:04"), st.Applied.Model))
 	}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -157,6 +158,11 @@ func TestApplyRevertExactBytes(t *testing.T) {
 				golden(t, id+"/"+rel+".applied", maskKeys(after[rel]))
 			}
 			golden(t, id+"/apply.diff", maskKeys(diffs.String()))
+			for _, fr := range res.Files {
+				if st, err := os.Stat(fr.Path); err == nil && fr.Existed && runtime.GOOS != "windows" && st.Mode().Perm() != 0o644 {
+					t.Errorf("%s: mode %v, want the file's own 0644 kept", fr.Path, st.Mode().Perm())
+				}
+			}
 			for rel, content := range before {
 				if _, edited := after[rel]; !edited {
 					t.Errorf("%s disappeared", rel)

@@ -174,3 +174,21 @@ func TestSnippets(t *testing.T) {
 		t.Errorf("snippets:\n%s\n%s", ids["aider"].Text, ids["continue"].Text)
 	}
 }
+
+func TestEnvConflictsAreReported(t *testing.T) {
+	f := newFixture(t, "gemini")
+	os.WriteFile(filepath.Join(f.home, ".zshrc"), []byte("# keys\nexport GEMINI_API_KEY=AIzaSyExample\nalias ll='ls -l'\n"), 0o644)
+	f.m.o.Getenv = func(k string) string {
+		if k == "GEMINI_MODEL" {
+			return "gemini-2.5-pro"
+		}
+		return ""
+	}
+	st, err := f.m.Status(context.Background(), "gemini", StatusOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Warnings) != 2 || !strings.Contains(strings.Join(st.Warnings, "\n"), ".zshrc sets GEMINI_API_KEY") {
+		t.Fatalf("warnings = %q", st.Warnings)
+	}
+}

@@ -67,7 +67,7 @@ func Snippets(origin, model, key string) []Snippet {
 `, model, v1, key),
 			Notes: []string{"Keep the top-level name, version and schema: v1 of your config.yaml; Continue reloads on save.", "Without apiBase the key would be sent to OpenAI."}},
 		{ID: "aider", Name: "Aider", Where: "~/.aider.conf.yml (or the repo's .aider.conf.yml)", Language: "yaml",
-			Text: fmt.Sprintf("openai-api-base: %s\nopenai-api-key: %s\nmodel: openai/%s\n", v1, key, model),
+			Text:  fmt.Sprintf("openai-api-base: %s\nopenai-api-key: %s\nmodel: openai/%s\n", v1, key, model),
 			Notes: []string{"The openai/ prefix is required: it tells Aider (LiteLLM) to speak the OpenAI API to the base URL."}},
 	}
 }

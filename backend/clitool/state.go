@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/clitool/toolkit"
@@ -45,6 +46,9 @@ type ToolState struct {
 	// CanRestore: an original of some file is backed up.
 	CanRestore bool   `json:"canRestore"`
 	Restart    string `json:"restart,omitempty"`
+	// Warnings: things outside the files that would defeat the config (variables set in the environment or in a
+	// shell profile that win over the file).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Applied describes NineRouter's apply of a tool.
@@ -111,6 +115,7 @@ func (m *Manager) Status(ctx context.Context, id string, opt StatusOptions) (Too
 		st.Applied = &Applied{At: rec.AppliedAt, Model: rec.Model, Origin: rec.Origin, KeyID: rec.KeyID}
 		st.CanRevert = true
 	}
+	st.Warnings = envConflicts(env, info.EnvOverrides)
 	in := t.Inspect(env, cur)
 	st.BaseURL, st.Model = in.BaseURL, in.Model
 	st.State, st.Detail = m.classify(ctx, in)
@@ -208,4 +213,35 @@ func (m *Manager) detect(ctx context.Context, info toolkit.Info) Detection {
 	}
 	m.detCache[info.ID] = cachedDetection{d: d, at: time.Now()}
 	return d
+}
+
+// shellProfiles are the files where users export variables.
+var shellProfiles = []string{".profile", ".bashrc", ".bash_profile", ".zshrc", ".zprofile", ".zshenv", ".config/fish/config.fish"}
+
+// envConflicts reports variables that would override the tool's file: set in this process's environment, or
+// exported by a shell profile (a GUI app does not see those, the tool started from a terminal does).
+func envConflicts(env toolkit.Env, vars []string) []string {
+	if len(vars) == 0 {
+		return nil
+	}
+	var out []string
+	for _, v := range vars {
+		if env.Var(v) != "" {
+			out = append(out, v+" is set in the environment and wins over the file; unset it for NineRouter to take effect")
+		}
+	}
+	for _, prof := range shellProfiles {
+		p := env.Join(env.Home, prof)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		for _, v := range vars {
+			re := regexp.MustCompile(`(?m)^\s*(?:export\s+|set\s+-[a-zA-Z]*x[a-zA-Z]*\s+)?` + regexp.QuoteMeta(v) + `[=\s]`)
+			if re.Match(b) {
+				out = append(out, fmt.Sprintf("%s sets %s, which wins over the file in terminals started after it", p, v))
+			}
+		}
+	}
+	return out
 }

@@ -18,7 +18,8 @@ func New() toolkit.Tool { return Tool{} }
 
 func (Tool) Info() toolkit.Info {
 	return toolkit.Info{ID: "gemini", Name: "Gemini CLI", Binaries: []string{"gemini"},
-		Restart: "Start a new `gemini` session. A project .env or GEMINI_API_KEY in your shell still wins over ~/.gemini/.env."}
+		Restart:      "Start a new `gemini` session. A project .env or GEMINI_API_KEY in your shell still wins over ~/.gemini/.env.",
+		EnvOverrides: []string{"GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL", "GEMINI_MODEL"}}
 }
 
 // Dir is ($GEMINI_CLI_HOME or home)/.gemini.

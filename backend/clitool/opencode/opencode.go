@@ -19,7 +19,8 @@ func New() toolkit.Tool { return Tool{} }
 
 func (Tool) Info() toolkit.Info {
 	return toolkit.Info{ID: "opencode", Name: "OpenCode", Binaries: []string{"opencode"},
-		Restart: "Start a new `opencode` session."}
+		Restart:      "Start a new `opencode` session.",
+		EnvOverrides: []string{"OPENCODE_CONFIG_CONTENT", "OPENCODE_CONFIG"}}
 }
 
 // ConfigPath picks opencode.jsonc when it exists, else opencode.json.

@@ -19,7 +19,8 @@ func New() toolkit.Tool { return Tool{} }
 const KeyVar = "NINEROUTER_API_KEY"
 
 func (Tool) Info() toolkit.Info {
-	return toolkit.Info{ID: "qwen", Name: "Qwen Code", Binaries: []string{"qwen"}, Restart: "Start a new `qwen` session."}
+	return toolkit.Info{ID: "qwen", Name: "Qwen Code", Binaries: []string{"qwen"}, Restart: "Start a new `qwen` session.",
+		EnvOverrides: []string{"NINEROUTER_API_KEY"}}
 }
 
 func (Tool) Files(env toolkit.Env) []toolkit.File {

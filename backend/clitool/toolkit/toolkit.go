@@ -118,6 +118,8 @@ type Info struct {
 	Binaries []string `json:"binaries"`
 	// Restart says what the user must do for the change to take effect.
 	Restart string `json:"restart"`
+	// EnvOverrides are variables that, set in the user's environment, win over what NineRouter writes.
+	EnvOverrides []string `json:"envOverrides,omitempty"`
 }
 
 // Tool is one coding CLI NineRouter can configure.

@@ -13,9 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+
 	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/daemon"
+	"github.com/ninerouter/ninerouter/backend/safefile/jsonedit"
 	"github.com/ninerouter/ninerouter/backend/safefile/tomledit"
+	"github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
 )
 
 func copyHome(t *testing.T, tools ...string) string {
@@ -165,5 +170,74 @@ func TestToolUsageErrors(t *testing.T) {
 		if code != 2 || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: exit %d, %q", tc.args, code, errOut)
 		}
+	}
+}
+
+// TestAppliedToolFollowsTheActiveCombo is the promise: a tool configured once uses whatever combo is
+// active, because it is told the active-combo virtual model; switching the combo changes what it gets without
+// touching its file. The request is sent exactly as OpenCode would, from the values in its applied config.
+func TestAppliedToolFollowsTheActiveCombo(t *testing.T) {
+	mock := mockupstream.New(mockupstream.Options{})
+	defer mock.Close()
+	dir := t.TempDir()
+	env := map[string]string{"NINEROUTER_SECRET_STORE": "file"}
+	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Addr, cfg.DataDir = "127.0.0.1:0", dir
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	inst, err := daemon.Start(ctx, cfg, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Stop(5 * time.Second)
+	addr := inst.API.Addr()
+	cli := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := run(t, env, append(args, "--addr", addr, "--data-dir", dir)...)
+		if code != 0 {
+			t.Fatalf("ninerouter %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		}
+		return out
+	}
+	cli("provider", "add-node", "--prefix", "mock", "--format", "openai", "--base-url", mock.URL+"/v1", "--api-key", "k-mock")
+	cli("combo", "set", "c", "mock/good")
+	cli("combo", "set", "d", "mock/other")
+	cli("combo", "activate", "c")
+
+	home := copyHome(t, "opencode")
+	cli("tool", "apply", "opencode", "--home", home)
+	path := filepath.Join(home, ".config", "opencode", "opencode.jsonc")
+	applied, _ := os.ReadFile(path)
+	doc, err := jsonedit.Parse(applied, jsonedit.JSONC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	providerID, model, _ := strings.Cut(doc.String("model"), "/")
+	baseURL := doc.String("provider", providerID, "options", "baseURL")
+	key := doc.String("provider", providerID, "options", "apiKey")
+	client := openai.NewClient(option.WithBaseURL(baseURL+"/"), option.WithAPIKey(key), option.WithMaxRetries(0))
+	ask := func() string {
+		t.Helper()
+		if _, err := client.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{
+			Model: model, Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}}); err != nil {
+			t.Fatalf("request as OpenCode: %v", err)
+		}
+		reqs := mock.Requests()
+		return reqs[len(reqs)-1].Model
+	}
+	if got := ask(); got != "good" {
+		t.Fatalf("combo c active, served by %q", got)
+	}
+	cli("combo", "activate", "d")
+	if got := ask(); got != "other" {
+		t.Fatalf("after activating d, served by %q", got)
+	}
+	if now, _ := os.ReadFile(path); string(now) != string(applied) {
+		t.Fatal("switching the combo touched the tool's file")
 	}
 }

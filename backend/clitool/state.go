@@ -137,6 +137,9 @@ func (m *Manager) classify(ctx context.Context, in toolkit.Inspection) (State, s
 		return Elsewhere, "points at " + in.BaseURL
 	}
 	if !m.o.Probe(ctx, in.BaseURL) {
+		if ours {
+			return Stale, fmt.Sprintf("points at this NineRouter (%s), which is not running", in.BaseURL)
+		}
 		return Stale, fmt.Sprintf("points at %s, where no NineRouter answers", in.BaseURL)
 	}
 	if !ours {

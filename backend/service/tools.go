@@ -108,6 +108,22 @@ func (s *Service) StaleTools(ctx context.Context, home string) []clitool.ToolSta
 	return s.tools.Stale(ctx, home)
 }
 
+// CheckStaleTools is run once the server listens (desktop start): it logs the tools whose config points at a
+// NineRouter that is gone and tells the views, which offer Heal (re-point) or Revert for each.
+func (s *Service) CheckStaleTools(ctx context.Context) []clitool.ToolState {
+	stale := s.tools.Stale(ctx, "")
+	if len(stale) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(stale))
+	for _, st := range stale {
+		ids = append(ids, st.ID)
+		s.log.Warn("CLI tool points at a NineRouter that is gone", "tool", st.ID, "detail", st.Detail)
+	}
+	s.Publish(events.KindTools, map[string]any{"stale": ids})
+	return stale
+}
+
 // HealTool re-points a stale tool at this NineRouter.
 func (s *Service) HealTool(ctx context.Context, id, home string) (clitool.Result, error) {
 	return s.tools.Heal(ctx, id, home)

@@ -82,7 +82,10 @@ type Options struct {
 
 // Write replaces the file of snap with data, atomically, if the file still holds what snap read.
 func Write(snap Snapshot, data []byte, opt Options) error {
-	path := snap.Path
+	path, err := realPath(snap.Path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", snap.Path, err)
+	}
 	dir := filepath.Dir(path)
 	mode := snap.Mode
 	if !snap.Exists {
@@ -134,6 +137,16 @@ func Write(snap Snapshot, data []byte, opt Options) error {
 	}
 	done = true
 	return syncDir(dir)
+}
+
+// realPath follows a symlink to the file it names, so a config kept in a dotfiles repo and linked into place is
+// updated where it lives instead of being replaced by a regular file.
+func realPath(path string) (string, error) {
+	st, err := os.Lstat(path)
+	if err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		return path, nil
+	}
+	return filepath.EvalSymlinks(path)
 }
 
 // Remove deletes the file of snap if it still holds what snap read (restoring a file that did not exist).

@@ -197,3 +197,31 @@ func TestKillHelper(t *testing.T) {
 		os.Stdout.WriteString("wrote\n")
 	}
 }
+
+func TestWriteThroughSymlinkKeepsTheLink(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symlinks need privileges on Windows")
+	}
+	dir := t.TempDir()
+	real := filepath.Join(dir, "dotfiles", "settings.json")
+	os.MkdirAll(filepath.Dir(real), 0o755)
+	os.WriteFile(real, []byte("old"), 0o644)
+	link := filepath.Join(dir, "home", ".claude", "settings.json")
+	os.MkdirAll(filepath.Dir(link), 0o755)
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := Read(link)
+	if err != nil || string(snap.Data) != "old" {
+		t.Fatalf("read through link: %q %v", snap.Data, err)
+	}
+	if err := Write(snap, []byte("new"), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Lstat(link); st.Mode()&os.ModeSymlink == 0 {
+		t.Fatal("the symlink was replaced by a regular file")
+	}
+	if b, _ := os.ReadFile(real); string(b) != "new" {
+		t.Fatalf("target = %q", b)
+	}
+}

@@ -163,6 +163,14 @@ describe('web dashboard', () => {
     await card.getByText(`${upstream.url}/v1 (override)`).waitFor();
     // The key went to the secret store, not into the page.
     assert.equal(await page.getByText('sk-e2e-openai').count(), 0);
+    // Edit it: a new priority and a monthly cap.
+    const work = card.getByTestId('account').filter({ hasText: 'work' });
+    await work.getByRole('button', { name: 'Edit' }).click();
+    await work.getByLabel('Priority').fill('5');
+    await work.getByLabel('Monthly cap, USD').fill('20');
+    await work.getByRole('button', { name: 'Save' }).click();
+    await work.getByText('priority 5').waitFor();
+    await work.getByText(/this month of \$20\.00/).waitFor();
     await shot('dashboard-providers.png');
   });
 

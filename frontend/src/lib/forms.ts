@@ -71,3 +71,39 @@ export function nodeBody(f: NodeForm): { body?: Record<string, unknown>; error?:
   if (models.length) body.models = models;
   return { body };
 }
+
+export interface AccountEdit {
+  name: string;
+  priority: string;
+  baseUrl: string;
+  proxyUrl: string;
+  models: string;
+  dailyUsd: string;
+  monthlyUsd: string;
+  apiKey: string; // "" keeps the stored key
+}
+
+/** The PATCH /api/accounts/{id} body for the fields that changed; an error message for bad input. */
+export function accountPatch(
+  before: { name: string; priority: number; baseUrl: string; proxyUrl: string; models: string[] | null; dailyUsd: number; monthlyUsd: number },
+  f: AccountEdit,
+): { body?: Record<string, unknown>; error?: string } {
+  const body: Record<string, unknown> = {};
+  if (f.name.trim() !== before.name) body.name = f.name.trim();
+  const prio = optionalNumber(f.priority);
+  if (prio === undefined || Number.isNaN(prio)) return { error: 'Priority must be a number of 0 or more.' };
+  if (Math.round(prio) !== before.priority) body.priority = Math.round(prio);
+  const base = f.baseUrl.trim();
+  if (base && !/^https?:\/\/\S+$/i.test(base)) return { error: 'The base URL must start with http:// or https://.' };
+  if (base !== before.baseUrl) body.baseUrl = base;
+  if (f.proxyUrl.trim() !== before.proxyUrl) body.proxyUrl = f.proxyUrl.trim();
+  const models = splitList(f.models);
+  if (models.join('\n') !== (before.models ?? []).join('\n')) body.models = models;
+  for (const k of ['dailyUsd', 'monthlyUsd'] as const) {
+    const n = optionalNumber(f[k]);
+    if (Number.isNaN(n)) return { error: 'Caps must be numbers of 0 or more.' };
+    if ((n ?? 0) !== before[k]) body[k] = n ?? 0;
+  }
+  if (f.apiKey.trim()) body.apiKey = f.apiKey.trim();
+  return { body };
+}

@@ -32,6 +32,11 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string) (*report.LaneD, 
 	key := w.nr.key
 	env := routerEnv(w.gomaxprocs())
 
+	// -lanes P alone: only the profile, none of the slow footprint steps.
+	footprint := w.opt.lane('D')
+	if !footprint {
+		sz.execRuns, sz.loadRequests, sz.idleCPU, sz.recover = 0, 0, 0, 0
+	}
 	// exec → first 200, warm data dir: /healthz first, then a real model request through to the mock.
 	var toModel, toHealth []float64
 	for i := 0; i < sz.execRuns; i++ {
@@ -43,18 +48,20 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string) (*report.LaneD, 
 		toHealth, toModel = append(toHealth, ms(h)), append(toModel, ms(m))
 		d.FirstRSSMB = rss
 	}
-	slices.Sort(toModel)
-	slices.Sort(toHealth)
-	d.ExecTo200ms, d.ExecTo200Max, d.ExecToHealthzMs = toModel[len(toModel)/2], toModel[len(toModel)-1], toHealth[len(toHealth)/2]
-	// Cold: an empty data dir, so the database and the CLI token are created first.
-	if h, _, _, err := w.execToFirst200(ctx, filepath.Join(tmp, "cold"), "", env); err == nil {
-		d.ColdExecTo200ms = ms(h)
-	}
-	// With NINEROUTER_SECRET_KEY the secret file is sealed, and every start derives its key with scrypt.
-	if m, rss, err := w.sealedStart(ctx, dataDir, filepath.Join(tmp, "sealed"), key, env); err == nil {
-		d.SealedExecTo200ms, d.SealedFirstRSSMB = ms(m), rss
-	} else {
-		d.SealedNote = shortErr(err)
+	if footprint {
+		slices.Sort(toModel)
+		slices.Sort(toHealth)
+		d.ExecTo200ms, d.ExecTo200Max, d.ExecToHealthzMs = toModel[len(toModel)/2], toModel[len(toModel)-1], toHealth[len(toHealth)/2]
+		// Cold: an empty data dir, so the database and the CLI token are created first.
+		if h, _, _, err := w.execToFirst200(ctx, filepath.Join(tmp, "cold"), "", env); err == nil {
+			d.ColdExecTo200ms = ms(h)
+		}
+		// With NINEROUTER_SECRET_KEY the secret file is sealed, and every start derives its key with scrypt.
+		if m, rss, err := w.sealedStart(ctx, dataDir, filepath.Join(tmp, "sealed"), key, env); err == nil {
+			d.SealedExecTo200ms, d.SealedFirstRSSMB = ms(m), rss
+		} else {
+			d.SealedNote = shortErr(err)
+		}
 	}
 
 	// The footprint instance: nothing is sent before the idle reading.
@@ -82,7 +89,9 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string) (*report.LaneD, 
 			}
 		}
 	}
-	time.Sleep(min(time.Second, sz.recover/2))
+	if footprint {
+		time.Sleep(min(time.Second, sz.recover/2))
+	}
 	if v, err := procstat.RSS(nr.pid()); err == nil {
 		d.IdleRSSMB = float64(v) / mb
 	}
@@ -106,7 +115,7 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string) (*report.LaneD, 
 	}
 
 	// The profiling build gets the same load while its CPU profile records.
-	if pr != nil {
+	if pr != nil && w.opt.lane('P') {
 		prof = w.profile(ctx, pr, pprofAddr, key)
 		time.Sleep(100 * time.Millisecond)
 		g, _ := goroutines(ctx, pprofAddr)
@@ -120,7 +129,7 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string) (*report.LaneD, 
 	cpu0, err0 := procstat.CPUTime(nr.pid())
 	time.Sleep(sz.idleCPU)
 	cpu1, err1 := procstat.CPUTime(nr.pid())
-	if err0 == nil && err1 == nil {
+	if err0 == nil && err1 == nil && sz.idleCPU > 0 {
 		d.IdleCPUms = ms(cpu1 - cpu0)
 		d.IdleCPUPercent = 100 * float64(cpu1-cpu0) / float64(sz.idleCPU)
 	}

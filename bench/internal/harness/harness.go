@@ -151,6 +151,9 @@ func Run(ctx context.Context, opt Options) (*report.Result, error) {
 	if opt.lane('D') || opt.lane('P') {
 		opt.logf("lane D: footprint (and profile)")
 		res.LaneD, res.Profile = w.laneD(ctx, filepath.Join(tmp, "main"), tmp)
+		if !opt.lane('D') {
+			res.LaneD = nil
+		}
 	}
 	if opt.lane('E') {
 		opt.logf("lane E: go test -bench")

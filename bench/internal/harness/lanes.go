@@ -201,11 +201,11 @@ func (w *world) laneB(ctx context.Context) (*report.LaneB, error) {
 	for _, c := range sz.concurrency {
 		for _, s := range paced {
 			if why, ok := skipped[s.name]; ok {
-				out.Concurrent = append(out.Concurrent, report.StallCheck{Name: s.name, Concurrency: c, Skipped: why})
+				out.Concurrent = append(out.Concurrent, report.StallCheck{Name: s.name, Kind: s.kind, Concurrency: c, Skipped: why})
 				continue
 			}
 			set := concurrentStreams(ctx, loadgen.NewClient(c), s.req, c)
-			sc := report.StallCheck{Name: s.name, Concurrency: c, Streams: len(set.results), Errors: set.errors,
+			sc := report.StallCheck{Name: s.name, Kind: s.kind, Concurrency: c, Streams: len(set.results), Errors: set.errors,
 				TTFBp99us: stats.Micros(stats.Percentile(ttfbs(set.results), 99))}
 			sc.MaxGapMs, sc.Stalls, sc.Lost = stallStats(set.results, stall, wantEvents)
 			out.Concurrent = append(out.Concurrent, sc)

@@ -83,20 +83,31 @@ func targets(r *report.Result) []report.Target {
 				report.Target{Name: e.Name + " added time per streamed event", Want: fmt.Sprintf("≤ %d µs", maxPerEventUs),
 					Got: fmt.Sprintf("%.2f µs", e.AddedPerEventU), Status: verdict(e.AddedPerEventU <= maxPerEventUs)})
 		}
-		stalls, lost, errs, ran := 0, 0, 0, 0
-		for _, p := range b.Paths {
-			if p.Skipped == "" {
-				stalls, lost, ran = stalls+p.Stalls, lost+p.Lost, ran+1
+		// The target is NineRouter's; the floors' stalls say how noisy the machine was meanwhile.
+		stalls, lost, errs, ran, floorStalls := 0, 0, 0, 0, 0
+		count := func(kind, skipped string, st, lo, er int) {
+			if skipped != "" {
+				return
 			}
+			if kind == kindPassthrough || kind == kindTranslation {
+				stalls, lost, errs, ran = stalls+st, lost+lo, errs+er, ran+1
+			} else {
+				floorStalls += st
+			}
+		}
+		for _, p := range b.Paths {
+			count(p.Kind, p.Skipped, p.Stalls, p.Lost, 0)
 		}
 		for _, c := range b.Concurrent {
-			if c.Skipped == "" {
-				stalls, lost, errs, ran = stalls+c.Stalls, lost+c.Lost, errs+c.Errors, ran+1
-			}
+			count(c.Kind, c.Skipped, c.Stalls, c.Lost, c.Errors)
 		}
 		if ran > 0 {
-			t = append(t, report.Target{Name: "paced streams: no stall (gap > 10× pacing), nothing lost, no error", Want: "0 / 0 / 0",
-				Got: fmt.Sprintf("%d / %d / %d", stalls, lost, errs), Status: verdict(stalls == 0 && lost == 0 && errs == 0)})
+			tg := report.Target{Name: "NineRouter paced streams: no stall (gap > 10× pacing), nothing lost, no error", Want: "0 / 0 / 0",
+				Got: fmt.Sprintf("%d / %d / %d", stalls, lost, errs), Status: verdict(stalls == 0 && lost == 0 && errs == 0)}
+			if floorStalls > 0 {
+				tg.Note = fmt.Sprintf("the direct and floor paths stalled %d times in the same run: the machine was busy", floorStalls)
+			}
+			t = append(t, tg)
 		}
 	} else {
 		t = append(t, na("lane B (streaming)", "", "lane not run"))

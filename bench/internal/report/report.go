@@ -115,6 +115,7 @@ type EventCost struct {
 // StallCheck is the paced run at higher concurrency.
 type StallCheck struct {
 	Name        string  `json:"name"`
+	Kind        string  `json:"kind"`
 	Concurrency int     `json:"concurrency"`
 	Streams     int     `json:"streams"`
 	TTFBp99us   float64 `json:"ttfb_p99_us"`

@@ -417,14 +417,12 @@ func (m *Manager) Apply(ctx context.Context, id string, opt ApplyOptions) (Resul
 	} else if p.record != nil {
 		keyID = p.record.KeyID
 	}
-	written, err := m.write(p)
-	if err != nil {
+	if err := m.write(p); err != nil {
 		if reuse == "" && keyID != 0 {
 			_ = m.o.Keys.RevokeKey(ctx, keyID)
 		}
 		return Result{}, err
 	}
-	_ = written
 	rec := store.ToolApply{Tool: id, Home: m.homeKey(opt.Home), KeyID: keyID, Model: p.Model,
 		Origin: strings.TrimSuffix(m.o.Origin(), "/"), AppliedAt: time.Now().UTC()}
 	if err := m.saveRecord(ctx, &rec, p.record, p.files); err != nil {
@@ -439,7 +437,7 @@ func (m *Manager) Apply(ctx context.Context, id string, opt ApplyOptions) (Resul
 }
 
 // write backs every file up, then writes them; when a later file fails the earlier ones are put back.
-func (m *Manager) write(p planned) ([]safefile.Snapshot, error) {
+func (m *Manager) write(p planned) error {
 	var done []struct {
 		after  safefile.Snapshot
 		before []byte
@@ -455,21 +453,20 @@ func (m *Manager) write(p planned) ([]safefile.Snapshot, error) {
 			}
 		}
 	}
-	var written []safefile.Snapshot
 	for i := range p.files {
 		af := &p.files[i]
 		c, _ := toolkit.Find(p.cur, af.Path)
 		e, err := m.backups.Save(p.Tool, c.Snap, "before-apply")
 		if err != nil {
 			rollback()
-			return nil, err
+			return err
 		}
 		b := p.bases[af.Path]
 		if b.exists && string(b.data) != string(c.Snap.Data) {
 			// a re-apply: keep the pre-NineRouter content too, for the exact-bytes revert
 			if e, err = m.backups.Save(p.Tool, safefile.Snapshot{Path: af.Path, Data: b.data, Exists: true, Sum: safefile.Sum(b.data)}, "base-before-apply"); err != nil {
 				rollback()
-				return nil, err
+				return err
 			}
 		}
 		if b.exists {
@@ -482,17 +479,16 @@ func (m *Manager) write(p planned) ([]safefile.Snapshot, error) {
 		}
 		if err := safefile.Write(c.Snap, out, safefile.Options{}); err != nil {
 			rollback()
-			return nil, err
+			return err
 		}
 		after, _ := safefile.Read(af.Path)
-		written = append(written, after)
 		done = append(done, struct {
 			after  safefile.Snapshot
 			before []byte
 			exists bool
 		}{after, c.Snap.Data, c.Snap.Exists})
 	}
-	return written, nil
+	return nil
 }
 
 // beforeBytes returns the exact pre-apply content when the file still holds exactly what apply wrote.

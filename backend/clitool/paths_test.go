@@ -192,3 +192,34 @@ func TestEnvConflictsAreReported(t *testing.T) {
 		t.Fatalf("warnings = %q", st.Warnings)
 	}
 }
+
+func TestStatesBeforeApply(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		tool, file, content string
+		want                State
+	}{
+		{"claude", ".claude/settings.json", `{"env": {"ANTHROPIC_BASE_URL": "https://api.z.ai/api/anthropic"}}`, Elsewhere},
+		{"claude", ".claude/settings.json", `{"model": "opus"}`, NotConfigured},
+		{"codex", ".codex/config.toml", "model_provider = \"azure\"\n[model_providers.azure]\nbase_url = \"https://x.openai.azure.com/v1\"\n", Elsewhere},
+		{"codex", ".codex/config.toml", "model_provider = \"ninerouter\"\n[model_providers.ninerouter]\nbase_url = \"http://127.0.0.1:1/v1\"\n", Stale},
+		{"openclaw", ".openclaw/openclaw.json", "{agents: {defaults: {model: 'ninerouter/x'}}, models: {providers: {ninerouter: {baseUrl: 'http://127.0.0.1:1/v1'}}}}", Stale},
+		{"opencode", ".config/opencode/opencode.json", `{"model": "ninerouter/ninerouter/active", "provider": {"ninerouter": {"options": {"baseURL": "` + testOrigin + `/v1"}}}}`, Configured},
+		{"gemini", ".gemini/.env", "GOOGLE_GEMINI_BASE_URL=https://generativelanguage.googleapis.com\n", Elsewhere},
+	}
+	for _, c := range cases {
+		t.Run(c.tool+"/"+string(c.want), func(t *testing.T) {
+			f := newFixture(t, "")
+			p := filepath.Join(f.home, filepath.FromSlash(c.file))
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			os.WriteFile(p, []byte(c.content), 0o644)
+			st, err := f.m.Status(ctx, c.tool, StatusOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.State != c.want {
+				t.Fatalf("state = %s (%s), want %s", st.State, st.Detail, c.want)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/clitool/toolkit"
@@ -66,15 +67,23 @@ type StatusOptions struct {
 }
 
 // Tools returns the state of every tool.
+// The tools are looked at in parallel (each may run `--version`, which takes a node CLI up to a second); the
+// goroutines end before Tools returns.
 func (m *Manager) Tools(ctx context.Context, opt StatusOptions) []ToolState {
-	var out []ToolState
-	for _, t := range m.o.Tools {
-		st, err := m.Status(ctx, t.Info().ID, opt)
-		if err != nil {
-			st = ToolState{ID: t.Info().ID, Name: t.Info().Name, State: Unreadable, Detail: err.Error()}
-		}
-		out = append(out, st)
+	out := make([]ToolState, len(m.o.Tools))
+	var wg sync.WaitGroup
+	for i, t := range m.o.Tools {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := m.Status(ctx, t.Info().ID, opt)
+			if err != nil {
+				st = ToolState{ID: t.Info().ID, Name: t.Info().Name, State: Unreadable, Detail: err.Error()}
+			}
+			out[i] = st
+		}()
 	}
+	wg.Wait()
 	return out
 }
 
@@ -206,11 +215,14 @@ func (m *Manager) Backups(ctx context.Context, id, home string) ([]safefile.Entr
 
 func (m *Manager) detect(ctx context.Context, info toolkit.Info) Detection {
 	m.detMu.Lock()
-	defer m.detMu.Unlock()
-	if c, ok := m.detCache[info.ID]; ok && time.Since(c.at) < detectionTTL {
+	c, ok := m.detCache[info.ID]
+	m.detMu.Unlock()
+	if ok && time.Since(c.at) < detectionTTL {
 		return c.d
 	}
 	d := m.o.Detector.Detect(ctx, info.Binaries)
+	m.detMu.Lock()
+	defer m.detMu.Unlock()
 	if m.detCache == nil {
 		m.detCache = map[string]cachedDetection{}
 	}

@@ -1,4 +1,597 @@
 package cli
 
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ninerouter/ninerouter/backend/keys"
+	"github.com/ninerouter/ninerouter/backend/route"
+	"github.com/ninerouter/ninerouter/backend/service"
+	"github.com/ninerouter/ninerouter/backend/usage"
+)
+
 // routingCommands are the router core's subcommands: provider, combo, key, usage.
-func routingCommands() []command { return nil }
+func routingCommands() []command {
+	return []command{
+		{"provider", "add, list, test or remove provider accounts and custom nodes", runProvider},
+		{"combo", "set, list, remove or activate model combos (fallback chains)", runCombo},
+		{"key", "create, list or revoke client API keys for /v1", runKey},
+		{"usage", "show tokens and cost per provider, model, account and key", runUsage},
+	}
+}
+
+// sub splits "NOUN VERB args..." and finds the verb.
+func sub(e *Env, noun string, args []string, verbs map[string]func(context.Context, *Env, []string) error, usageLine string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+			fmt.Fprintf(e.Stderr, "Usage: ninerouter %s %s\n", noun, usageLine)
+			if len(args) == 0 {
+				return fmt.Errorf("%w: %s needs a subcommand", errUsage, noun)
+			}
+			return nil
+		}
+		f, ok := verbs[args[0]]
+		if !ok {
+			fmt.Fprintf(e.Stderr, "Usage: ninerouter %s %s\n", noun, usageLine)
+			return fmt.Errorf("%w: unknown %s subcommand %q", errUsage, noun, args[0])
+		}
+		return f(ctx, e, args[1:])
+	}
+}
+
+// withClient resolves flags, connects (or opens the data dir) and runs fn.
+func withClient(ctx context.Context, e *Env, cf *commonFlags, fn func(*client) error) error {
+	cfg, err := cf.resolve(e)
+	if err != nil {
+		return err
+	}
+	c, err := open(ctx, e, cfg)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return fn(c)
+}
+
+// ---- provider ----
+
+func runProvider(ctx context.Context, e *Env, args []string) error {
+	return sub(e, "provider", args, map[string]func(context.Context, *Env, []string) error{
+		"add": providerAdd, "add-node": providerAddNode, "list": providerList, "ls": providerList,
+		"rm": providerRemove, "remove": providerRemove, "test": providerTest,
+	}, "add|add-node|list|rm|test ...")(ctx)
+}
+
+func providerAdd(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "provider add", "<provider-id> --api-key KEY [--name N] [--base-url URL] [--priority P] [--proxy URL] [--models a,b] [--daily-usd X] [--monthly-usd X]")
+	cf.register(fs)
+	apiKey := fs.String("api-key", "", "the provider API key (or - to read it from stdin)")
+	name := fs.String("name", "", "a name for the account")
+	baseURL := fs.String("base-url", "", "override the provider's base URL (corporate gateway, tests)")
+	priority := fs.Int("priority", 0, "lower is tried first (default: after the existing accounts)")
+	proxyURL := fs.String("proxy", "", "outbound proxy for this account (http://, socks5:// or direct)")
+	models := fs.String("models", "", "comma-separated models this account lists in /v1/models")
+	daily := fs.Float64("daily-usd", 0, "daily budget cap in USD (0 = none)")
+	monthly := fs.Float64("monthly-usd", 0, "monthly budget cap in USD (0 = none)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return fmt.Errorf("%w: provider add needs exactly one provider id", errUsage)
+	}
+	key, err := readKeyFlag(e, *apiKey)
+	if err != nil {
+		return err
+	}
+	in := service.AccountInput{Provider: pos[0], APIKey: &key}
+	if *name != "" {
+		in.Name = name
+	}
+	if *baseURL != "" {
+		in.BaseURL = baseURL
+	}
+	if *proxyURL != "" {
+		in.ProxyURL = proxyURL
+	}
+	if isSet(fs, "priority") {
+		in.Priority = priority
+	}
+	if *models != "" {
+		l := splitList(*models)
+		in.Models = &l
+	}
+	if *daily > 0 {
+		in.DailyUSD = daily
+	}
+	if *monthly > 0 {
+		in.MonthlyUSD = monthly
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		var a service.AccountView
+		if err := c.do(ctx, http.MethodPost, "/api/accounts", in, &a); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(e.Stdout, a)
+		}
+		fmt.Fprintf(e.Stdout, "added account %d (%s, %s) → %s\n", a.ID, a.Provider, a.Name, a.EffectiveURL)
+		return nil
+	})
+}
+
+func providerAddNode(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "provider add-node", "--prefix P --format openai|openai-responses|anthropic --base-url URL --api-key KEY [--name N] [--models a,b]")
+	cf.register(fs)
+	prefix := fs.String("prefix", "", "model prefix that selects this node (prefix/model)")
+	format := fs.String("format", "openai", "wire format: openai, openai-responses or anthropic")
+	baseURL := fs.String("base-url", "", "the node's base URL, e.g. http://127.0.0.1:8000/v1")
+	apiKey := fs.String("api-key", "", "the node's API key (or - to read it from stdin)")
+	name := fs.String("name", "", "a display name")
+	proxyURL := fs.String("proxy", "", "outbound proxy for this node (http://, socks5:// or direct)")
+	models := fs.String("models", "", "comma-separated models to list in /v1/models")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || *prefix == "" || *baseURL == "" {
+		fs.Usage()
+		return fmt.Errorf("%w: add-node needs --prefix and --base-url", errUsage)
+	}
+	key, err := readKeyFlag(e, *apiKey)
+	if err != nil {
+		return err
+	}
+	in := service.NodeInput{Prefix: *prefix, Name: *name, Format: *format, BaseURL: *baseURL, APIKey: key, ProxyURL: *proxyURL, Models: splitList(*models)}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		var out struct {
+			Node    service.NodeView     `json:"node"`
+			Account *service.AccountView `json:"account"`
+		}
+		if err := c.do(ctx, http.MethodPost, "/api/nodes", in, &out); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(e.Stdout, out)
+		}
+		fmt.Fprintf(e.Stdout, "added node %q (%s) → %s; use models as %s/MODEL\n", out.Node.Prefix, out.Node.Format, out.Node.BaseURL, out.Node.Prefix)
+		return nil
+	})
+}
+
+func providerList(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "provider list", "[--json] [--all]")
+	cf.register(fs)
+	all := fs.Bool("all", false, "also list providers that have no account")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		var accts []service.AccountView
+		if err := c.do(ctx, http.MethodGet, "/api/accounts", nil, &accts); err != nil {
+			return err
+		}
+		var provs []service.ProviderInfo
+		if *all || cf.json {
+			if err := c.do(ctx, http.MethodGet, "/api/providers", nil, &provs); err != nil {
+				return err
+			}
+		}
+		if cf.json {
+			return printJSON(e.Stdout, map[string]any{"accounts": accts, "providers": provs})
+		}
+		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tPROVIDER\tNAME\tPRIORITY\tENABLED\tURL\tSTATE")
+		for _, a := range accts {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%v\t%s\t%s\n", a.ID, a.Provider, a.Name, a.Priority, a.Enabled, a.EffectiveURL, accountState(a))
+		}
+		tw.Flush()
+		if *all {
+			fmt.Fprintln(e.Stdout, "\nProviders (prefixes):")
+			for _, p := range provs {
+				fmt.Fprintf(e.Stdout, "  %-12s %-28s %s\n", p.ID, p.Name, strings.Join(p.Prefixes, ", "))
+			}
+		}
+		return nil
+	})
+}
+
+func accountState(a service.AccountView) string {
+	var parts []string
+	for _, c := range a.Cooldowns {
+		parts = append(parts, fmt.Sprintf("cooling %s until %s (%s)", c.Model, c.Until.Local().Format("15:04:05"), c.Reason))
+	}
+	if a.OverBudget {
+		parts = append(parts, "over budget")
+	}
+	if len(parts) == 0 && a.LastError != "" {
+		parts = append(parts, "last error: "+a.LastError)
+	}
+	if len(parts) == 0 {
+		return "ok"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func providerRemove(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "provider rm", "ACCOUNT-ID | NODE-PREFIX")
+	cf.register(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return fmt.Errorf("%w: provider rm needs an account id or a node prefix", errUsage)
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		if id, err := strconv.ParseInt(pos[0], 10, 64); err == nil {
+			if err := c.do(ctx, http.MethodDelete, "/api/accounts/"+strconv.FormatInt(id, 10), nil, nil); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.Stdout, "removed account %d\n", id)
+			return nil
+		}
+		var nodes []service.NodeView
+		if err := c.do(ctx, http.MethodGet, "/api/nodes", nil, &nodes); err != nil {
+			return err
+		}
+		for _, n := range nodes {
+			if n.Prefix == pos[0] {
+				if err := c.do(ctx, http.MethodDelete, "/api/nodes/"+strconv.FormatInt(n.ID, 10), nil, nil); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.Stdout, "removed node %q and its accounts\n", n.Prefix)
+				return nil
+			}
+		}
+		return fmt.Errorf("no account with id %q and no node with that prefix", pos[0])
+	})
+}
+
+func providerTest(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "provider test", "ACCOUNT-ID")
+	cf.register(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return fmt.Errorf("%w: provider test needs an account id", errUsage)
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: %q is not an account id (see `ninerouter provider list`)", errUsage, pos[0])
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		var res service.TestResult
+		if err := c.do(ctx, http.MethodPost, "/api/accounts/"+strconv.FormatInt(id, 10)+"/test", nil, &res); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(e.Stdout, res)
+		}
+		fmt.Fprintf(e.Stdout, "account %d, model %s: %s (%d ms)\n", id, res.Model, res.Message, res.LatencyMs)
+		if !res.OK {
+			return exitError{code: 1, err: fmt.Errorf("test failed")}
+		}
+		return nil
+	})
+}
+
+// ---- combo ----
+
+func runCombo(ctx context.Context, e *Env, args []string) error {
+	return sub(e, "combo", args, map[string]func(context.Context, *Env, []string) error{
+		"set": comboSet, "list": comboList, "ls": comboList, "rm": comboRemove, "remove": comboRemove, "activate": comboActivate,
+	}, "set NAME MODEL [MODEL...] [--strategy fallback|round-robin] | list | rm NAME | activate NAME")(ctx)
+}
+
+func comboSet(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "combo set", "NAME MODEL [MODEL...] [--strategy fallback|round-robin]")
+	cf.register(fs)
+	strategy := fs.String("strategy", route.ComboFallback, "fallback (in order) or round-robin (rotate the start)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 2 {
+		fs.Usage()
+		return fmt.Errorf("%w: combo set needs a name and at least one model", errUsage)
+	}
+	body := map[string]any{"strategy": *strategy, "models": pos[1:]}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		var v service.ComboView
+		if err := c.do(ctx, http.MethodPut, "/api/combos/"+url.PathEscape(pos[0]), body, &v); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(e.Stdout, v)
+		}
+		fmt.Fprintf(e.Stdout, "combo %s (%s): %s\n", v.Name, v.Strategy, entryList(v.Entries))
+		return nil
+	})
+}
+
+func entryList(es []service.ComboEntryView) string {
+	var out []string
+	for _, e := range es {
+		s := e.Model
+		if e.OverBudget {
+			s += " [over budget]"
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " → ")
+}
+
+func comboList(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "combo list", "[--json]")
+	cf.register(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		var out struct {
+			Active       string              `json:"active"`
+			VirtualModel string              `json:"virtualModel"`
+			Combos       []service.ComboView `json:"combos"`
+		}
+		if err := c.do(ctx, http.MethodGet, "/api/combos", nil, &out); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(e.Stdout, out)
+		}
+		if len(out.Combos) == 0 {
+			fmt.Fprintln(e.Stdout, "no combos yet: ninerouter combo set NAME MODEL [MODEL...]")
+			return nil
+		}
+		for _, v := range out.Combos {
+			mark := " "
+			if v.Active {
+				mark = "*"
+			}
+			fmt.Fprintf(e.Stdout, "%s %s (%s): %s\n", mark, v.Name, v.Strategy, entryList(v.Entries))
+		}
+		if out.Active != "" {
+			fmt.Fprintf(e.Stdout, "\n* active: served as model %q\n", out.VirtualModel)
+		}
+		return nil
+	})
+}
+
+func comboRemove(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "combo rm", "NAME")
+	cf.register(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return fmt.Errorf("%w: combo rm needs a name", errUsage)
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		if err := c.do(ctx, http.MethodDelete, "/api/combos/"+url.PathEscape(pos[0]), nil, nil); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "removed combo %s\n", pos[0])
+		return nil
+	})
+}
+
+func comboActivate(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "combo activate", "NAME (\"\" deactivates)")
+	cf.register(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return fmt.Errorf("%w: combo activate needs a name", errUsage)
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		var out map[string]any
+		if err := c.do(ctx, http.MethodPut, "/api/combos/active", map[string]string{"name": pos[0]}, &out); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(e.Stdout, out)
+		}
+		if pos[0] == "" {
+			fmt.Fprintln(e.Stdout, "no combo is active now")
+			return nil
+		}
+		fmt.Fprintf(e.Stdout, "combo %s is active: model %q now serves it\n", pos[0], route.ActiveModel)
+		return nil
+	})
+}
+
+// ---- key ----
+
+func runKey(ctx context.Context, e *Env, args []string) error {
+	return sub(e, "key", args, map[string]func(context.Context, *Env, []string) error{
+		"create": keyCreate, "list": keyList, "ls": keyList, "revoke": keyRevoke,
+	}, "create [--name N] | list | revoke ID")(ctx)
+}
+
+func keyCreate(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "key create", "[--name N]")
+	cf.register(fs)
+	name := fs.String("name", "", "a name to recognise the key by")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		var out struct {
+			Key  string   `json:"key"`
+			Info keys.Key `json:"info"`
+		}
+		if err := c.do(ctx, http.MethodPost, "/api/keys", map[string]string{"name": *name}, &out); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(e.Stdout, out)
+		}
+		// The key alone on stdout, so scripts can capture it; the note goes to stderr.
+		fmt.Fprintln(e.Stdout, out.Key)
+		fmt.Fprintf(e.Stderr, "created key %d%s; it is shown only this once\n", out.Info.ID, nameSuffix(out.Info.Name))
+		return nil
+	})
+}
+
+func nameSuffix(n string) string {
+	if n == "" {
+		return ""
+	}
+	return " (" + n + ")"
+}
+
+func keyList(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "key list", "[--json]")
+	cf.register(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		var list []keys.Key
+		if err := c.do(ctx, http.MethodGet, "/api/keys", nil, &list); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(e.Stdout, list)
+		}
+		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tKEY\tCREATED\tSTATE")
+		for _, k := range list {
+			state := "active"
+			if k.RevokedAt != nil {
+				state = "revoked " + k.RevokedAt.Local().Format(time.DateTime)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Hint, k.CreatedAt.Local().Format(time.DateTime), state)
+		}
+		return tw.Flush()
+	})
+}
+
+func keyRevoke(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "key revoke", "ID")
+	cf.register(fs)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return fmt.Errorf("%w: key revoke needs a key id", errUsage)
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: %q is not a key id (see `ninerouter key list`)", errUsage, pos[0])
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		if err := c.do(ctx, http.MethodDelete, "/api/keys/"+strconv.FormatInt(id, 10), nil, nil); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Stdout, "revoked key %d\n", id)
+		return nil
+	})
+}
+
+// ---- usage ----
+
+func runUsage(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "usage", "[--since 24h] [--by provider|model|account|key|combo] [--json]")
+	cf.register(fs)
+	since := fs.String("since", "24h", "how far back: a duration (24h, 90m, 7d) or an RFC 3339 time")
+	by := fs.String("by", "model", "breakdown: provider, model, account, key or combo")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		var rep usage.Report
+		if err := c.do(ctx, http.MethodGet, "/api/usage?since="+url.QueryEscape(*since), nil, &rep); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(e.Stdout, rep)
+		}
+		t := rep.Total
+		fmt.Fprintf(e.Stdout, "Since %s: %d attempts (%d failed), %d input + %d output tokens (%d cached, %d reasoning), $%.4f\n\n",
+			rep.Since.Local().Format(time.DateTime), t.Requests, t.Errors, t.Input, t.Output, t.CacheRead, t.Reasoning, t.CostUSD)
+		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "%s\tATTEMPTS\tFAILED\tINPUT\tOUTPUT\tCACHED\tCOST USD\t\n", strings.ToUpper(*by))
+		for _, g := range rep.By[*by] {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.4f\t\n", g.Key, g.Requests, g.Errors, g.Input, g.Output, g.CacheRead, g.CostUSD)
+		}
+		return tw.Flush()
+	})
+}
+
+// ---- helpers ----
+
+func readKeyFlag(e *Env, v string) (string, error) {
+	if v == "-" {
+		if e.Stdin == nil {
+			return "", fmt.Errorf("%w: --api-key - needs the key on stdin", errUsage)
+		}
+		var b strings.Builder
+		buf := make([]byte, 4096)
+		for {
+			n, err := e.Stdin.Read(buf)
+			b.Write(buf[:n])
+			if err != nil || b.Len() > 64<<10 {
+				break
+			}
+		}
+		v = strings.TrimSpace(b.String())
+	}
+	if v == "" {
+		return "", fmt.Errorf("%w: --api-key is required", errUsage)
+	}
+	return v, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func isSet(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			found = true
+		}
+	})
+	return found
+}

@@ -81,6 +81,10 @@ type passStream struct {
 
 func (s *passStream) Event(dst []byte, ev Event) ([]byte, error) {
 	if len(ev.Data) > 0 && ev.Data[0] == '{' {
+		if !gjson.ValidBytes(ev.Data) {
+			// Forwarding half a JSON object would break the client's parser; say what happened instead.
+			return dst, &wire.UpstreamError{Status: 502, Type: "api_error", Message: "upstream sent a malformed event", InBand: true}
+		}
 		if e := inBandError(s.f, ev.Name, ev.Data); e != nil {
 			return dst, e
 		}

@@ -331,7 +331,7 @@ func (p *Proxy) finishWhole(actx context.Context, w http.ResponseWriter, in Inbo
 	if err != nil {
 		return fail(netFailure(actx, err), statusForNet(actx), "reading "+t.Spec.ID+" answer: "+describeNet(actx, err))
 	}
-	out, u, err := p.translator.Response(up, in.Client, t.Model, raw)
+	out, u, err := p.translator.Response(up, in.Client, in.Model, raw)
 	if err != nil {
 		var ue *wire.UpstreamError
 		if errors.As(err, &ue) {
@@ -358,7 +358,7 @@ func (p *Proxy) finishWhole(actx context.Context, w http.ResponseWriter, in Inbo
 func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inbound, t route.Target, up wire.Format, resp *http.Response,
 	wd *watchdog, idle func(), began time.Time, rec *store.UsageRecord, fail func(route.Failure, int, string) attemptResult) attemptResult {
 	rc := http.NewResponseController(w)
-	st := p.translator.NewStream(up, in.Client, t.Model)
+	st := p.translator.NewStream(up, in.Client, in.Model)
 	rd := newSSEReader(&kickReader{r: resp.Body, wd: wd})
 	var out []byte
 	committed, sawEnd := false, false

@@ -91,7 +91,7 @@ func (s *shell) startup(wctx context.Context) {
 		s.mu.Unlock()
 		s.log.Error("NineRouter could not start", "err", err)
 		s.tray.backendReady()
-		s.quit()
+		s.goFunc(func() { s.quitUntilDone(loopCtx) })
 		return
 	}
 	s.mu.Lock()
@@ -205,6 +205,21 @@ func (s *shell) exitErr() error {
 		return s.startErr
 	}
 	return s.runErr
+}
+
+// quitUntilDone quits, and asks again until shutdown begins: a start can fail before GTK's main loop runs,
+// and gtk_main_quit is lost then (Wails calls it directly, not on the loop).
+func (s *shell) quitUntilDone(ctx context.Context) {
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.quit()
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // quit ends the app through Wails, which then runs shutdown.

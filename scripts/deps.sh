@@ -8,7 +8,25 @@ need_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 APT_PKGS=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.0-dev
   xvfb xauth imagemagick x11-utils xdotool dbus dbus-x11 dbus-user-session
-  gnome-keyring libsecret-tools chromium nodejs npm procps)
+  gnome-keyring libsecret-tools chromium nodejs npm procps curl)
+# --nsis: also the NSIS compiler, for `make windows-installer` only.
+[ "${1:-}" = "--nsis" ] && APT_PKGS+=(nsis)
+
+apt_updated=
+apt_update() {
+  if [ -z "$apt_updated" ]; then
+    need_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    apt_updated=1
+  fi
+}
+# Ubuntu 24.04 and later ship WebKitGTK only as 4.1 (scripts/lib.sh then builds with -tags webkit2_41).
+if ! dpkg-query -W -f='${Status}' libwebkit2gtk-4.0-dev 2>/dev/null | grep -q "install ok installed" &&
+  ! apt-cache show libwebkit2gtk-4.0-dev >/dev/null 2>&1; then
+  apt_update
+  if ! apt-cache show libwebkit2gtk-4.0-dev >/dev/null 2>&1; then
+    APT_PKGS=("${APT_PKGS[@]/libwebkit2gtk-4.0-dev/libwebkit2gtk-4.1-dev}")
+  fi
+fi
 
 missing=()
 for p in "${APT_PKGS[@]}"; do
@@ -20,7 +38,7 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "deps: installing apt packages: ${missing[*]}"
-  need_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  apt_update
   need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 

@@ -6,16 +6,21 @@
 //	trayprobe layout [-json]   print the dbusmenu (com.canonical.dbusmenu.GetLayout), one item a line
 //	trayprobe click LABEL      send dbusmenu Event "clicked" to the item titled LABEL (as a host does)
 //	trayprobe activate         call org.kde.StatusNotifierItem.Activate (a left click on the icon)
+//	trayprobe icon FILE.png    save the item's IconPixmap (what a tray host would draw) as a PNG
 //
 // It speaks D-Bus with godbus (the library fyne.io/systray and go-keyring already use), on the session bus of
 // its environment: run it inside the same dbus-run-session as the app.
 package main
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"os/signal"
 	"sort"
@@ -73,6 +78,11 @@ func main() {
 			fail(errors.New("usage: trayprobe click LABEL"))
 		}
 		err = click(conn, args[0])
+	case "icon":
+		if len(args) != 1 {
+			fail(errors.New("usage: trayprobe icon FILE.png"))
+		}
+		err = saveIcon(conn, args[0])
 	case "activate":
 		var name string
 		if name, err = findItem(conn); err == nil {
@@ -347,4 +357,50 @@ func click(conn *dbus.Conn, label string) error {
 	}
 	return conn.Object(name, itemPath+"/menu").Call(dbusmenuFace+".Event", 0,
 		found.ID, "clicked", dbus.MakeVariant(""), uint32(time.Now().Unix())).Err
+}
+
+// saveIcon writes the largest IconPixmap entry, (width, height, ARGB32 big-endian bytes), as a PNG.
+func saveIcon(conn *dbus.Conn, file string) error {
+	name, err := findItem(conn)
+	if err != nil {
+		return err
+	}
+	v, err := conn.Object(name, itemPath).GetProperty(itemIface + ".IconPixmap")
+	if err != nil {
+		return err
+	}
+	var pixmaps []struct {
+		W, H int32
+		Data []byte
+	}
+	if err := dbus.Store([]any{v.Value()}, &pixmaps); err != nil {
+		return fmt.Errorf("IconPixmap: %w", err)
+	}
+	if len(pixmaps) == 0 {
+		return errors.New("the item has no IconPixmap")
+	}
+	best := pixmaps[0]
+	for _, p := range pixmaps[1:] {
+		if p.W > best.W {
+			best = p
+		}
+	}
+	if int(best.W)*int(best.H)*4 != len(best.Data) {
+		return fmt.Errorf("IconPixmap %dx%d has %d bytes", best.W, best.H, len(best.Data))
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, int(best.W), int(best.H)))
+	for i := 0; i < int(best.W*best.H); i++ {
+		argb := binary.BigEndian.Uint32(best.Data[4*i:])
+		img.SetNRGBA(i%int(best.W), i/int(best.W), color.NRGBA{
+			R: uint8(argb >> 16), G: uint8(argb >> 8), B: uint8(argb), A: uint8(argb >> 24)})
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

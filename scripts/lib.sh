@@ -1,0 +1,41 @@
+# Shared helpers for NineRouter's scripts. Source it: `. "$(dirname "$0")/lib.sh"`.
+
+# Go and the tools it installs, wherever this machine keeps them.
+for d in /usr/local/go/bin "$HOME/go/bin"; do
+  case ":$PATH:" in *":$d:"*) ;; *) [ -d "$d" ] && PATH="$PATH:$d" ;; esac
+done
+if command -v go >/dev/null; then
+  GOBIN_DIR=$(go env GOPATH)/bin
+  case ":$PATH:" in *":$GOBIN_DIR:"*) ;; *) PATH="$PATH:$GOBIN_DIR" ;; esac
+fi
+export PATH
+
+# Build tags of the desktop binary. webkit2_40/webkit2_41 make Wails pass request headers and bodies to the
+# asset server's handler (without one the window's /api calls lose their Authorization header). Debian 12 ships
+# WebKitGTK 2.50 as libwebkit2gtk-4.0; Ubuntu 24.04 and later only as 4.1.
+if [ -z "${DESKTOP_TAGS:-}" ]; then
+  if pkg-config --exists webkit2gtk-4.0 2>/dev/null || ! pkg-config --exists webkit2gtk-4.1 2>/dev/null; then
+    DESKTOP_TAGS=desktop,production,webkit2_40
+  else
+    DESKTOP_TAGS=desktop,production,webkit2_41
+  fi
+fi
+
+# free_port prints a free loopback TCP port (bind to 0, read it back).
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_http URL SECONDS: wait until URL answers 2xx.
+wait_http() {
+  local url=$1 deadline=$(( $(date +%s) + $2 ))
+  until curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null; do
+    [ "$(date +%s)" -ge "$deadline" ] && return 1
+    sleep 0.05
+  done
+}
+
+# port_closed HOST PORT: true when nothing accepts connections there.
+port_closed() {
+  ! (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# smoke-desktop.sh BIN TRAYPROBE OUTDIR: starts the real desktop binary the way a user's session would, with
+# no real desktop: Xvfb for the window, a private D-Bus session with an unlocked gnome-keyring, a throwaway HOME,
+# and trayprobe standing in for the tray host (a StatusNotifierWatcher). Then checks, in order:
+#   /healthz answers; the window is mapped and not blank (screenshot, distinct colours); the tray item registered
+#   on D-Bus with its icon and the menu labels (dbusmenu GetLayout); "Open NineRouter" brings a hidden window back;
+#   a second launch hands over to the running instance and exits 0; Quit clicked through the tray menu exits 0,
+#   drains and closes the port.
+# Screenshots and logs go to OUTDIR; their paths are printed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+if [ "${1:-}" != "--inner" ]; then
+  BIN=$(realpath "$1") PROBE=$(realpath "$2") OUT=$(mkdir -p "$3" && realpath "$3")
+  # Xvfb picks a free display and tells us which on fd 3.
+  dfile=$(mktemp)
+  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$dfile" 2>"$OUT/xvfb.log" &
+  xvfb_pid=$!
+  trap 'kill $xvfb_pid 2>/dev/null || true; rm -f "$dfile"' EXIT
+  for _ in $(seq 1 100); do [ -s "$dfile" ] && break; sleep 0.05; done
+  [ -s "$dfile" ] || { echo "smoke: Xvfb did not start" >&2; cat "$OUT/xvfb.log" >&2; exit 1; }
+  export DISPLAY=":$(head -1 "$dfile")"
+  rc=0
+  "$here/with-session.sh" "$0" --inner "$BIN" "$PROBE" "$OUT" || rc=$?
+  exit $rc
+fi
+
+shift
+BIN=$1 PROBE=$2 OUT=$3
+fail() { echo "smoke: FAIL: $*" >&2; echo "--- app log (tail) ---" >&2; tail -30 "$OUT/desktop-app.log" >&2 || true; exit 1; }
+step() { printf 'smoke: %-58s' "$1"; step_t0=$(date +%s%N); }
+ok() { echo "ok${1:+ ($1)} [$(( ($(date +%s%N) - step_t0) / 1000000 )) ms]"; }
+
+# WebKit under Xvfb: no GPU, so paint without accelerated compositing (else the first frames can stay blank).
+export WEBKIT_DISABLE_COMPOSITING_MODE=1
+port=$(free_port)
+addr=127.0.0.1:$port
+data=$HOME/ninerouter-data
+
+"$PROBE" watcher >"$OUT/sni-watcher.log" 2>&1 &
+watcher_pid=$!
+app_pid=
+cleanup_inner() {
+  [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+  kill "$watcher_pid" 2>/dev/null || true
+}
+trap cleanup_inner EXIT
+for _ in $(seq 1 100); do grep -q "watcher ready" "$OUT/sni-watcher.log" 2>/dev/null && break; sleep 0.05; done
+
+step "desktop app starts, /healthz answers"
+t0=$(date +%s%N)
+NINEROUTER_DEBUG=1 "$BIN" --addr "$addr" --data-dir "$data" >"$OUT/desktop-app.log" 2>&1 &
+app_pid=$!
+wait_http "http://$addr/healthz" 30 || fail "/healthz did not answer within 30 s"
+ok "$(( ($(date +%s%N) - t0) / 1000000 )) ms"
+
+step "the tray item registered on D-Bus"
+item=$("$PROBE" wait -timeout 20s) || fail "no StatusNotifierItem"
+grep -q "registered" "$OUT/sni-watcher.log" || fail "the item did not register with the watcher"
+"$PROBE" props >"$OUT/tray-props.txt" || fail "reading the item's properties"
+grep -q "^Status=Active" "$OUT/tray-props.txt" || fail "item status: $(cat "$OUT/tray-props.txt")"
+grep -q "^IconPixmap=64x64" "$OUT/tray-props.txt" || fail "tray icon: $(grep IconPixmap "$OUT/tray-props.txt")"
+"$PROBE" icon "$OUT/tray-icon.png" || fail "saving the tray icon"
+ok "$item"
+
+step "tray menu labels (dbusmenu GetLayout)"
+menu_ok=
+for _ in $(seq 1 100); do
+  "$PROBE" layout >"$OUT/tray-menu.txt" 2>&1 || true
+  if grep -q "^Running on $addr" "$OUT/tray-menu.txt"; then menu_ok=1; break; fi
+  sleep 0.1
+done
+[ -n "$menu_ok" ] || fail "menu never showed the running status: $(cat "$OUT/tray-menu.txt")"
+for label in "Open NineRouter" "Copy endpoint URL" "Quit"; do
+  grep -qx "$label" "$OUT/tray-menu.txt" || fail "menu has no \"$label\": $(cat "$OUT/tray-menu.txt")"
+done
+ok "$(grep -c . "$OUT/tray-menu.txt") entries"
+
+step "the window is mapped and not blank"
+win=
+for _ in $(seq 1 200); do
+  win=$(xdotool search --onlyvisible --name '^NineRouter$' 2>/dev/null | head -1) && [ -n "$win" ] && break
+  sleep 0.1
+done
+[ -n "$win" ] || fail "no visible window titled NineRouter"
+colours=0
+for _ in $(seq 1 60); do
+  import -window root "$OUT/desktop-window.png" 2>/dev/null || true
+  colours=$(convert "$OUT/desktop-window.png" -format '%k' info: 2>/dev/null || echo 0)
+  # The Overview draws text, cards and a badge: hundreds of colours once painted. A blank or error-only page
+  # has a handful.
+  [ "$colours" -ge 200 ] && grep -q "window request.*path=/api/status status=200" "$OUT/desktop-app.log" && break
+  sleep 0.25
+done
+[ "$colours" -ge 200 ] || fail "the window looks blank ($colours colours)"
+grep -q "path=/api/status status=200" "$OUT/desktop-app.log" || fail "the window's /api/status call did not succeed"
+ok "$colours colours"
+
+step "Open NineRouter (tray) shows a hidden window"
+xdotool windowunmap --sync "$win"
+xdotool search --onlyvisible --name '^NineRouter$' >/dev/null 2>&1 && fail "the window did not hide"
+"$PROBE" click "Open NineRouter" || fail "clicking Open NineRouter"
+shown=
+for _ in $(seq 1 100); do
+  xdotool search --onlyvisible --name '^NineRouter$' >/dev/null 2>&1 && { shown=1; break; }
+  sleep 0.05
+done
+[ -n "$shown" ] || fail "the window did not come back"
+ok
+
+step "a second launch hands over and exits 0"
+rc=0
+timeout 20 "$BIN" --addr "$addr" --data-dir "$data" >"$OUT/desktop-second.log" 2>&1 || rc=$?
+[ "$rc" -eq 0 ] || fail "second launch exited $rc: $(cat "$OUT/desktop-second.log")"
+kill -0 "$app_pid" 2>/dev/null || fail "the first instance died"
+[ "$("$PROBE" wait -timeout 1s)" = "$item" ] || fail "a second tray item appeared"
+ok
+
+step "Quit from the tray menu: exit 0, port closed"
+"$PROBE" click "Quit" || fail "clicking Quit"
+rc=0
+for _ in $(seq 1 300); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$app_pid" 2>/dev/null && fail "still running 30 s after Quit"
+wait "$app_pid" || rc=$?
+app_pid=
+[ "$rc" -eq 0 ] || fail "exit code $rc after Quit"
+port_closed 127.0.0.1 "$port" || fail "port $port still open after Quit"
+grep -q "server drained, database closed" "$OUT/desktop-app.log" || fail "no clean-stop line in the log"
+ok
+
+step "desktop: a port held by another program"
+busy=$(free_port)
+python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(60)' "$busy" &
+holder=$!
+for _ in $(seq 1 50); do port_closed 127.0.0.1 "$busy" || break; sleep 0.05; done
+rc=0
+timeout 30 "$BIN" --addr "127.0.0.1:$busy" --data-dir "$HOME/busy-data" >"$OUT/desktop-busy.log" 2>&1 || rc=$?
+kill "$holder" 2>/dev/null || true
+last=$(tail -n 1 "$OUT/desktop-busy.log")
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "exit $rc with the port taken"
+[[ "$last" == "ninerouter: "*"already in use"* ]] || fail "last line: $last"
+ok "exit $rc"
+
+echo "smoke: window screenshot: $OUT/desktop-window.png"
+echo "smoke: tray icon (as a host would draw it): $OUT/tray-icon.png"
+echo "smoke: tray menu: $OUT/tray-menu.txt"
+sed 's/^/smoke:   | /' "$OUT/tray-menu.txt"

@@ -116,7 +116,10 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string) (*report.LaneD, 
 
 	// The profiling build gets the same load while its CPU profile records.
 	if pr != nil && w.opt.lane('P') {
-		prof = w.profile(ctx, pr, pprofAddr, key)
+		prof = w.profile(ctx, pr, pprofAddr, "passthrough OpenAI→OpenAI", "ninerouter-cpu.pprof",
+			openAIChat("http://"+pr.addr, "mock/gpt-bench", false, key), sz.profRequests)
+		w.profTranslation = w.profile(ctx, pr, pprofAddr, "translation Anthropic→OpenAI", "ninerouter-cpu-anthropic-openai.pprof",
+			anthropicMessages("http://"+pr.addr, "mock/gpt-bench", false, key), sz.profRequests/2)
 		time.Sleep(100 * time.Millisecond)
 		g, _ := goroutines(ctx, pprofAddr)
 		d.GoroutinesAfter, d.PooledAfter = g.total, g.pooled
@@ -262,14 +265,12 @@ func parseGoroutines(profile string) (goroutineCount, error) {
 
 // profile records a CPU profile of the profiling build while it serves passthrough requests at concurrency 1,
 // then keeps the heaviest functions by cumulative time.
-func (w *world) profile(ctx context.Context, pr *router, pprofAddr, key string) *report.Profile {
-	sz := w.sz
-	out := &report.Profile{Requests: sz.profRequests}
+func (w *world) profile(ctx context.Context, pr *router, pprofAddr, name, file string, req loadgen.Request, requests int) *report.Profile {
+	out := &report.Profile{Path: name, Requests: requests}
 	if w.opt.OutDir == "" {
 		out.Skipped = "no output directory"
 		return out
 	}
-	req := openAIChat("http://"+pr.addr, "mock/gpt-bench", false, key)
 	client := loadgen.NewClient(2)
 	defer client.CloseIdleConnections()
 	// Warm the connection pools so the profile is the steady state.
@@ -285,7 +286,7 @@ func (w *world) profile(ctx context.Context, pr *router, pprofAddr, key string) 
 		loadgen.Do(ctx, client, req) //nolint:errcheck // warm-up
 	}
 	per := time.Since(t0) / 50
-	secs := max(1, int((per*time.Duration(sz.profRequests)).Seconds()+0.5))
+	secs := max(1, int((per*time.Duration(requests)).Seconds()+0.5))
 	out.Requests = 0
 	type got struct {
 		b   []byte
@@ -319,7 +320,7 @@ func (w *world) profile(ctx context.Context, pr *router, pprofAddr, key string) 
 		out.Skipped = "profile: " + shortErr(g.err)
 		return out
 	}
-	file := filepath.Join(w.opt.OutDir, "ninerouter-cpu.pprof")
+	file = filepath.Join(w.opt.OutDir, file)
 	if err := os.WriteFile(file, g.b, 0o644); err != nil {
 		out.Skipped = shortErr(err)
 		return out

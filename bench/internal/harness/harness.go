@@ -82,6 +82,7 @@ type world struct {
 	nr    *router
 
 	bareIdleRSS, bareLoadRSS float64 // MB, for lane D's comparison column
+	profTranslation          *report.Profile
 
 	mockZero, mockPaced, mockBurst    string
 	relayZero, relayPaced, relayBurst string
@@ -151,6 +152,7 @@ func Run(ctx context.Context, opt Options) (*report.Result, error) {
 	if opt.lane('D') || opt.lane('P') {
 		opt.logf("lane D: footprint (and profile)")
 		res.LaneD, res.Profile = w.laneD(ctx, filepath.Join(tmp, "main"), tmp)
+		res.ProfileTranslation = w.profTranslation
 		if !opt.lane('D') {
 			res.LaneD = nil
 		}

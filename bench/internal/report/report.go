@@ -26,8 +26,10 @@ type Result struct {
 	LaneD    *LaneD    `json:"lane_d,omitempty"`
 	LaneE    *LaneE    `json:"lane_e,omitempty"`
 	Profile  *Profile  `json:"profile,omitempty"`
-	Targets  []Target  `json:"targets"`
-	Notes    []string  `json:"notes,omitempty"`
+	// ProfileTranslation is the same for Anthropic Messages clients on an OpenAI upstream.
+	ProfileTranslation *Profile `json:"profile_translation,omitempty"`
+	Targets            []Target `json:"targets"`
+	Notes              []string `json:"notes,omitempty"`
 	// Findings is hand-written analysis (bench/FINDINGS.md) appended to the Markdown report as it is.
 	Findings string `json:"-"`
 }
@@ -203,6 +205,7 @@ type GoBench struct {
 
 // Profile is where the CPU profile of NineRouter under load went, and its heaviest functions.
 type Profile struct {
+	Path       string   `json:"path"`
 	File       string   `json:"file"`
 	Requests   int      `json:"requests"`
 	Top        []string `json:"top"`
@@ -413,22 +416,26 @@ func Markdown(w io.Writer, r *Result) error {
 			p("\n")
 		}
 	}
-	if pr := r.Profile; pr != nil {
-		p("## CPU profile of NineRouter under passthrough load\n\n")
+	for _, pr := range []*Profile{r.Profile, r.ProfileTranslation} {
+		if pr == nil {
+			continue
+		}
+		p("## CPU profile of NineRouter: %s\n\n", pr.Path)
 		if pr.Skipped != "" {
 			p("Skipped: %s\n\n", pr.Skipped)
-		} else {
-			p("%d passthrough requests at concurrency 1 against the bench-only profiling build (`bench/cmd/nrprof`, the same\n", pr.Requests)
-			p("`cli.Main` plus net/http/pprof on a separate loopback port); profile saved as `%s`. Top functions (cumulative):\n\n```\n", pr.File)
-			for _, l := range pr.Top {
-				p("%s\n", l)
-			}
-			p("```\n\nThe request goroutines alone (`-focus=net/http.(*conn).serve`):\n\n```\n")
-			for _, l := range pr.RequestTop {
-				p("%s\n", l)
-			}
-			p("```\n\n")
+			continue
 		}
+		p("%d requests at concurrency 1 against the bench-only profiling build (`bench/cmd/nrprof`, the same `cli.Main`\n", pr.Requests)
+		p("plus net/http/pprof on a separate loopback port, pinned like the real one); profile saved as `%s`.\n", pr.File)
+		p("Top functions of the whole process (cumulative):\n\n```\n")
+		for _, l := range pr.Top {
+			p("%s\n", l)
+		}
+		p("```\n\nThe request goroutines alone (`-focus=net/http.(*conn).serve`):\n\n```\n")
+		for _, l := range pr.RequestTop {
+			p("%s\n", l)
+		}
+		p("```\n\n")
 	}
 	if len(r.Notes) > 0 {
 		p("## Notes\n\n")

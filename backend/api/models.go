@@ -15,12 +15,12 @@ import (
 // modelRoutes is the client model API (/v1). The translation engineer's models_extra.go adds /v1beta (Gemini),
 // Ollama, count_tokens and the /v1/v1 aliases on top of serveModel.
 func (s *Server) modelRoutes() []Route {
-	return []Route{
+	return append([]Route{
 		{Method: http.MethodGet, Path: "/v1/models", Access: Client, Handler: s.listModels},
 		{Method: http.MethodPost, Path: "/v1/chat/completions", Access: Client, Handler: s.modelHandler(wire.OpenAI)},
 		{Method: http.MethodPost, Path: "/v1/messages", Access: Client, Handler: s.modelHandler(wire.Anthropic)},
 		{Method: http.MethodPost, Path: "/v1/responses", Access: Client, Handler: s.modelHandler(wire.Responses)},
-	}
+	}, s.extraModelRoutes()...)
 }
 
 // listModels answers /v1/models in OpenAI's list format: every enabled model, every combo and alias, and the

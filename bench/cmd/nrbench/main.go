@@ -2,7 +2,7 @@
 // every lane on loopback and writes bench/out/result.json and result.md (and docs/benchmark.md with -docs).
 // The subcommands mock, relay and bareproxy are the parts it starts as separate, pinnable processes.
 //
-//	nrbench [-smoke] [-lanes ABCDEP] [-pin=true] [-out DIR] [-docs FILE] [-router BIN] [-prof BIN]
+//	nrbench [-smoke] [-lanes ABCDEPU] [-pin=true] [-out DIR] [-docs FILE] [-router BIN] [-prof BIN]
 //	nrbench mock -events N -pace D        # three listeners: zero-delay, paced SSE, unpaced SSE
 //	nrbench relay -upstream A[,B...]      # one TCP relay listener per upstream
 //	nrbench bareproxy -upstream U[,V...]  # one httputil.ReverseProxy listener per upstream URL
@@ -56,7 +56,7 @@ func main() {
 func runBench(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("nrbench", flag.ContinueOnError)
 	smoke := fs.Bool("smoke", false, "a few seconds: every lane with tiny counts (CI keeps the harness alive with it)")
-	lanes := fs.String("lanes", "ABCDEP", "lanes to run: A latency, B streaming, C rate ladder, D footprint, E go test -bench, P profile")
+	lanes := fs.String("lanes", "ABCDEPU", "lanes to run: A latency, B streaming, C rate ladder, D footprint, E go test -bench, P profile, U lane A unpinned")
 	pin := fs.Bool("pin", true, "pin processes to cores with taskset where available")
 	out := fs.String("out", "bench/out", "directory for result.json, result.md and the CPU profile")
 	docs := fs.String("docs", "", "also write the Markdown report here (e.g. docs/benchmark.md)")

@@ -22,7 +22,7 @@ import (
 type Options struct {
 	Smoke     bool   // a few seconds: every lane runs, with tiny counts
 	Pin       bool   // pin processes with taskset where possible
-	Lanes     string // subset of "ABCDEP" (P = profile)
+	Lanes     string // subset of "ABCDEPU" (P = profile, U = lane A again unpinned)
 	Self      string // this nrbench executable (runs the mock, relay and bare proxy subcommands)
 	RouterBin string // the headless ninerouter binary
 	ProfBin   string // the bench-only profiling build (bench/cmd/nrprof); "" skips goroutines and profile
@@ -53,7 +53,7 @@ func sizesFor(smoke bool) sizes {
 	if smoke {
 		return sizes{warmup: 5, rounds: 2, perRound: 10, streamRounds: 1, events: 8, pace: 5 * time.Millisecond,
 			burstStreams: 2, concurrency: []int{4}, rates: []float64{50, 100}, step: 300 * time.Millisecond,
-			loadRequests: 200, recover: 2 * time.Second, idleCPU: time.Second, execRuns: 1, profRequests: 200, benchtime: "1x"}
+			loadRequests: 200, recover: time.Second, idleCPU: 500 * time.Millisecond, execRuns: 1, profRequests: 200, benchtime: "1x"}
 	}
 	return sizes{warmup: 200, rounds: 9, perRound: 300, streamRounds: 5, events: 64, pace: 20 * time.Millisecond,
 		burstStreams: 60, concurrency: []int{8, 32}, rates: []float64{100, 250, 500, 1000, 2000, 4000}, step: 2 * time.Second,
@@ -106,26 +106,16 @@ func Run(ctx context.Context, opt Options) (*report.Result, error) {
 		runtime.GOMAXPROCS(1) // the load generator lives on CPU 0 with the mock
 	}
 
-	w := &world{opt: opt, sz: sz, pin: pin}
-	defer w.stopAll()
-	if err := w.startFloors(ctx); err != nil {
-		return nil, err
-	}
 	tmp, err := os.MkdirTemp("", "nrbench-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-
-	// The main instance: configured through its management API, then used for lanes A–C.
-	w.nr, err = startRouter(ctx, "ninerouter", opt.RouterBin, filepath.Join(tmp, "main"), w.proxyArgv, routerEnv(w.gomaxprocs()))
-	if err != nil {
-		return nil, fmt.Errorf("start ninerouter: %w", err)
+	w := &world{opt: opt, sz: sz, pin: pin}
+	defer w.stopAll()
+	if err := w.start(ctx, filepath.Join(tmp, "main")); err != nil {
+		return nil, err
 	}
-	if err := w.nr.configure(ctx, w.nodes(), aliases()); err != nil {
-		return nil, fmt.Errorf("configure ninerouter: %w", err)
-	}
-	opt.logf("ninerouter %s configured (nodes %s)", w.nr.addr, strings.Join(nodePrefixes(w.nodes()), ", "))
 
 	if opt.lane('A') {
 		opt.logf("lane A: added latency at concurrency 1")
@@ -161,10 +151,46 @@ func Run(ctx context.Context, opt Options) (*report.Result, error) {
 		opt.logf("lane E: go test -bench")
 		res.LaneE = laneE(ctx, opt.RepoDir, sz.benchtime)
 	}
+	if opt.lane('U') && pin.on {
+		// Lane A again with nothing pinned (the laptop reality): a second set of processes on every core.
+		opt.logf("lane A unpinned")
+		w.stopAll()
+		if err := (pinner{on: true, taskset: pin.taskset}).pinSelf(allCPUs()); err != nil {
+			res.Notes = append(res.Notes, "could not unpin the load generator: "+err.Error())
+		}
+		runtime.GOMAXPROCS(runtime.NumCPU())
+		u := &world{opt: opt, sz: sz, pin: pinner{}}
+		defer u.stopAll()
+		if err := u.start(ctx, filepath.Join(tmp, "unpinned")); err != nil {
+			return nil, fmt.Errorf("unpinned: %w", err)
+		}
+		res.LaneAUnpinned, err = u.laneA(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("lane A unpinned: %w", err)
+		}
+		u.stopAll()
+	}
 	opt.logf("done")
 	res.Targets = targets(res)
 	res.Duration = time.Since(start).Seconds()
 	return res, nil
+}
+
+// start brings up the mock, the floors and a configured NineRouter on dataDir.
+func (w *world) start(ctx context.Context, dataDir string) error {
+	if err := w.startFloors(ctx); err != nil {
+		return err
+	}
+	var err error
+	w.nr, err = startRouter(ctx, "ninerouter", w.opt.RouterBin, dataDir, w.proxyArgv, routerEnv(w.gomaxprocs()))
+	if err != nil {
+		return fmt.Errorf("start ninerouter: %w", err)
+	}
+	if err := w.nr.configure(ctx, w.nodes(), aliases()); err != nil {
+		return fmt.Errorf("configure ninerouter: %w", err)
+	}
+	w.opt.logf("ninerouter %s configured (nodes %s)", w.nr.addr, strings.Join(nodePrefixes(w.nodes()), ", "))
+	return nil
 }
 
 func (w *world) gomaxprocs() string {

@@ -34,6 +34,19 @@ func na(name, want, why string) report.Target {
 func targets(r *report.Result) []report.Target {
 	var t []report.Target
 	if a := r.LaneA; a != nil {
+		// When the floors' own p99 moved as much, the tail is the machine's, not the router's: say so.
+		p99Note := ""
+		for _, p := range a.Paths {
+			if (p.Kind == kindFloor || p.Kind == kindBare) && p.Skipped == "" && p.AddedP99us > maxAddedP99us {
+				p99Note = fmt.Sprintf("the %s's own added p99 was %.0f µs in this run: a busy machine", p.Name, p.AddedP99us)
+			}
+		}
+		p99 := func(t report.Target) report.Target {
+			if t.Status == "miss" {
+				t.Note = p99Note
+			}
+			return t
+		}
 		for _, p := range a.Paths {
 			switch p.Kind {
 			case kindPassthrough:
@@ -46,8 +59,8 @@ func targets(r *report.Result) []report.Target {
 						Got: fmt.Sprintf("%.2f× (%.0f µs)", p.RatioBare, p.AddedP50us), Status: verdict(p.RatioBare > 0 && p.RatioBare <= passthroughVsBare)},
 					report.Target{Name: p.Name + " added p50 vs TCP floor", Want: fmt.Sprintf("≤ %.1f×", passthroughVsFloor),
 						Got: fmt.Sprintf("%.2f×", p.RatioFloor), Status: verdict(p.RatioFloor > 0 && p.RatioFloor <= passthroughVsFloor)},
-					report.Target{Name: p.Name + " added p99 (c=1)", Want: fmt.Sprintf("≤ %d µs", maxAddedP99us),
-						Got: fmt.Sprintf("%.0f µs", p.AddedP99us), Status: verdict(p.AddedP99us <= maxAddedP99us)})
+					p99(report.Target{Name: p.Name + " added p99 (c=1)", Want: fmt.Sprintf("≤ %d µs", maxAddedP99us),
+						Got: fmt.Sprintf("%.0f µs", p.AddedP99us), Status: verdict(p.AddedP99us <= maxAddedP99us)}))
 			case kindTranslation:
 				if p.Skipped != "" {
 					t = append(t, na(p.Name+" added p50 vs bare proxy", fmt.Sprintf("≤ %.1f×", translationVsBare), p.Skipped))
@@ -56,8 +69,8 @@ func targets(r *report.Result) []report.Target {
 				t = append(t,
 					report.Target{Name: p.Name + " added p50 vs bare proxy", Want: fmt.Sprintf("≤ %.1f×", translationVsBare),
 						Got: fmt.Sprintf("%.2f× (%.0f µs)", p.RatioBare, p.AddedP50us), Status: verdict(p.RatioBare > 0 && p.RatioBare <= translationVsBare)},
-					report.Target{Name: p.Name + " added p99 (c=1)", Want: fmt.Sprintf("≤ %d µs", maxAddedP99us),
-						Got: fmt.Sprintf("%.0f µs", p.AddedP99us), Status: verdict(p.AddedP99us <= maxAddedP99us)})
+					p99(report.Target{Name: p.Name + " added p99 (c=1)", Want: fmt.Sprintf("≤ %d µs", maxAddedP99us),
+						Got: fmt.Sprintf("%.0f µs", p.AddedP99us), Status: verdict(p.AddedP99us <= maxAddedP99us)}))
 			}
 		}
 	} else {

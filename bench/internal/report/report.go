@@ -22,10 +22,12 @@ type Result struct {
 	Machine  Machine   `json:"machine"`
 	LaneA    *LaneA    `json:"lane_a,omitempty"`
 	LaneB    *LaneB    `json:"lane_b,omitempty"`
-	LaneC    *LaneC    `json:"lane_c,omitempty"`
-	LaneD    *LaneD    `json:"lane_d,omitempty"`
-	LaneE    *LaneE    `json:"lane_e,omitempty"`
-	Profile  *Profile  `json:"profile,omitempty"`
+	// LaneAUnpinned is lane A again with no process pinned and default GOMAXPROCS (a laptop's reality).
+	LaneAUnpinned *LaneA   `json:"lane_a_unpinned,omitempty"`
+	LaneC         *LaneC   `json:"lane_c,omitempty"`
+	LaneD         *LaneD   `json:"lane_d,omitempty"`
+	LaneE         *LaneE   `json:"lane_e,omitempty"`
+	Profile       *Profile `json:"profile,omitempty"`
 	// ProfileTranslation is the same for Anthropic Messages clients on an OpenAI upstream.
 	ProfileTranslation *Profile `json:"profile_translation,omitempty"`
 	Targets            []Target `json:"targets"`
@@ -300,26 +302,8 @@ func Markdown(w io.Writer, r *Result) error {
 	}
 	p("```\n\n")
 
-	if a := r.LaneA; a != nil {
-		p("## Lane A: added latency, concurrency 1, non-streaming\n\n")
-		p("%d warm-up requests per path, then %d interleaved rounds × %d requests per path. Added p50 is the median over\n", a.Warmup, a.Rounds, a.PerRound)
-		p("rounds of (path p50 − direct p50) with its inter-quartile range; added p99 is pooled p99 − pooled direct p99.\n")
-		p("Ratios divide the added p50 by the TCP relay's (the physical floor) and by the bare ReverseProxy's.\n\n")
-		p("| Path | p50 µs | p99 µs | added p50 µs (IQR) | added p99 µs | × TCP floor | × bare proxy |\n")
-		p("|---|---:|---:|---:|---:|---:|---:|\n")
-		for _, s := range a.Paths {
-			if s.Skipped != "" {
-				p("| %s | — | — | — | — | — | skipped: %s |\n", s.Name, s.Skipped)
-				continue
-			}
-			if s.Kind == "direct" {
-				p("| %s | %s | %s | baseline | | | |\n", s.Name, us(s.P50us), us(s.P99us))
-				continue
-			}
-			p("| %s | %s | %s | %s (%s–%s) | %s | %s | %s |\n", s.Name, us(s.P50us), us(s.P99us), us(s.AddedP50us), us(s.AddedQ1us), us(s.AddedQ3us), us(s.AddedP99us), x(s.RatioFloor), x(s.RatioBare))
-		}
-		p("\n")
-	}
+	laneA(p, "## Lane A: added latency, concurrency 1, non-streaming", r.LaneA)
+	laneA(p, "## Lane A unpinned: the same with nothing pinned and every core for everyone", r.LaneAUnpinned)
 	if bl := r.LaneB; bl != nil {
 		p("## Lane B: streaming\n\n")
 		p("Paced mock: %d deltas every %.0f ms, %d rounds per path at concurrency 1, interleaved. TTFB is the time to the\n", bl.Events, bl.PacingMs, bl.Rounds)
@@ -449,4 +433,29 @@ func Markdown(w io.Writer, r *Result) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// laneA renders one lane A table under title; nil renders nothing.
+func laneA(p func(string, ...any), title string, a *LaneA) {
+	if a == nil {
+		return
+	}
+	p("%s\n\n", title)
+	p("%d warm-up requests per path, then %d interleaved rounds × %d requests per path. Added p50 is the median over\n", a.Warmup, a.Rounds, a.PerRound)
+	p("rounds of (path p50 − direct p50) with its inter-quartile range; added p99 is pooled p99 − pooled direct p99.\n")
+	p("Ratios divide the added p50 by the TCP relay's (the physical floor) and by the bare ReverseProxy's.\n\n")
+	p("| Path | p50 µs | p99 µs | added p50 µs (IQR) | added p99 µs | × TCP floor | × bare proxy |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, s := range a.Paths {
+		if s.Skipped != "" {
+			p("| %s | — | — | — | — | — | skipped: %s |\n", s.Name, s.Skipped)
+			continue
+		}
+		if s.Kind == "direct" {
+			p("| %s | %s | %s | baseline | | | |\n", s.Name, us(s.P50us), us(s.P99us))
+			continue
+		}
+		p("| %s | %s | %s | %s (%s–%s) | %s | %s | %s |\n", s.Name, us(s.P50us), us(s.P99us), us(s.AddedP50us), us(s.AddedQ1us), us(s.AddedQ3us), us(s.AddedP99us), x(s.RatioFloor), x(s.RatioBare))
+	}
+	p("\n")
 }

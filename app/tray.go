@@ -35,6 +35,13 @@ type tray struct {
 	clicks        chan traymenu.Action
 	stopping      atomic.Bool
 
+	// Owned by the loop goroutine: the last CLI tool states (detecting them is slow, so they are re-read only
+	// on tools events) and whether a re-read is running.
+	tools        []traymenu.Tool
+	toolsResult  chan []traymenu.Tool
+	toolsRunning bool
+	toolsDirty   bool
+
 	mu       sync.Mutex // guards the rendered menu below (the loop and showStopping both render)
 	rendered bool
 	current  traymenu.Menu
@@ -44,9 +51,10 @@ type tray struct {
 func newTray(s *shell, log *slog.Logger) *tray {
 	return &tray{
 		shell: s, log: log.With("component", "tray"),
-		hostReady: make(chan struct{}),
-		backendUp: make(chan struct{}),
-		clicks:    make(chan traymenu.Action, 8),
+		hostReady:   make(chan struct{}),
+		backendUp:   make(chan struct{}),
+		clicks:      make(chan traymenu.Action, 8),
+		toolsResult: make(chan []traymenu.Tool, 1),
 	}
 }
 
@@ -106,12 +114,22 @@ func (t *tray) loop(ctx context.Context, wg *sync.WaitGroup) {
 			backendUp = nil
 			if inst, err := t.shell.instance(ctx); err == nil {
 				evs = inst.Svc.Events().Subscribe(ctx)
+				t.refreshTools(ctx, wg)
 			}
 			t.redraw(ctx, wg)
-		case _, ok := <-evs:
+		case tools := <-t.toolsResult:
+			t.tools, t.toolsRunning = tools, false
+			if t.toolsDirty {
+				t.refreshTools(ctx, wg)
+			}
+			t.redraw(ctx, wg)
+		case ev, ok := <-evs:
 			if !ok {
 				evs = nil
 				continue
+			}
+			if ev.Kind == events.KindTools {
+				t.refreshTools(ctx, wg)
 			}
 			if !armed {
 				timer.Reset(redrawDelay)
@@ -124,9 +142,35 @@ func (t *tray) loop(ctx context.Context, wg *sync.WaitGroup) {
 			t.redraw(ctx, wg) // fresh counters whenever the user looks
 		case a := <-t.clicks:
 			t.handle(ctx, a)
+			if a.Kind == traymenu.ActApplyTool || a.Kind == traymenu.ActRevertTool {
+				t.refreshTools(ctx, wg)
+			}
 			t.redraw(ctx, wg)
 		}
 	}
+}
+
+// refreshTools re-reads the CLI tools' states on a goroutine (detection runs each tool's --version); the result
+// comes back to the loop on toolsResult. One read at a time; a request during a read runs once it ends.
+func (t *tray) refreshTools(ctx context.Context, wg *sync.WaitGroup) {
+	if t.toolsRunning {
+		t.toolsDirty = true
+		return
+	}
+	inst, err := t.shell.instance(ctx)
+	if err != nil {
+		return
+	}
+	t.toolsRunning, t.toolsDirty = true, false
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tools := trayTools(ctx, inst.Svc)
+		select {
+		case t.toolsResult <- tools:
+		case <-ctx.Done():
+		}
+	}()
 }
 
 // handle performs a click. Backend calls run here, on the loop, so clicks are processed in order.
@@ -175,7 +219,11 @@ func (t *tray) state(ctx context.Context) traymenu.State {
 		Phase: traymenu.Running, Addr: st.Addr, Endpoint: st.Endpoint, Requests: st.Requests,
 		SecretStore: st.SecretStore,
 	}
-	fillRouting(ctx, inst.Svc, &state, t.log)
+	combos, err := trayCombos(ctx, inst.Svc)
+	if err != nil {
+		t.log.Warn("tray: reading combos", "err", err)
+	}
+	state.Combos, state.Tools = combos, t.tools
 	return state
 }
 

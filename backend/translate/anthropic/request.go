@@ -5,6 +5,7 @@ package anthropic
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ninerouter/ninerouter/backend/translate/ir"
@@ -155,6 +156,11 @@ func DecodeRequest(body []byte) (*ir.Request, error) {
 		return nil, fmt.Errorf("anthropic system: %w", err)
 	}
 	r.System = toIR(sys)
+	// Claude Code's first system block is a billing header for Anthropic, not a prompt: other vendors
+	// would only see noise (translation.md §9.1).
+	r.System = slices.DeleteFunc(r.System, func(b ir.Block) bool {
+		return b.Kind == ir.Text && strings.HasPrefix(b.Text, "x-anthropic-billing-header:")
+	})
 	for i, m := range in.Messages {
 		bs, err := decodeContent(m.Content)
 		if err != nil {

@@ -16,12 +16,12 @@ import (
 )
 
 type message struct {
-	Role      string          `json:"role"`
-	Content   string          `json:"content"`
-	Thinking  string          `json:"thinking,omitempty"`
-	Images    []string        `json:"images,omitempty"`
-	ToolCalls []toolCall      `json:"tool_calls,omitempty"`
-	ToolName  string          `json:"tool_name,omitempty"`
+	Role      string     `json:"role"`
+	Content   string     `json:"content"`
+	Thinking  string     `json:"thinking,omitempty"`
+	Images    []string   `json:"images,omitempty"`
+	ToolCalls []toolCall `json:"tool_calls,omitempty"`
+	ToolName  string     `json:"tool_name,omitempty"`
 }
 
 type toolCall struct {

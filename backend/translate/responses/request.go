@@ -38,6 +38,9 @@ type item struct {
 	Summary          []summary       `json:"summary,omitempty"`
 	EncryptedContent string          `json:"encrypted_content,omitempty"`
 	Status           string          `json:"status,omitempty"`
+	// additional_tools / configuration_update items (Codex's built-in provider)
+	Tools     []json.RawMessage `json:"tools,omitempty"`
+	Reasoning *reasoning        `json:"reasoning,omitempty"`
 }
 
 type tool struct {
@@ -196,8 +199,17 @@ func DecodeRequest(body []byte) (*ir.Request, error) {
 				b.SigFormat = wire.Responses
 			}
 			appendTo("assistant", b)
+		case "additional_tools":
+			// Codex's built-in provider declares its tools here, grouped in namespaces.
+			in.Tools = append(in.Tools, flattenNamespaces(it.Tools)...)
+			continue
+		case "configuration_update":
+			if it.Reasoning != nil && it.Reasoning.Effort != "" && in.Reasoning == nil {
+				in.Reasoning = it.Reasoning
+			}
+			continue
 		default:
-			// additional_tools, configuration_update, web_search_call, item_reference...: Responses-only items.
+			// web_search_call, item_reference...: Responses-only items.
 			continue
 		}
 		leading = false
@@ -228,6 +240,23 @@ func DecodeRequest(body []byte) (*ir.Request, error) {
 		r.ResponseFormat = &ir.ResponseFormat{Type: f.Type, Name: f.Name, Schema: f.Schema, Strict: f.Strict}
 	}
 	return r, nil
+}
+
+// flattenNamespaces lifts the tools out of namespace groups.
+func flattenNamespaces(tools []json.RawMessage) []json.RawMessage {
+	var out []json.RawMessage
+	for _, raw := range tools {
+		var ns struct {
+			Type  string            `json:"type"`
+			Tools []json.RawMessage `json:"tools"`
+		}
+		if json.Unmarshal(raw, &ns) == nil && ns.Type == "namespace" {
+			out = append(out, flattenNamespaces(ns.Tools)...)
+			continue
+		}
+		out = append(out, raw)
+	}
+	return out
 }
 
 func decodeToolChoice(raw json.RawMessage) ir.ToolChoice {

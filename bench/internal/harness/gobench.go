@@ -16,11 +16,10 @@ import (
 	"github.com/ninerouter/ninerouter/bench/internal/report"
 )
 
-// benchPackages lists the packages under backend/ whose tests define a Benchmark function.
+// benchPackages lists the packages under backend/ and bench/ whose tests define a Benchmark function.
 func benchPackages(repo string) ([]string, error) {
 	seen := map[string]bool{}
-	root := filepath.Join(repo, "backend")
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	walk := func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -42,7 +41,13 @@ func benchPackages(repo string) ([]string, error) {
 			seen["./"+filepath.ToSlash(rel)] = true
 		}
 		return nil
-	})
+	}
+	var err error
+	for _, dir := range []string{"backend", "bench"} {
+		if err = filepath.WalkDir(filepath.Join(repo, dir), walk); err != nil {
+			break
+		}
+	}
 	var out []string
 	for p := range seen {
 		out = append(out, p)
@@ -61,7 +66,7 @@ func laneE(ctx context.Context, repo, benchtime string) *report.LaneE {
 		return out
 	}
 	if len(pkgs) == 0 {
-		out.Skipped = "no package under backend/ has a Benchmark function yet"
+		out.Skipped = "no package under backend/ or bench/ has a Benchmark function yet"
 		return out
 	}
 	out.Packages = pkgs

@@ -221,6 +221,14 @@ describe('web dashboard', () => {
   test('a request to the active virtual model shows up live on Usage and Logs', async () => {
     await nav('Usage');
     await page.getByText('No requests in this period.').waitFor();
+    // Price the mock's model first, so the request has a cost: 11 in × $1000/M + 7 out × $2000/M = $0.025.
+    await page.locator('summary', { hasText: 'Pricing table' }).click();
+    await page.getByLabel(/^Provider/).fill('mock');
+    await page.getByLabel('Model', { exact: true }).fill('m1');
+    await page.getByLabel('Input', { exact: true }).fill('1000');
+    await page.getByLabel('Output', { exact: true }).fill('2000');
+    await page.getByRole('button', { name: 'Save price' }).click();
+    await page.getByRole('status').filter({ hasText: 'Price of m1 saved.' }).waitFor();
     const res = await fetch(`${server.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${clientKey}`, 'Content-Type': 'application/json' },
@@ -233,7 +241,8 @@ describe('web dashboard', () => {
     // No reload: the usage event redraws the page.
     await page.locator('.stat-value').filter({ hasText: /^1$/ }).first().waitFor();
     await page.getByRole('img', { name: /Tokens per hour/ }).waitFor();
-    await page.getByRole('cell', { name: 'mock', exact: true }).waitFor();
+    await page.locator('.stat-value').filter({ hasText: '$0.025' }).waitFor();
+    await page.getByRole('region', { name: 'Breakdown' }).getByRole('cell', { name: 'mock', exact: true }).waitFor();
     await shot('dashboard-usage.png');
 
     await nav('Logs');

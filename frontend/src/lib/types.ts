@@ -224,3 +224,14 @@ export interface ToolSnippet {
   text: string;
   notes?: string[] | null;
 }
+
+/** GET /api/pricing: USD per million tokens; model may end in '*'; provider "" matches every provider. */
+export interface Price {
+  provider: string;
+  model: string;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  custom: boolean;
+}

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+
+	"github.com/ninerouter/ninerouter/backend/config"
+	"github.com/ninerouter/ninerouter/backend/daemon"
+	"github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
+)
+
+// TestRoutingDoneWhen is the issue's "Done when": with the router serving, a node added by `provider add-node`
+// pointing at the mock, and `combo set c <failing> <good>`, a request for c is answered by the second model with
+// one usage row per attempt; `combo activate` switches what the active virtual model serves without a restart.
+func TestRoutingDoneWhen(t *testing.T) {
+	mock := mockupstream.New(mockupstream.Options{})
+	defer mock.Close()
+	dir := t.TempDir()
+	env := map[string]string{"NINEROUTER_SECRET_STORE": "file"}
+	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Addr, cfg.DataDir = "127.0.0.1:0", dir
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	inst, err := daemon.Start(ctx, cfg, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Stop(5 * time.Second)
+	addr := inst.API.Addr()
+	cli := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := run(t, env, append(args, "--addr", addr, "--data-dir", dir)...)
+		if code != 0 {
+			t.Fatalf("ninerouter %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		}
+		return out
+	}
+
+	cli("provider", "add-node", "--prefix", "mock", "--format", "openai", "--base-url", mock.URL+"/v1", "--api-key", "k-mock")
+	cli("combo", "set", "c", "mock/status-503", "mock/good")
+	cli("combo", "set", "d", "mock/other")
+	key := strings.TrimSpace(cli("key", "create", "--name", "test"))
+	if !strings.HasPrefix(key, "nr-") || strings.Contains(key, "\n") {
+		t.Fatalf("key create printed %q, want the key alone", key)
+	}
+
+	client := openai.NewClient(option.WithBaseURL("http://"+addr+"/v1/"), option.WithAPIKey(key), option.WithMaxRetries(0))
+	ask := func(model string) string {
+		t.Helper()
+		res, err := client.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{
+			Model: model, Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}})
+		if err != nil {
+			t.Fatalf("model %s: %v", model, err)
+		}
+		return res.Choices[0].Message.Content
+	}
+	if got := ask("c"); got != "Hello from the mock upstream." {
+		t.Fatalf("answer %q", got)
+	}
+	reqs := mock.Requests()
+	if len(reqs) != 2 || reqs[0].Model != "status-503" || reqs[1].Model != "good" {
+		t.Fatalf("mock saw %+v, want status-503 then good", models(reqs))
+	}
+	if err := inst.Svc.UsageWriter().Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := inst.Svc.UsageRecords(ctx, time.Now().Add(-time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("%d usage rows, want one per attempt (2)", len(rows))
+	}
+	byAttempt := map[int]string{}
+	for _, r := range rows {
+		byAttempt[r.Attempt] = r.Outcome + "/" + r.Model
+		if r.Combo != "c" || r.KeyID == 0 {
+			t.Errorf("row %+v lacks combo or key", r)
+		}
+	}
+	if byAttempt[1] != "error/status-503" || byAttempt[2] != "ok/good" {
+		t.Fatalf("usage rows %v", byAttempt)
+	}
+
+	cli("combo", "activate", "c")
+	ask("ninerouter/active")
+	if last := mock.Requests()[len(mock.Requests())-1].Model; last != "good" {
+		t.Fatalf("active c served by %q", last)
+	}
+	cli("combo", "activate", "d")
+	ask("ninerouter/active")
+	if last := mock.Requests()[len(mock.Requests())-1].Model; last != "other" {
+		t.Fatalf("after activate d, the active model was served by %q", last)
+	}
+	if out := cli("usage", "--since", "1h"); !strings.Contains(out, "mock/good") {
+		t.Errorf("usage output lacks mock/good:\n%s", out)
+	}
+	if out := cli("provider", "list"); !strings.Contains(out, "mock") {
+		t.Errorf("provider list:\n%s", out)
+	}
+	if out := cli("combo", "list"); !strings.Contains(out, "* d") {
+		t.Errorf("combo list does not mark d active:\n%s", out)
+	}
+}
+
+func models(rs []mockupstream.Received) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Model)
+	}
+	return out
+}

@@ -77,6 +77,30 @@ for label in "Open NineRouter" "Copy endpoint URL" "Quit"; do
 done
 ok "$(grep -c . "$OUT/tray-menu.txt") entries"
 
+# wait_menu REGEX...: wait until the tray menu (as trayprobe layout prints it) matches every REGEX.
+wait_menu() {
+  for _ in $(seq 1 100); do
+    "$PROBE" layout >"$OUT/tray-menu.txt" 2>&1 || true
+    local all=1 re
+    for re in "$@"; do grep -qE "$re" "$OUT/tray-menu.txt" || { all=; break; }; done
+    [ -n "$all" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+step "Combo submenu: radio items follow the active combo"
+cli=(--addr "$addr" --data-dir "$data")
+"$BIN" combo set fast anthropic/claude-sonnet-4-5 "${cli[@]}" >/dev/null || fail "combo set fast"
+"$BIN" combo set cheap glm/glm-4.6 "${cli[@]}" >/dev/null || fail "combo set cheap"
+"$BIN" combo activate fast "${cli[@]}" >/dev/null || fail "combo activate fast"
+wait_menu '^Combo: fast$' '^  \[x\] fast$' '^  \[ \] cheap$' || fail "menu after activating fast: $(cat "$OUT/tray-menu.txt")"
+"$PROBE" click cheap || fail "clicking cheap"
+wait_menu '^Combo: cheap$' '^  \[x\] cheap$' '^  \[ \] fast$' || fail "menu after clicking cheap: $(cat "$OUT/tray-menu.txt")"
+"$BIN" combo list --json "${cli[@]}" | python3 -c 'import json,sys; d=json.load(sys.stdin); l=d if isinstance(d,list) else d.get("combos",[]); a=[c["name"] for c in l if c.get("active")]; sys.exit(0 if a==["cheap"] else "active: %s" % a)' ||
+  fail "the service does not have cheap active"
+ok
+
 step "the window is mapped and not blank"
 win=
 for _ in $(seq 1 200); do

@@ -27,7 +27,7 @@ package api
 // Result: {"tool","action":"apply"|"preview"|"revert"|"restore"|"heal","model","files":[{"path","role","format",
 // "existed","changed","removed","backup","diff"}],"kept":[...],"restart","notes":[...]}
 //
-// Errors use the usual {"error":{"code","message"}}: 404 unknown_tool; 409 refused (a file does not parse or
+// Errors use the usual {"error":{"code","message"}}: 400 bad_model; 404 unknown_tool; 409 refused (a file does not parse or
 // cannot be edited safely; nothing was written), not_applied, changed (the file changed while we worked; retry);
 // 500 otherwise.
 
@@ -67,6 +67,8 @@ func writeToolError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, clitool.ErrUnknownTool):
 		writeJSONError(w, http.StatusNotFound, "unknown_tool", err.Error())
+	case errors.Is(err, clitool.ErrBadModel):
+		writeJSONError(w, http.StatusBadRequest, "bad_model", err.Error())
 	case errors.Is(err, clitool.ErrRefused):
 		writeJSONError(w, http.StatusConflict, "refused", err.Error())
 	case errors.Is(err, clitool.ErrNotApplied):

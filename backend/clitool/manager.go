@@ -286,6 +286,9 @@ func (m *Manager) plan(ctx context.Context, id string, opt ApplyOptions, key str
 	if err != nil {
 		return planned{}, "", err
 	}
+	if err := validModel(opt.Model); err != nil {
+		return planned{}, "", err
+	}
 	p := planned{tool: t, cur: cur, bases: map[string]base{}, outs: map[string][]byte{}}
 	p.Tool, p.Action, p.Restart = id, "apply", t.Info().Restart
 	p.Model = opt.Model
@@ -354,6 +357,21 @@ func sumIf(b base) string {
 		return ""
 	}
 	return safefile.Sum(b.data)
+}
+
+// ErrBadModel is returned for a model name that cannot be written into a config file.
+var ErrBadModel = errors.New("bad model name")
+
+func validModel(m string) error {
+	if len(m) > 200 {
+		return fmt.Errorf("%w: longer than 200 characters", ErrBadModel)
+	}
+	for _, r := range m {
+		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r == '\'' || r == '`' || r == '$' {
+			return fmt.Errorf("%w %q: use letters, digits and - _ . / : @ +", ErrBadModel, m)
+		}
+	}
+	return nil
 }
 
 // ErrRefused wraps every "this file cannot be edited safely" error; nothing was written.

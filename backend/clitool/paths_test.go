@@ -223,3 +223,15 @@ func TestStatesBeforeApply(t *testing.T) {
 		})
 	}
 }
+
+func TestBadModelIsRefused(t *testing.T) {
+	f := newFixture(t, "claude")
+	for _, m := range []string{"a\nb", `x"y`, "${HOME}", strings.Repeat("m", 201)} {
+		if _, err := f.m.Apply(context.Background(), "claude", ApplyOptions{Model: m}); err == nil {
+			t.Errorf("model %q accepted", m)
+		}
+	}
+	if _, err := f.m.Apply(context.Background(), "claude", ApplyOptions{Model: "cc/claude-opus-4-1@2025+x:y"}); err != nil {
+		t.Fatal(err)
+	}
+}

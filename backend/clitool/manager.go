@@ -85,6 +85,9 @@ type Manager struct {
 	backups safefile.Backups
 	mu      sync.Mutex
 
+	// beforeRename lets tests act as the tool saving its file at the worst moment of a write.
+	beforeRename func(tmp string)
+
 	detMu    sync.Mutex
 	detCache map[string]cachedDetection // by tool id; `--version` is slow, the tray asks often
 }
@@ -495,7 +498,7 @@ func (m *Manager) write(p planned) error {
 		if c.Snap.Exists && string(out) == string(c.Snap.Data) {
 			continue
 		}
-		if err := safefile.Write(c.Snap, out, safefile.Options{}); err != nil {
+		if err := safefile.Write(c.Snap, out, safefile.Options{BeforeRename: m.beforeRename}); err != nil {
 			rollback()
 			return err
 		}

@@ -2,6 +2,7 @@ package clitool
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ninerouter/ninerouter/backend/clitool/toolkit"
+	"github.com/ninerouter/ninerouter/backend/safefile"
 )
 
 // TestToolPaths checks every tool's file paths on Linux, macOS and Windows, with and without the tools' own
@@ -233,5 +235,56 @@ func TestBadModelIsRefused(t *testing.T) {
 	}
 	if _, err := f.m.Apply(context.Background(), "claude", ApplyOptions{Model: "cc/claude-opus-4-1@2025+x:y"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestToolSavingDuringApplyWins: when the tool saves its file while NineRouter is writing, NineRouter's write is
+// dropped, the tool's content stays, the key is revoked and no apply is recorded.
+func TestToolSavingDuringApplyWins(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, "claude")
+	p := filepath.Join(f.home, ".claude", "settings.json")
+	f.m.beforeRename = func(string) { os.WriteFile(p, []byte("{\"saved\": \"by claude\"}\n"), 0o644) }
+	_, err := f.m.Apply(ctx, "claude", ApplyOptions{})
+	if !errors.Is(err, safefile.ErrChanged) {
+		t.Fatalf("err = %v, want ErrChanged", err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "{\"saved\": \"by claude\"}\n" {
+		t.Fatalf("file = %q", b)
+	}
+	list, _ := f.keys.List(ctx)
+	for _, k := range list {
+		if k.RevokedAt == nil {
+			t.Error("the key of a failed apply is still active")
+		}
+	}
+	if st, _ := f.m.Status(ctx, "claude", StatusOptions{}); st.Applied != nil {
+		t.Error("a failed apply was recorded")
+	}
+	// retrying on the new content works
+	f.m.beforeRename = nil
+	if _, err := f.m.Apply(ctx, "claude", ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSecondFileFailureRollsBackTheFirst: Gemini's .env is written first; when settings.json cannot be written,
+// .env is put back as it was.
+func TestSecondFileFailureRollsBackTheFirst(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, "gemini")
+	before := tree(t, f.home)
+	settings := filepath.Join(f.home, ".gemini", "settings.json")
+	f.m.beforeRename = func(tmp string) {
+		if strings.Contains(filepath.Base(tmp), "settings.json") {
+			os.WriteFile(settings, []byte(before[".gemini/settings.json"]+" "), 0o644)
+		}
+	}
+	if _, err := f.m.Apply(ctx, "gemini", ApplyOptions{}); !errors.Is(err, safefile.ErrChanged) {
+		t.Fatalf("err = %v", err)
+	}
+	after := tree(t, f.home)
+	if after[".gemini/.env"] != before[".gemini/.env"] {
+		t.Fatalf(".env not rolled back:\n%s", after[".gemini/.env"])
 	}
 }

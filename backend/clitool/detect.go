@@ -131,7 +131,9 @@ func (d *Detector) loginShellPath(ctx context.Context) string {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, shell, "-lc", `printf '%s' "$PATH"`).Output()
+	cmd := exec.CommandContext(ctx, shell, "-lc", `printf '%s' "$PATH"`)
+	cmd.WaitDelay = time.Second // a profile that starts a background process must not hold us
+	out, err := cmd.Output()
 	if err != nil {
 		return ""
 	}

@@ -44,6 +44,7 @@ describe('web dashboard', () => {
   const shot = async (name) => {
     mkdirSync(resultsDir, { recursive: true });
     const file = join(resultsDir, name);
+    await page.evaluate(() => window.scrollTo(0, 0)); // the sticky sidebar would follow the scroll position
     await page.screenshot({ path: file, fullPage: true });
     console.log(`screenshot: ${file}`);
   };

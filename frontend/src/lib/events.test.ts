@@ -59,7 +59,8 @@ describe('connectSSE', () => {
     const src = new FakeSource();
     const onOpen = vi.fn();
     const onClosed = vi.fn();
-    const stop = connectSSE(hub, { onOpen, onClosed }, (url) => {
+    const onRetrying = vi.fn();
+    const stop = connectSSE(hub, { onOpen, onClosed, onRetrying }, (url) => {
       src.url = url;
       return src;
     });
@@ -70,6 +71,7 @@ describe('connectSSE', () => {
     expect(seen).toEqual(['accounts']);
     src.onerror!(new Event('error')); // still CONNECTING: the browser retries
     expect(onClosed).not.toHaveBeenCalled();
+    expect(onRetrying).toHaveBeenCalledOnce();
     src.onopen!(new Event('open'));
     expect(seen.length).toBe(1 + 7); // every kind re-read after the reconnect
     src.readyState = 2;

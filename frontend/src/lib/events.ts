@@ -55,6 +55,8 @@ export function kindOf(payload: unknown): Kind | null {
 export interface SourceCallbacks {
   /** Connected (again): state may have changed while disconnected. */
   onOpen?: () => void;
+  /** The stream dropped and the browser is reconnecting (server restarting, network down). */
+  onRetrying?: () => void;
   /** The stream ended for good (e.g. 401 after the session ended). */
   onClosed?: () => void;
 }
@@ -95,6 +97,7 @@ export function connectSSE(
   es.onerror = () => {
     // The browser retries by itself while readyState is CONNECTING (0); CLOSED (2) is final.
     if (es.readyState === 2) cb.onClosed?.();
+    else cb.onRetrying?.();
   };
   return () => es.close();
 }

@@ -58,7 +58,8 @@ expect "serve: bad address" nz 'address "nope"' -- "$HEADLESS" serve --addr nope
 # A port held by another program.
 python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(120)' "$port" &
 pids+=($!)
-for _ in $(seq 1 50); do port_closed 127.0.0.1 "$port" || break; sleep 0.05; done
+port_open() { ! port_closed 127.0.0.1 "$1"; }
+within 10 port_open "$port" || true
 expect "serve: port in use" nz "already in use" -- "$HEADLESS" serve --addr "127.0.0.1:$port" --data-dir "$work/d3"
 nothing_left "$work/d3"
 

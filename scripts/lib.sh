@@ -39,3 +39,13 @@ wait_http() {
 port_closed() {
   ! (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
 }
+
+# within SECONDS CMD...: retry CMD until it succeeds or SECONDS pass (deadlines, not counts: a loaded machine
+# makes each try slower).
+within() {
+  local deadline=$(( $(date +%s) + $1 )); shift
+  until "$@"; do
+    [ "$(date +%s)" -ge "$deadline" ] && return 1
+    sleep 0.1
+  done
+}

@@ -3,7 +3,9 @@
 # no real desktop: Xvfb for the window, a private D-Bus session with an unlocked gnome-keyring, a throwaway HOME,
 # and trayprobe standing in for the tray host (a StatusNotifierWatcher). Then checks, in order:
 #   /healthz answers; the window is mapped and not blank (screenshot, distinct colours); the tray item registered
-#   on D-Bus with its icon and the menu labels (dbusmenu GetLayout); "Open NineRouter" brings a hidden window back;
+#   on D-Bus with its icon and the menu labels (dbusmenu GetLayout); the Combo radio group follows the active
+#   combo and switches it; closing the window (WM_DELETE_WINDOW) hides it to the tray and "Open NineRouter" brings
+#   it back;
 #   a second launch hands over to the running instance and exits 0; Quit clicked through the tray menu exits 0,
 #   drains and closes the port.
 # Screenshots and logs go to OUTDIR; their paths are printed.
@@ -18,7 +20,7 @@ if [ "${1:-}" != "--inner" ]; then
   Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$dfile" 2>"$OUT/xvfb.log" &
   xvfb_pid=$!
   trap 'kill $xvfb_pid 2>/dev/null || true; rm -f "$dfile"' EXIT
-  for _ in $(seq 1 100); do [ -s "$dfile" ] && break; sleep 0.05; done
+  within 30 test -s "$dfile" || true
   [ -s "$dfile" ] || { echo "smoke: Xvfb did not start" >&2; cat "$OUT/xvfb.log" >&2; exit 1; }
   export DISPLAY=":$(head -1 "$dfile")"
   rc=0
@@ -29,6 +31,8 @@ fi
 shift
 BIN=$1 PROBE=$2 OUT=$3
 fail() { echo "smoke: FAIL: $*" >&2; echo "--- app log (tail) ---" >&2; tail -30 "$OUT/desktop-app.log" >&2 || true; exit 1; }
+window_visible() { xdotool search --onlyvisible --name '^NineRouter$' >/dev/null 2>&1; }
+window_hidden() { ! window_visible; }
 step() { printf 'smoke: %-58s' "$1"; step_t0=$(date +%s%N); }
 ok() { echo "ok${1:+ ($1)} [$(( ($(date +%s%N) - step_t0) / 1000000 )) ms]"; }
 
@@ -46,7 +50,7 @@ cleanup_inner() {
   kill "$watcher_pid" 2>/dev/null || true
 }
 trap cleanup_inner EXIT
-for _ in $(seq 1 100); do grep -q "watcher ready" "$OUT/sni-watcher.log" 2>/dev/null && break; sleep 0.05; done
+within 30 grep -q "watcher ready" "$OUT/sni-watcher.log" || fail "trayprobe watcher did not start: $(cat "$OUT/sni-watcher.log")"
 
 step "desktop app starts, /healthz answers"
 t0=$(date +%s%N)
@@ -66,7 +70,8 @@ ok "$item"
 
 step "tray menu labels (dbusmenu GetLayout)"
 menu_ok=
-for _ in $(seq 1 100); do
+deadline=$(( $(date +%s) + 30 ))
+while [ "$(date +%s)" -lt "$deadline" ]; do
   "$PROBE" layout >"$OUT/tray-menu.txt" 2>&1 || true
   if grep -q "^Running on $addr" "$OUT/tray-menu.txt"; then menu_ok=1; break; fi
   sleep 0.1
@@ -79,7 +84,8 @@ ok "$(grep -c . "$OUT/tray-menu.txt") entries"
 
 # wait_menu REGEX...: wait until the tray menu (as trayprobe layout prints it) matches every REGEX.
 wait_menu() {
-  for _ in $(seq 1 100); do
+  local deadline=$(( $(date +%s) + 30 ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
     "$PROBE" layout >"$OUT/tray-menu.txt" 2>&1 || true
     local all=1 re
     for re in "$@"; do grep -qE "$re" "$OUT/tray-menu.txt" || { all=; break; }; done
@@ -102,14 +108,11 @@ wait_menu '^Combo: cheap$' '^  \[x\] cheap$' '^  \[ \] fast$' || fail "menu afte
 ok
 
 step "the window is mapped and not blank"
-win=
-for _ in $(seq 1 200); do
-  win=$(xdotool search --onlyvisible --name '^NineRouter$' 2>/dev/null | head -1) && [ -n "$win" ] && break
-  sleep 0.1
-done
-[ -n "$win" ] || fail "no visible window titled NineRouter"
+within 60 window_visible || fail "no visible window titled NineRouter"
+win=$(xdotool search --onlyvisible --name '^NineRouter$' | head -1)
 colours=0
-for _ in $(seq 1 60); do
+deadline=$(( $(date +%s) + 60 ))
+while [ "$(date +%s)" -lt "$deadline" ]; do
   import -window root "$OUT/desktop-window.png" 2>/dev/null || true
   colours=$(convert "$OUT/desktop-window.png" -format '%k' info: 2>/dev/null || echo 0)
   # The Overview draws text, cards and a badge: hundreds of colours once painted. A blank or error-only page
@@ -121,16 +124,18 @@ done
 grep -q "path=/api/status status=200" "$OUT/desktop-app.log" || fail "the window's /api/status call did not succeed"
 ok "$colours colours"
 
-step "Open NineRouter (tray) shows a hidden window"
-xdotool windowunmap --sync "$win"
-xdotool search --onlyvisible --name '^NineRouter$' >/dev/null 2>&1 && fail "the window did not hide"
+step "closing the window keeps NineRouter in the tray"
+python3 "$here/x11-close.py" "$win" || fail "sending WM_DELETE_WINDOW"
+within 20 window_hidden || fail "the window is still visible after close"
+sleep 0.5
+kill -0 "$app_pid" 2>/dev/null || fail "closing the window ended the app"
+curl -fsS -o /dev/null "http://$addr/healthz" || fail "the router stopped when the window closed"
+grep -q "keeps running in the tray" "$OUT/desktop-app.log" || fail "no hide-to-tray line in the log"
+ok
+
+step "Open NineRouter (tray) shows the hidden window"
 "$PROBE" click "Open NineRouter" || fail "clicking Open NineRouter"
-shown=
-for _ in $(seq 1 100); do
-  xdotool search --onlyvisible --name '^NineRouter$' >/dev/null 2>&1 && { shown=1; break; }
-  sleep 0.05
-done
-[ -n "$shown" ] || fail "the window did not come back"
+within 20 window_visible || fail "the window did not come back"
 ok
 
 step "a second launch hands over and exits 0"
@@ -144,7 +149,9 @@ ok
 step "Quit from the tray menu: exit 0, port closed"
 "$PROBE" click "Quit" || fail "clicking Quit"
 rc=0
-for _ in $(seq 1 300); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
+app_alive() { kill -0 "$app_pid" 2>/dev/null; }
+app_gone() { ! app_alive; }
+within 30 app_gone || true
 kill -0 "$app_pid" 2>/dev/null && fail "still running 30 s after Quit"
 wait "$app_pid" || rc=$?
 app_pid=
@@ -157,7 +164,8 @@ step "desktop: a port held by another program"
 busy=$(free_port)
 python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(60)' "$busy" &
 holder=$!
-for _ in $(seq 1 50); do port_closed 127.0.0.1 "$busy" || break; sleep 0.05; done
+port_open() { ! port_closed 127.0.0.1 "$1"; }
+within 10 port_open "$busy" || true
 rc=0
 timeout 30 "$BIN" --addr "127.0.0.1:$busy" --data-dir "$HOME/busy-data" >"$OUT/desktop-busy.log" 2>&1 || rc=$?
 kill "$holder" 2>/dev/null || true

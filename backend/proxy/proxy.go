@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -25,6 +26,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/store"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
+	"github.com/ninerouter/ninerouter/backend/usage"
 )
 
 // Recorder takes usage records (usage.Writer).
@@ -52,16 +54,17 @@ type Options struct {
 	MaxAttempts int
 	// OnFailure, when set, is told about each failed attempt (the service publishes account events).
 	OnFailure func(account int64, v route.Verdict, until time.Time, message string)
-	// RequestLog, when set, receives redacted request/response logs (debug mode).
-	RequestLog func(entry LogEntry)
+	// RequestLog, when set and enabled, receives each attempt's request and error answer (debug mode).
+	RequestLog RequestLogger
+	// EnvProxy chooses the outbound proxy for accounts without their own (HTTP(S)_PROXY/NO_PROXY or the
+	// settings); nil means the environment.
+	EnvProxy func(*url.URL) (*url.URL, error)
 }
 
-// LogEntry is one debug request-log record; the sink redacts it.
-type LogEntry struct {
-	RequestID, Provider, Model, URL string
-	Attempt, Status                 int
-	RequestHeader                   http.Header
-	RequestBody, ResponseBody       []byte
+// RequestLogger is the debug request-log sink (usage.RequestLog); it redacts what it writes.
+type RequestLogger interface {
+	Enabled() bool
+	Log(usage.Entry)
 }
 
 // Proxy serves model requests.
@@ -99,7 +102,7 @@ func New(o Options) *Proxy {
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	return &Proxy{o: o, tr: newTransports(o.HeaderTimeout), idPrefix: hex.EncodeToString(b[:]), translator: tl}
+	return &Proxy{o: o, tr: newTransports(o.HeaderTimeout, o.EnvProxy), idPrefix: hex.EncodeToString(b[:]), translator: tl}
 }
 
 // Close drops idle upstream connections.
@@ -304,19 +307,27 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, in Inbound, 
 		break
 	}
 	defer resp.Body.Close()
-	if p.o.RequestLog != nil {
-		p.o.RequestLog(LogEntry{RequestID: reqID, Attempt: n, Provider: t.Spec.ID, Model: t.Model, URL: resp.Request.URL.String(),
-			Status: resp.StatusCode, RequestHeader: resp.Request.Header, RequestBody: body})
+	logging := p.o.RequestLog != nil && p.o.RequestLog.Enabled()
+	logEntry := func(respBody []byte) {
+		p.o.RequestLog.Log(usage.Entry{Time: began.UTC(), RequestID: reqID, Attempt: n, Provider: t.Spec.ID, Model: t.Model,
+			URL: resp.Request.URL.String(), Status: resp.StatusCode, RequestHeader: resp.Request.Header,
+			RequestBody: string(body), ResponseBody: string(respBody)})
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		idle()
 		raw, _ := io.ReadAll(io.LimitReader(&kickReader{r: resp.Body, wd: wd}, 256<<10))
+		if logging {
+			logEntry(raw)
+		}
 		ue := parseUpstreamError(resp.StatusCode, raw)
 		f := route.Failure{Status: resp.StatusCode, Type: ue.Type, Message: ue.Message, RetryAt: retryAt(resp.Header, raw, time.Now())}
 		return fail(f, resp.StatusCode, fmt.Sprintf("%s/%s answered %d: %s", t.Spec.ID, t.Model, resp.StatusCode, ue.Message))
 	}
 
+	if logging {
+		logEntry(nil)
+	}
 	if !in.Stream {
 		idle()
 		return p.finishWhole(actx, w, in, t, up, resp, wd, began, &rec, fail)

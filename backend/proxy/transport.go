@@ -17,12 +17,13 @@ import (
 // own proxy replaces the environment's proxy for that account but still honours NO_PROXY; "direct" uses none.
 type transports struct {
 	headerTimeout time.Duration
+	envProxy      func(*url.URL) (*url.URL, error)
 	mu            sync.Mutex
 	byProxy       map[string]*http.Transport
 }
 
-func newTransports(headerTimeout time.Duration) *transports {
-	return &transports{headerTimeout: headerTimeout, byProxy: map[string]*http.Transport{}}
+func newTransports(headerTimeout time.Duration, envProxy func(*url.URL) (*url.URL, error)) *transports {
+	return &transports{headerTimeout: headerTimeout, envProxy: envProxy, byProxy: map[string]*http.Transport{}}
 }
 
 func (t *transports) get(proxyURL string) (*http.Transport, error) {
@@ -44,6 +45,9 @@ func (t *transports) get(proxyURL string) (*http.Transport, error) {
 	switch proxyURL {
 	case "":
 		tr.Proxy = http.ProxyFromEnvironment
+		if t.envProxy != nil {
+			tr.Proxy = func(r *http.Request) (*url.URL, error) { return t.envProxy(r.URL) }
+		}
 	case "direct", "none":
 		tr.Proxy = nil
 	default:

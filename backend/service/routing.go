@@ -9,8 +9,10 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/http/httpproxy"
 	"gorm.io/gorm"
 
 	"github.com/ninerouter/ninerouter/backend/events"
@@ -52,6 +54,32 @@ type routing struct {
 
 	errMu   sync.Mutex
 	lastErr map[int64]lastError // per account, in memory (no database write per failure)
+
+	reqLog    *usage.RequestLog
+	envProxy  atomic.Pointer[func(*url.URL) (*url.URL, error)]
+	stopWatch context.CancelFunc
+	watchDone chan struct{}
+}
+
+// refreshSettings re-reads the settings the proxy follows (debug request logs, outbound proxy) so that the
+// hot path never reads the database for them.
+func (s *Service) refreshSettings(ctx context.Context) {
+	rt := s.routing
+	rt.reqLog.SetEnabled(s.DebugRequestLog(ctx))
+	httpP, httpsP, noP := s.OutboundProxy(ctx)
+	f := (&httpproxy.Config{HTTPProxy: httpP, HTTPSProxy: httpsP, NoProxy: noP}).ProxyFunc()
+	rt.envProxy.Store(&f)
+}
+
+// watchSettings follows settings changes until closeRouting; it is the routing core's one goroutine besides
+// the usage writer.
+func (s *Service) watchSettings(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	for ev := range s.bus.Subscribe(ctx) {
+		if ev.Kind == events.KindSettings {
+			s.refreshSettings(ctx)
+		}
+	}
 }
 
 type lastError struct {
@@ -85,12 +113,19 @@ func (s *Service) openRouting(ctx context.Context, o RoutingOptions) error {
 		return err
 	}
 	rt.router = route.New(snap, rt.usage.Spend())
+	rt.reqLog = usage.NewRequestLog(s.cfg.DataDir, false)
+	s.routing = rt
+	s.refreshSettings(ctx)
+	watchCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	rt.stopWatch, rt.watchDone = stop, make(chan struct{})
+	go s.watchSettings(watchCtx, rt.watchDone)
 	tl := o.Translator
 	if tl == nil {
 		tl = defaultTranslator()
 	}
 	rt.proxy = proxy.New(proxy.Options{
-		Router: rt.router, Usage: rt.usage, Translator: tl, Log: s.log,
+		Router: rt.router, Usage: rt.usage, Translator: tl, Log: s.log, RequestLog: rt.reqLog,
+		EnvProxy:      func(u *url.URL) (*url.URL, error) { return (*rt.envProxy.Load())(u) },
 		AttemptBudget: o.AttemptBudget, HeaderTimeout: o.HeaderTimeout, IdleTimeout: o.IdleTimeout, TotalTimeout: o.TotalTimeout,
 		OnFailure: func(account int64, v route.Verdict, until time.Time, msg string) {
 			rt.errMu.Lock()
@@ -101,7 +136,6 @@ func (s *Service) openRouting(ctx context.Context, o RoutingOptions) error {
 			}
 		},
 	})
-	s.routing = rt
 	return nil
 }
 
@@ -110,8 +144,11 @@ func (s *Service) closeRouting() error {
 	if s.routing == nil {
 		return nil
 	}
-	s.routing.proxy.Close()
-	return s.routing.usage.Close()
+	rt := s.routing
+	rt.stopWatch()
+	<-rt.watchDone
+	rt.proxy.Close()
+	return errors.Join(rt.usage.Close(), rt.reqLog.Close())
 }
 
 // Router is the routing state (for the API's model handlers).

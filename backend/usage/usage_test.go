@@ -1,0 +1,158 @@
+package usage
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ninerouter/ninerouter/backend/store"
+)
+
+func openDB(t *testing.T, dir string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// TestWriterLedger: begin/finish within one batch keep one row; a crash leaves in_flight rows that the next start
+// marks interrupted; costs feed the running spend.
+func TestWriterLedger(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := openDB(t, dir)
+	w, err := Open(ctx, db, quiet, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for i, id := range []string{"a", "b", "c"} {
+		rec := store.UsageRecord{ID: id, RequestID: "r", Attempt: i + 1, Time: now, Provider: "openai", AccountID: 7,
+			Model: "gpt-4o", Combo: "c1", Entry: "openai/gpt-4o"}
+		w.Begin(rec)
+		if id != "c" { // c is still in flight when "the process dies"
+			rec.Input, rec.Output, rec.Reported = 1_000_000, 100_000, true
+			w.Finish(rec)
+		}
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var rows []store.UsageRecord
+	db.Order("id").Find(&rows)
+	if len(rows) != 3 || rows[0].Outcome != OK || rows[2].Outcome != InFlight {
+		t.Fatalf("rows %+v", rows)
+	}
+	if rows[0].CostUSD != 3.5 { // gpt-4o: 2.5 in + 10 out per Mtok
+		t.Errorf("cost %v, want 3.5", rows[0].CostUSD)
+	}
+	d, m := w.Spend().AccountSpend(7, now)
+	if d != 7 || m != 7 {
+		t.Errorf("account spend %v/%v, want 7", d, m)
+	}
+	if d, _ := w.Spend().EntrySpend("c1", "openai/gpt-4o", now); d != 7 {
+		t.Errorf("entry spend %v", d)
+	}
+	w.Close()
+	w.Close() // twice is fine
+	db.Close()
+
+	// Restart: the in-flight row is kept and marked; this month's spend is reloaded.
+	db = openDB(t, dir)
+	defer db.Close()
+	w, err = Open(ctx, db, quiet, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var c store.UsageRecord
+	db.First(&c, "id = ?", "c")
+	if c.Outcome != Interrupted {
+		t.Errorf("crashed attempt outcome %q, want interrupted", c.Outcome)
+	}
+	if d, _ := w.Spend().AccountSpend(7, now); d != 7 {
+		t.Errorf("spend after restart %v, want 7", d)
+	}
+	rep, err := Aggregate(ctx, db, Query{Since: now.Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total.Requests != 3 || rep.Total.Errors != 1 || rep.Total.Input != 2_000_000 || len(rep.Buckets) != 1 || rep.By["model"][0].Key != "openai/gpt-4o" {
+		t.Errorf("report %+v", rep)
+	}
+}
+
+func TestPrices(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	p, err := LoadPrices(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		provider, model string
+		in              float64
+		ok              bool
+	}{
+		{"openai", "gpt-4o-mini-2024-07-18", 0.15, true}, // longer prefix wins over gpt-4o*
+		{"openai", "gpt-4o", 2.5, true},
+		{"anthropic", "claude-sonnet-4-5", 3, true},
+		{"x", "unknown-model", 0, false},
+	}
+	for _, tc := range cases {
+		pr, ok := p.Lookup(tc.provider, tc.model)
+		if ok != tc.ok || pr.Input != tc.in {
+			t.Errorf("%s: %v %v", tc.model, pr, ok)
+		}
+	}
+	if err := p.Set(ctx, Price{Provider: "glm", Model: "glm-4.6", Input: 9, Output: 9}); err != nil {
+		t.Fatal(err)
+	}
+	if pr, _ := p.Lookup("glm", "glm-4.6"); pr.Input != 9 || !pr.Custom {
+		t.Errorf("user price not used: %+v", pr)
+	}
+	if pr, _ := p.Lookup("other", "glm-4.6"); pr.Input != 0.6 {
+		t.Errorf("provider-scoped price leaked: %+v", pr)
+	}
+	if err := p.Delete(ctx, "glm", "glm-4.6"); err != nil {
+		t.Fatal(err)
+	}
+	if pr, _ := p.Lookup("glm", "glm-4.6"); pr.Custom {
+		t.Errorf("deleted price still used")
+	}
+}
+
+func TestRequestLogRedacts(t *testing.T) {
+	dir := t.TempDir()
+	l := NewRequestLog(dir, false)
+	h := http.Header{"Authorization": {"Bearer sk-abcdefghijklmnopqrstuvwxyz"}, "X-Api-Key": {"secret-key-value"}}
+	l.Log(Entry{RequestID: "off"})
+	l.SetEnabled(true)
+	l.Log(Entry{RequestID: "r1", URL: "https://x/v1?key=AIzaSyA-very-secret-google-key-1234567890", RequestHeader: h,
+		RequestBody: `{"api_key":"hunter2","messages":[]}`, ResponseBody: strings.Repeat("x", maxLoggedBody+10)})
+	l.Close()
+	b, err := os.ReadFile(filepath.Join(dir, "logs", "requests.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, secret := range []string{"sk-abcdefghijklmnopqrstuvwxyz", "secret-key-value", "hunter2", "AIzaSyA-very"} {
+		if strings.Contains(s, secret) {
+			t.Errorf("log contains %q", secret)
+		}
+	}
+	if strings.Contains(s, `"off"`) || !strings.Contains(s, "[truncated]") || strings.Count(s, "\n") != 1 {
+		t.Errorf("log: %.300s", s)
+	}
+}

@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ninerouter/ninerouter/backend/config"
+	"github.com/ninerouter/ninerouter/backend/daemon"
+	"github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
+)
+
+// realCLI finds an installed coding CLI: NINEROUTER_REAL_CLI_DIR (a folder with the npm-installed binaries),
+// else PATH. These tests run the real programs against the files `tool apply` wrote; machines without the
+// programs skip them.
+func realCLI(t *testing.T, name string) string {
+	t.Helper()
+	if dir := os.Getenv("NINEROUTER_REAL_CLI_DIR"); dir != "" {
+		if p := filepath.Join(dir, name); fileExists(p) {
+			return p
+		}
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s is not installed (set NINEROUTER_REAL_CLI_DIR to a folder holding it)", name)
+	}
+	return p
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// realInstance starts NineRouter with a mock upstream node and an active combo.
+func realInstance(t *testing.T, format string) (addr, dir string, env map[string]string, mock *mockupstream.Server) {
+	t.Helper()
+	mock = mockupstream.New(mockupstream.Options{})
+	t.Cleanup(mock.Close)
+	dir = t.TempDir()
+	env = map[string]string{"NINEROUTER_SECRET_STORE": "file"}
+	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Addr, cfg.DataDir = "127.0.0.1:0", dir
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	inst, err := daemon.Start(context.Background(), cfg, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inst.Stop(5 * time.Second) })
+	addr = inst.API.Addr()
+	for _, args := range [][]string{
+		{"provider", "add-node", "--prefix", "mock", "--format", format, "--base-url", mock.URL + "/v1", "--api-key", "k-mock"},
+		{"combo", "set", "c", "mock/good"},
+		{"combo", "activate", "c"},
+	} {
+		if code, _, errOut := run(t, env, append(args, "--addr", addr, "--data-dir", dir)...); code != 0 {
+			t.Fatalf("%v: %s", args, errOut)
+		}
+	}
+	return addr, dir, env, mock
+}
+
+// TestRealCodexUsesTheAppliedConfig runs the real Codex CLI with the config.toml `tool apply codex` wrote: Codex
+// must accept the file (provider table, root keys, wire_api) and send its request through NineRouter to the
+// active combo.
+func TestRealCodexUsesTheAppliedConfig(t *testing.T) {
+	codex := realCLI(t, "codex")
+	addr, dir, env, mock := realInstance(t, "openai-responses")
+	home := copyHome(t, "codex")
+	if code, _, errOut := run(t, env, "tool", "apply", "codex", "--home", home, "--addr", addr, "--data-dir", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, codex, "exec", "--skip-git-repo-check", "say hi")
+	cmd.Dir = t.TempDir()
+	cmd.Stdin = strings.NewReader("")
+	cmd.Env = append(cleanEnv(), "HOME="+home)
+	out, err := cmd.CombinedOutput()
+	reqs := mock.Requests()
+	if len(reqs) == 0 {
+		t.Fatalf("codex sent nothing through NineRouter (err %v):\n%s", err, out)
+	}
+	if reqs[len(reqs)-1].Model != "good" {
+		t.Fatalf("served by %q", reqs[len(reqs)-1].Model)
+	}
+	if err != nil {
+		t.Fatalf("codex exec: %v\n%s", err, out)
+	}
+	t.Logf("codex output:\n%s", out)
+}
+
+// cleanEnv is the environment without variables that would send a CLI elsewhere.
+func cleanEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "ANTHROPIC_") || strings.HasPrefix(k, "OPENAI_") || strings.HasPrefix(k, "CODEX_") ||
+			strings.HasPrefix(k, "CLAUDE_") || strings.HasPrefix(k, "GEMINI_") || k == "HOME" {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}

@@ -187,10 +187,13 @@ func runMock(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	// One word per stream event: the mock splits its text on words, and a translator rightly drops empty deltas,
+	// so fewer words than events would leave translated streams with long silent stretches.
+	text := strings.TrimSpace(strings.Repeat("token ", *events))
 	return serveAll(ctx, []http.Handler{
 		mockupstream.NewUnstarted(mockupstream.Options{DisableRecording: true}),
-		mockupstream.NewUnstarted(mockupstream.Options{Chunks: *events, Pace: *pace, DisableRecording: true}),
-		mockupstream.NewUnstarted(mockupstream.Options{Chunks: *events, DisableRecording: true}),
+		mockupstream.NewUnstarted(mockupstream.Options{Text: text, Chunks: *events, Pace: *pace, DisableRecording: true}),
+		mockupstream.NewUnstarted(mockupstream.Options{Text: text, Chunks: *events, DisableRecording: true}),
 	})
 }
 

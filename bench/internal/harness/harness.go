@@ -55,9 +55,9 @@ func sizesFor(smoke bool) sizes {
 			burstStreams: 2, concurrency: []int{4}, rates: []float64{50, 100}, step: 300 * time.Millisecond,
 			loadRequests: 200, recover: time.Second, idleCPU: 500 * time.Millisecond, execRuns: 1, profRequests: 200, benchtime: "1x"}
 	}
-	return sizes{warmup: 200, rounds: 9, perRound: 300, streamRounds: 5, events: 64, pace: 20 * time.Millisecond,
-		burstStreams: 60, concurrency: []int{8, 32}, rates: []float64{100, 250, 500, 1000, 2000, 4000}, step: 2 * time.Second,
-		loadRequests: 10000, recover: 60 * time.Second, idleCPU: 30 * time.Second, execRuns: 5, profRequests: 10000, benchtime: "200ms"}
+	return sizes{warmup: 200, rounds: 9, perRound: 300, streamRounds: 4, events: 64, pace: 20 * time.Millisecond,
+		burstStreams: 60, concurrency: []int{8, 32}, rates: []float64{100, 250, 500, 1000, 2000, 4000}, step: 1500 * time.Millisecond,
+		loadRequests: 10000, recover: 60 * time.Second, idleCPU: 30 * time.Second, execRuns: 5, profRequests: 6000, benchtime: "100ms"}
 }
 
 func (o Options) lane(l byte) bool { return strings.IndexByte(o.Lanes, l) >= 0 }

@@ -210,6 +210,9 @@ func (w *world) laneB(ctx context.Context) (*report.LaneB, error) {
 	// Paced streams at higher concurrency: no stall, nothing lost.
 	for _, c := range sz.concurrency {
 		for _, s := range paced {
+			if s.kind == kindFloor {
+				continue // the bare proxy and direct paths already show what the machine does at this concurrency
+			}
 			if why, ok := skipped[s.name]; ok {
 				out.Concurrent = append(out.Concurrent, report.StallCheck{Name: s.name, Kind: s.kind, Concurrency: c, Skipped: why})
 				continue

@@ -248,6 +248,7 @@ describe('web dashboard', () => {
 
     await nav('Logs');
     await page.getByRole('cell', { name: /mock\/m1/ }).first().waitFor();
+    await shot('dashboard-logs.png');
   });
 
   test('the Overview counts requests live', async () => {
@@ -306,6 +307,7 @@ describe('web dashboard', () => {
     assert.equal(await sw.isChecked(), false);
     const st = await (await page.request.get(`${server.url}/api/status`)).json();
     assert.equal(st.requireApiKey, false);
+    await shot('dashboard-settings.png');
   });
 
   test('sign out, a wrong password is refused, sign in again', async () => {

@@ -152,9 +152,8 @@ func TestComboFallsToNextModel(t *testing.T) {
 	}
 	h.mock.AddRule(M.Rule{Model: "small", Fault: M.Fault{Kind: M.Status, Status: 400, ErrType: "context_length_exceeded", Message: "too long"}})
 	r := h.askOpenAI(ctx, "big", true)
-	if r.err == nil || !strings.Contains(r.err.Error(), "translation") && r.text != mockText {
-		// mocka speaks Anthropic; without the translation package an OpenAI client cannot be served there.
-		t.Logf("cross-format answer: %q err %v", r.text, r.err)
+	if r.err != nil || r.text != mockText {
+		t.Fatalf("want the second entry's answer (translated from Anthropic), got %q, err %v", r.text, r.err)
 	}
 	rows := h.rows(2)
 	if len(rows) != 2 || rows[0].Model != "small" || rows[1].Model != "large" {
@@ -198,5 +197,28 @@ func TestTimeBudgetHolds(t *testing.T) {
 	rows := h.rows(2)
 	if len(rows) != 2 {
 		t.Fatalf("%d attempts, want 2 (the second cut short by the budget)", len(rows))
+	}
+}
+
+// TestCrossFormat: clients reach upstreams of another wire format through the translation package, streaming and
+// not, and the usage the upstream reported is recorded.
+func TestCrossFormat(t *testing.T) {
+	h := newHarness(t, fastTimeouts, M.Options{})
+	ctx := context.Background()
+	for _, stream := range []bool{false, true} {
+		if r := h.askOpenAI(ctx, "mocka/claude-x", stream); r.err != nil || r.text != mockText {
+			t.Errorf("OpenAI client → Anthropic upstream (stream %v): %q %v", stream, r.text, r.err)
+		}
+		if r := h.askAnthropic(ctx, "mock/gpt-x", stream); r.err != nil || r.text != mockText {
+			t.Errorf("Anthropic client → OpenAI upstream (stream %v): %q %v", stream, r.text, r.err)
+		}
+		if r := h.askAnthropic(ctx, "mockr/gpt-x", stream); r.err != nil || r.text != mockText {
+			t.Errorf("Anthropic client → Responses upstream (stream %v): %q %v", stream, r.text, r.err)
+		}
+	}
+	for _, r := range h.rows(6) {
+		if r.Outcome != "ok" || !r.Reported || r.Input != 11 {
+			t.Errorf("row %s/%s: outcome %s reported %v input %d", r.Provider, r.Model, r.Outcome, r.Reported, r.Input)
+		}
 	}
 }

@@ -111,3 +111,37 @@ func cleanEnv() []string {
 	}
 	return out
 }
+
+// TestRealClaudeCodeUsesTheAppliedConfig runs the real Claude Code (`claude -p`) with the settings.json `tool
+// apply claude` wrote next to the user's hooks, permissions, plugins and status line: its requests go through
+// NineRouter (base URL without /v1, Bearer token) to the active combo.
+func TestRealClaudeCodeUsesTheAppliedConfig(t *testing.T) {
+	claude := realCLI(t, "claude")
+	addr, dir, env, mock := realInstance(t, "anthropic")
+	home := copyHome(t, "claude")
+	if code, _, errOut := run(t, env, "tool", "apply", "claude", "--home", home, "--addr", addr, "--data-dir", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, claude, "-p", "say hi")
+	cmd.Dir = t.TempDir()
+	cmd.Stdin = strings.NewReader("")
+	cmd.Env = append(cleanEnv(), "HOME="+home)
+	out, err := cmd.CombinedOutput()
+	reqs := mock.Requests()
+	if len(reqs) == 0 {
+		t.Fatalf("claude sent nothing through NineRouter (err %v):\n%s", err, out)
+	}
+	for _, r := range reqs {
+		if r.Model != "good" {
+			t.Errorf("a request was served by %q", r.Model)
+		}
+	}
+	if err != nil {
+		t.Fatalf("claude -p: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "Hello from the mock upstream") {
+		t.Fatalf("claude printed:\n%s", out)
+	}
+}

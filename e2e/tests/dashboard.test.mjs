@@ -205,6 +205,13 @@ describe('web dashboard', () => {
     await combo.getByTestId('combo-entry').first().getByText('$1.5/day').waitFor();
     const edited = await (await page.request.get(`${server.url}/api/combos`)).json();
     assert.equal(edited.combos.find((c) => c.name === 'e2e').entries[0].dailyUsd, 1.5);
+
+    // An alias for the mock model.
+    await page.getByLabel('Alias', { exact: true }).fill('fast');
+    await page.getByLabel('Model it stands for').fill('mock/m1');
+    await page.getByRole('button', { name: 'Save alias' }).click();
+    await page.getByRole('button', { name: 'Remove the alias fast' }).waitFor();
+    assert.deepEqual(await (await page.request.get(`${server.url}/api/aliases`)).json(), { fast: 'mock/m1' });
     await shot('dashboard-combos.png');
   });
 

@@ -183,6 +183,14 @@ describe('web dashboard', () => {
     await page.getByRole('button', { name: 'Create combo' }).click();
     const combo = page.getByTestId('combo').filter({ has: page.getByRole('heading', { name: 'e2e' }) });
     const entries = combo.getByTestId('combo-entry');
+    const expectModels = async (want) => {
+      for (let i = 0; ; i++) {
+        const got = (await (await page.request.get(`${server.url}/api/combos`)).json()).combos.find((c) => c.name === 'e2e');
+        if (JSON.stringify(got.entries.map((e) => e.model)) === JSON.stringify(want)) return;
+        if (i > 50) assert.deepEqual(got.entries.map((e) => e.model), want);
+        await new Promise((r) => setTimeout(r, 100)); // the save is in flight
+      }
+    };
     await entries.nth(1).waitFor();
     assert.match(await entries.nth(0).textContent(), /openai\/gpt-4o-mini/);
     // Keyboard reorder: mock/m1 first. The server's answer (via the combos event) redraws the list.
@@ -192,6 +200,13 @@ describe('web dashboard', () => {
     assert.match(await entries.nth(0).textContent(), /mock\/m1/);
     const saved = await (await page.request.get(`${server.url}/api/combos`)).json();
     assert.deepEqual(saved.combos.find((c) => c.name === 'e2e').entries.map((e) => e.model), ['mock/m1', 'openai/gpt-4o-mini']);
+    // Drag and drop: openai back on top, saved the same way.
+    await entries.nth(1).dragTo(entries.nth(0));
+    await combo.getByRole('button', { name: 'Move openai/gpt-4o-mini down' }).and(page.locator(':not([disabled])')).waitFor();
+    await expectModels(['openai/gpt-4o-mini', 'mock/m1']);
+    await entries.nth(1).dragTo(entries.nth(0)); // and mock first again, for the request below
+    await expectModels(['mock/m1', 'openai/gpt-4o-mini']);
+    await combo.getByRole('button', { name: 'Move mock/m1 down' }).and(page.locator(':not([disabled])')).waitFor();
 
     assert.equal(await page.getByTestId('active-combo').textContent(), 'None');
     await combo.getByRole('button', { name: 'Activate' }).click();
@@ -202,7 +217,7 @@ describe('web dashboard', () => {
     await combo.getByRole('button', { name: 'Edit' }).click();
     await combo.getByLabel('Daily cap of mock/m1').fill('1.5');
     await combo.getByRole('button', { name: 'Save' }).click();
-    await combo.getByTestId('combo-entry').first().getByText('$1.5/day').waitFor();
+    await combo.getByTestId('combo-entry').filter({ hasText: 'mock/m1' }).getByText('$1.5/day').waitFor();
     const edited = await (await page.request.get(`${server.url}/api/combos`)).json();
     assert.equal(edited.combos.find((c) => c.name === 'e2e').entries[0].dailyUsd, 1.5);
 

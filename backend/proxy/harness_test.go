@@ -31,7 +31,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // harness is a real NineRouter (service + HTTP handler) in front of the mock upstream, with two OpenAI-format
 // accounts (keys k1, k2) on node "mock" and two Anthropic-format accounts (a1, a2) on node "mocka".
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	svc  *service.Service
 	srv  *httptest.Server
 	mock *mockupstream.Server
@@ -45,7 +45,7 @@ var fastTimeouts = service.RoutingOptions{
 	IdleTimeout: 400 * time.Millisecond, TotalTimeout: 5 * time.Second,
 }
 
-func newHarness(t *testing.T, ro service.RoutingOptions, mo mockupstream.Options) *harness {
+func newHarness(t testing.TB, ro service.RoutingOptions, mo mockupstream.Options) *harness {
 	t.Helper()
 	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), SecretStore: "auto"}
 	if err := cfg.Finish(); err != nil {

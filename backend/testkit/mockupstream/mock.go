@@ -96,6 +96,34 @@ type Server struct {
 	mu    sync.Mutex
 	rules []*Rule
 	got   []Received
+	cache sync.Map // rendered answers by format/model/stream/usage, so the mock's own cost stays flat
+}
+
+type cacheKey struct {
+	f            Format
+	model        string
+	stream       bool
+	includeUsage bool
+}
+
+func (m *Server) whole(a answer) []byte {
+	k := cacheKey{a.f, a.model, false, a.includeUsage}
+	if v, ok := m.cache.Load(k); ok {
+		return v.([]byte)
+	}
+	b := a.whole()
+	m.cache.Store(k, b)
+	return b
+}
+
+func (m *Server) events(a answer) []event {
+	k := cacheKey{a.f, a.model, true, a.includeUsage}
+	if v, ok := m.cache.Load(k); ok {
+		return v.([]event)
+	}
+	evs := a.events()
+	m.cache.Store(k, evs)
+	return evs
 }
 
 // New starts a mock on a loopback port. Close it when done.
@@ -245,15 +273,15 @@ func (m *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if fault.Kind == ResetAfter || fault.Kind == IdleAfter || fault.Kind == SlowLoris || fault.Kind == TTFBDelay {
-			m.faultWhole(w, r, a.whole(), fault)
+			m.faultWhole(w, r, m.whole(a), fault)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(a.whole())
+		_, _ = w.Write(m.whole(a))
 		return
 	}
-	m.faultStream(w, r, a.events(), fault)
+	m.faultStream(w, r, m.events(a), fault)
 }
 
 // faultWhole breaks a non-streaming answer: half a body, then a reset or silence; or a dribble.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ninerouter/ninerouter/bench/internal/loadgen"
@@ -24,7 +25,11 @@ const mb = 1 << 20
 // before any request, RSS after the load and after a quiet period, idle CPU. Goroutine counts and the CPU
 // profile come from the bench-only profiling build (same cli.Main, plus pprof) run side by side on a copy of
 // the data dir, so the production binary stays exactly as shipped.
-func (w *world) laneD(ctx context.Context, dataDir, tmp string) (*report.LaneD, *report.Profile) {
+// loadConns is how many clients send lane D's load at once.
+const loadConns = 4
+
+// during, when set, runs while the footprint instance sits idle (lane E), and laneD waits for it.
+func (w *world) laneD(ctx context.Context, dataDir, tmp string, during func()) (*report.LaneD, *report.Profile) {
 	sz := w.sz
 	d := &report.LaneD{LoadRequests: sz.loadRequests, RecoverSeconds: sz.recover.Seconds(), IdleCPUSeconds: sz.idleCPU.Seconds(),
 		BareIdleRSSMB: w.bareIdleRSS, BareAfterLoadRSSMB: w.bareLoadRSS}
@@ -100,16 +105,34 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string) (*report.LaneD, 
 		d.GoroutinesBase, d.PooledBase = g.total, g.pooled
 	}
 
-	// Load: loadRequests passthrough requests at concurrency 1, then the client lets its connections go.
+	// Load: loadRequests passthrough requests from loadConns clients at once, then the clients let their
+	// connections go.
 	req := openAIChat("http://"+nr.addr, "mock/gpt-bench", false, key)
-	client := loadgen.NewClient(2)
-	for i := 0; i < sz.loadRequests; i++ {
-		if _, err := loadgen.Do(ctx, client, req); err != nil {
-			d.Skipped = "load: " + shortErr(err)
-			return d, nil
+	client := loadgen.NewClient(loadConns)
+	errc := make(chan error, loadConns)
+	var next atomic.Int64
+	for c := 0; c < loadConns; c++ {
+		go func() {
+			for next.Add(1) <= int64(sz.loadRequests) {
+				if _, err := loadgen.Do(ctx, client, req); err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- nil
+		}()
+	}
+	var loadErr error
+	for c := 0; c < loadConns; c++ {
+		if err := <-errc; err != nil && loadErr == nil {
+			loadErr = err
 		}
 	}
 	client.CloseIdleConnections()
+	if loadErr != nil {
+		d.Skipped = "load: " + shortErr(loadErr)
+		return d, nil
+	}
 	if v, err := procstat.RSS(nr.pid()); err == nil {
 		d.AfterLoadRSSMB = float64(v) / mb
 	}
@@ -128,7 +151,17 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string) (*report.LaneD, 
 	}
 
 	// Quiet period: idle CPU over the first idleCPU, RSS and goroutines at its end.
+	// Whatever runs meanwhile (lane E's go test) loads other processes only: the figures below are the
+	// footprint process's own CPU time, RSS and goroutines.
 	quietStart := time.Now()
+	duringDone := make(chan struct{})
+	go func() {
+		defer close(duringDone)
+		if during != nil {
+			during()
+		}
+	}()
+	defer func() { <-duringDone }()
 	cpu0, err0 := procstat.CPUTime(nr.pid())
 	time.Sleep(sz.idleCPU)
 	cpu1, err1 := procstat.CPUTime(nr.pid())

@@ -104,7 +104,8 @@ func cleanEnv() []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(k, "ANTHROPIC_") || strings.HasPrefix(k, "OPENAI_") || strings.HasPrefix(k, "CODEX_") ||
-			strings.HasPrefix(k, "CLAUDE_") || strings.HasPrefix(k, "GEMINI_") || k == "HOME" {
+			strings.HasPrefix(k, "CLAUDE_") || strings.HasPrefix(k, "GEMINI_") || strings.HasPrefix(k, "XDG_") ||
+			strings.HasPrefix(k, "OPENCODE_") || strings.HasPrefix(k, "GOOGLE_") || k == "HOME" {
 			continue
 		}
 		out = append(out, kv)
@@ -143,5 +144,62 @@ func TestRealClaudeCodeUsesTheAppliedConfig(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "Hello from the mock upstream") {
 		t.Fatalf("claude printed:\n%s", out)
+	}
+}
+
+// TestRealOpenCodeUsesTheAppliedConfig runs the real OpenCode (`opencode run`) with the opencode.jsonc `tool apply
+// opencode` wrote into the user's commented config. OpenCode fetches its AI SDK provider package from npm on
+// first use, so this needs the npm registry as well as the program.
+func TestRealOpenCodeUsesTheAppliedConfig(t *testing.T) {
+	opencode := realCLI(t, "opencode")
+	addr, dir, env, mock := realInstance(t, "openai")
+	home := copyHome(t, "opencode")
+	if code, _, errOut := run(t, env, "tool", "apply", "opencode", "--home", home, "--addr", addr, "--data-dir", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 240*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, opencode, "run", "say hi")
+	cmd.Dir = t.TempDir()
+	cmd.Stdin = strings.NewReader("")
+	cmd.Env = append(cleanEnv(), "HOME="+home, "OPENCODE_DISABLE_MODELS_FETCH=1")
+	out, err := cmd.CombinedOutput()
+	reqs := mock.Requests()
+	if len(reqs) == 0 {
+		t.Fatalf("opencode sent nothing through NineRouter (err %v):\n%s", err, out)
+	}
+	for _, r := range reqs {
+		if r.Model != "good" {
+			t.Errorf("a request was served by %q", r.Model)
+		}
+	}
+	if err != nil {
+		t.Fatalf("opencode run: %v\n%s", err, out)
+	}
+}
+
+// TestRealGeminiCLIUsesTheAppliedConfig runs the real Gemini CLI (`gemini -p`) with the ~/.gemini/.env and
+// settings.json `tool apply gemini` wrote. Gemini CLI reads ~/.gemini/.env only in a trusted folder (0.61), so
+// the run trusts its working folder as a user does.
+func TestRealGeminiCLIUsesTheAppliedConfig(t *testing.T) {
+	gemini := realCLI(t, "gemini")
+	addr, dir, env, mock := realInstance(t, "openai")
+	home := copyHome(t, "gemini")
+	if code, _, errOut := run(t, env, "tool", "apply", "gemini", "--home", home, "--addr", addr, "--data-dir", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, gemini, "-p", "say hi")
+	cmd.Dir = t.TempDir()
+	cmd.Stdin = strings.NewReader("")
+	cmd.Env = append(cleanEnv(), "HOME="+home, "GEMINI_CLI_TRUST_WORKSPACE=true")
+	out, err := cmd.CombinedOutput()
+	reqs := mock.Requests()
+	if len(reqs) == 0 {
+		t.Fatalf("gemini sent nothing through NineRouter (err %v):\n%s", err, out)
+	}
+	if err != nil {
+		t.Fatalf("gemini -p: %v\n%s", err, out)
 	}
 }

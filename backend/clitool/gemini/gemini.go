@@ -1,7 +1,8 @@
 // Package gemini configures Gemini CLI: the endpoint, key and model in ~/.gemini/.env (the CLI's own env file,
 // edited line by line so comments survive), and security.auth.selectedType = "gemini-api-key" in
 // ~/.gemini/settings.json, without which Gemini CLI 0.61 exits with "Invalid auth method selected" when only the
-// variables are set. The base URL is the origin: the SDK appends /v1beta/models/...
+// variables are set. The base URL is the origin: the SDK appends /v1beta/models/... Gemini CLI 0.61 loads
+// ~/.gemini/.env only when the working folder is trusted (its findEnvFile), which the restart hint says.
 package gemini
 
 import (

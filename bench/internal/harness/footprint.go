@@ -57,6 +57,13 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string, during func()) (
 		slices.Sort(toModel)
 		slices.Sort(toHealth)
 		d.ExecTo200ms, d.ExecTo200Max, d.ExecToHealthzMs = toModel[len(toModel)/2], toModel[len(toModel)-1], toHealth[len(toHealth)/2]
+		d.DataDBMB = dbSizeMB(dataDir)
+		// The same configuration on a fresh data dir, without the usage history lanes A–C left behind.
+		if m, err := w.freshStart(ctx, filepath.Join(tmp, "fresh"), env); err == nil {
+			d.FreshExecTo200ms = ms(m)
+		} else {
+			d.FreshNote = shortErr(err)
+		}
 		// Cold: an empty data dir, so the database and the CLI token are created first.
 		if h, _, _, err := w.execToFirst200(ctx, filepath.Join(tmp, "cold"), "", env); err == nil {
 			d.ColdExecTo200ms = ms(h)
@@ -181,6 +188,41 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string, during func()) (
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// dbSizeMB is the size of the data dir's database with its write-ahead log.
+func dbSizeMB(dir string) float64 {
+	var n int64
+	for _, f := range []string{"ninerouter.db", "ninerouter.db-wal"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			n += st.Size()
+		}
+	}
+	return float64(n) / mb
+}
+
+// freshStart configures a new data dir like the main one (nodes, a client key) and measures the median of
+// three starts on it.
+func (w *world) freshStart(ctx context.Context, dir string, env []string) (time.Duration, error) {
+	nr, err := startRouter(ctx, "ninerouter (fresh)", w.opt.RouterBin, dir, w.proxyArgv, env)
+	if err != nil {
+		return 0, err
+	}
+	err = nr.configure(ctx, w.nodes(), aliases())
+	nr.stop()
+	if err != nil {
+		return 0, err
+	}
+	var runs []time.Duration
+	for i := 0; i < 3; i++ {
+		_, m, _, err := w.execToFirst200(ctx, dir, nr.key, env)
+		if err != nil {
+			return 0, err
+		}
+		runs = append(runs, m)
+	}
+	slices.Sort(runs)
+	return runs[1], nil
+}
 
 // sealedStart copies the configured data dir, seals its secret file (a start with NINEROUTER_SECRET_KEY and
 // one write of a secret), then measures a start with the key.

@@ -128,7 +128,8 @@ func targets(r *report.Result) []report.Target {
 	if d := r.LaneD; d != nil && d.Skipped == "" {
 		t = append(t,
 			report.Target{Name: "headless idle RSS", Want: fmt.Sprintf("≤ %d MB", maxIdleRSSMB), Got: fmt.Sprintf("%.1f MB", d.IdleRSSMB), Status: verdict(d.IdleRSSMB > 0 && d.IdleRSSMB <= maxIdleRSSMB)},
-			report.Target{Name: "exec → first 200 (model request, median)", Want: fmt.Sprintf("≤ %d ms", maxExecTo200ms), Got: fmt.Sprintf("%.1f ms", d.ExecTo200ms), Status: verdict(d.ExecTo200ms > 0 && d.ExecTo200ms <= maxExecTo200ms)},
+			report.Target{Name: "exec → first 200 (model request, median, data dir with the run's usage history)", Want: fmt.Sprintf("≤ %d ms", maxExecTo200ms),
+				Got: fmt.Sprintf("%.1f ms (%.1f ms without the history)", d.ExecTo200ms, d.FreshExecTo200ms), Status: verdict(d.ExecTo200ms > 0 && d.ExecTo200ms <= maxExecTo200ms)},
 			report.Target{Name: "idle CPU", Want: fmt.Sprintf("≤ %.1f %% of a core", maxIdleCPUPercent), Got: fmt.Sprintf("%.3f %% (%.0f ms over %.0f s)", d.IdleCPUPercent, d.IdleCPUms, d.IdleCPUSeconds), Status: verdict(d.IdleCPUPercent <= maxIdleCPUPercent)},
 		)
 		if d.GoroutinesBase > 0 {

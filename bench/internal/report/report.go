@@ -176,7 +176,10 @@ type LaneD struct {
 	ExecTo200ms        float64 `json:"exec_to_first_200_ms"` // median, first 200 on a real model request
 	ExecTo200Max       float64 `json:"exec_to_first_200_max_ms"`
 	ExecToHealthzMs    float64 `json:"exec_to_healthz_ms"`
-	ColdExecTo200ms    float64 `json:"cold_exec_to_first_200_ms"` // empty data dir: includes creating the DB
+	ColdExecTo200ms    float64 `json:"cold_exec_to_first_200_ms"`  // empty data dir: includes creating the DB
+	DataDBMB           float64 `json:"data_db_mb"`                 // database + WAL of the data dir the exec runs used
+	FreshExecTo200ms   float64 `json:"fresh_exec_to_first_200_ms"` // same configuration, no usage history
+	FreshNote          string  `json:"fresh_note,omitempty"`
 	FirstRSSMB         float64 `json:"rss_after_first_200_mb"`
 	SealedExecTo200ms  float64 `json:"sealed_secrets_exec_to_first_200_ms"` // with NINEROUTER_SECRET_KEY (scrypt at start)
 	SealedFirstRSSMB   float64 `json:"sealed_secrets_rss_after_first_200_mb"`
@@ -370,6 +373,12 @@ func Markdown(w io.Writer, r *Result) error {
 			p("| Goroutines: baseline / right after load / %.0f s later | %d / %d / %d | |\n", d.RecoverSeconds, d.GoroutinesBase, d.GoroutinesAfter, d.GoroutinesRecover)
 			p("| … of which idle keep-alive connection loops (live until IdleConnTimeout) | %d / %d / %d | |\n", d.PooledBase, d.PooledAfter, d.PooledRecover)
 			p("| exec → first 200 on /v1/chat/completions (median / max of runs) | %.1f / %.1f ms | |\n", d.ExecTo200ms, d.ExecTo200Max)
+			p("| … its data dir: database + WAL after lanes A–C (usage history) | %.1f MB | |\n", d.DataDBMB)
+			if d.FreshNote != "" {
+				p("| exec → first 200, same configuration without usage history | not measured: %s | |\n", d.FreshNote)
+			} else {
+				p("| exec → first 200, same configuration without usage history (median of 3) | %.1f ms | |\n", d.FreshExecTo200ms)
+			}
 			p("| exec → first 200 on /healthz (median) | %.1f ms | |\n", d.ExecToHealthzMs)
 			p("| exec → first 200 on /healthz, empty data dir (creates the database) | %.1f ms | |\n", d.ColdExecTo200ms)
 			p("| RSS right after the first 200 | %.1f MB | |\n", d.FirstRSSMB)

@@ -38,6 +38,7 @@ describe('web dashboard', () => {
   let clientKey;
   let home;
   const pageErrors = [];
+  const apiRequests = [];
 
   const nav = (title) =>
     page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: title, exact: true }).click();
@@ -63,6 +64,10 @@ describe('web dashboard', () => {
       // 401 (signed out) and 404 (an API not in this build yet) are answers the UI handles; the responses
       // themselves are checked below. Anything else logged as an error (CSP violations included) fails.
       if (m.type() === 'error' && !/status of 40[14] /.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+    });
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname.startsWith('/api/')) apiRequests.push({ at: Date.now(), path: u.pathname });
     });
     page.on('response', (r) => {
       if (r.status() >= 500) pageErrors.push(`HTTP ${r.status()} from ${r.url()}`);
@@ -124,6 +129,33 @@ describe('web dashboard', () => {
     await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
     await page.goto(`${server.url}/dashboard/#/`);
     await page.getByTestId('endpoint').waitFor();
+  });
+
+  test('idle pages do not poll the API', async () => {
+    for (const title of ['Overview', 'Providers', 'Usage']) {
+      await nav(title);
+      await page.getByRole('heading', { name: title, level: 1 }).waitFor();
+      await page.waitForLoadState('networkidle');
+      const from = Date.now();
+      await new Promise((r) => setTimeout(r, 2500)); // the Overview's uptime and cooldown countdowns tick locally
+      const during = apiRequests.filter((q) => q.at >= from);
+      assert.deepEqual(during, [], `${title} asked the API while idle`);
+    }
+    await nav('Overview');
+  });
+
+  test('the keyboard reaches and follows the navigation', async () => {
+    await page.goto(`${server.url}/dashboard/#/`);
+    await page.reload(); // a fresh page: focus starts at the top
+    await page.getByTestId('endpoint').waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Skip to content');
+    await page.keyboard.press('Tab'); // Overview
+    await page.keyboard.press('Tab'); // Providers
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Providers');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Providers', level: 1 }).waitFor();
+    await nav('Overview');
   });
 
   test('screenshots of the Overview, light and dark', async () => {

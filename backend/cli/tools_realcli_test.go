@@ -203,3 +203,28 @@ func TestRealGeminiCLIUsesTheAppliedConfig(t *testing.T) {
 		t.Fatalf("gemini -p: %v\n%s", err, out)
 	}
 }
+
+// TestRealQwenCodeUsesTheAppliedConfig runs the real Qwen Code (`qwen -p`) with the settings.json `tool apply
+// qwen` wrote (a NineRouter entry in modelProviders.openai, its key in the settings' env block).
+func TestRealQwenCodeUsesTheAppliedConfig(t *testing.T) {
+	qwen := realCLI(t, "qwen")
+	addr, dir, env, mock := realInstance(t, "openai")
+	home := copyHome(t, "qwen")
+	if code, _, errOut := run(t, env, "tool", "apply", "qwen", "--home", home, "--addr", addr, "--data-dir", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, qwen, "-p", "say hi")
+	cmd.Dir = t.TempDir()
+	cmd.Stdin = strings.NewReader("")
+	cmd.Env = append(cleanEnv(), "HOME="+home)
+	out, err := cmd.CombinedOutput()
+	reqs := mock.Requests()
+	if len(reqs) == 0 {
+		t.Fatalf("qwen sent nothing through NineRouter (err %v):\n%s", err, out)
+	}
+	if err != nil {
+		t.Fatalf("qwen -p: %v\n%s", err, out)
+	}
+}

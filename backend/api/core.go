@@ -98,9 +98,16 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 }
 
+// changePassword sets a new dashboard password. A dashboard session must also give the current one (a stolen
+// or forgotten-open session must not be enough to lock the owner out); the window and CLI tokens prove local
+// access to the data dir already.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	var body passwordBody
 	if !decodeManage(w, r, &body) {
+		return
+	}
+	if !s.hasToken(r) && s.svc.Auth().PasswordSet(r.Context()) && !s.svc.Auth().CheckPassword(r.Context(), body.Current) {
+		writeJSONError(w, http.StatusForbidden, "bad_current_password", "the current password is wrong")
 		return
 	}
 	if err := s.svc.Auth().SetPassword(r.Context(), body.Password); err != nil {

@@ -80,13 +80,19 @@ func (s *Server) requireManage(next http.Handler) http.Handler {
 }
 
 func (s *Server) isManager(r *http.Request) bool {
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.svc.Auth().CheckToken(strings.TrimSpace(tok)) {
+	if s.hasToken(r) {
 		return true
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil && s.svc.Auth().CheckSession(c.Value) {
 		return true
 	}
 	return false
+}
+
+// hasToken reports whether the request carries the window or CLI management token.
+func (s *Server) hasToken(r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && s.svc.Auth().CheckToken(strings.TrimSpace(tok))
 }
 
 // remoteIP is the socket's peer address; never a client-supplied header (9Router #3294).

@@ -219,6 +219,19 @@ func TestDashboardLoginFlow(t *testing.T) {
 	if codes[0] != 401 || codes[5] != 429 {
 		t.Fatalf("lockout codes %v", codes)
 	}
+	// A session alone cannot change the password: the current one is needed too.
+	if rec := do("POST", "/api/auth/password", `{"password":"hijacked-password"}`, cookie, "127.0.0.1:1"); rec.Code != http.StatusForbidden {
+		t.Fatalf("password change without current: %d", rec.Code)
+	}
+	if rec := do("POST", "/api/auth/password", `{"password":"a-newer-password","current":"a-long-password"}`, cookie, "127.0.0.1:1"); rec.Code != 200 {
+		t.Fatalf("password change with current: %d %s", rec.Code, rec.Body)
+	}
+	// Changing the password ends every session.
+	if rec := do("GET", "/api/status", "", cookie, "127.0.0.1:1"); rec.Code != 401 {
+		t.Fatalf("status after password change: %d", rec.Code)
+	}
+	rec = do("POST", "/api/auth/login", `{"password":"a-newer-password"}`, "", "127.0.0.1:1")
+	cookie = strings.SplitN(rec.Header().Get("Set-Cookie"), ";", 2)[0]
 	if rec := do("POST", "/api/auth/logout", "", cookie, "127.0.0.1:1"); rec.Code != 200 {
 		t.Fatalf("logout: %d", rec.Code)
 	}

@@ -110,6 +110,12 @@ func (a *Auth) SetPassword(ctx context.Context, password string) error {
 	return nil
 }
 
+// CheckPassword reports whether password is the current dashboard password, without counting as a login.
+func (a *Auth) CheckPassword(ctx context.Context, password string) bool {
+	hash, ok, err := a.svc.db.GetSetting(ctx, settingPasswordHash)
+	return err == nil && ok && bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+}
+
 // Login checks the password for a client (keyed by remote IP for throttling) and returns a new session id.
 func (a *Auth) Login(ctx context.Context, clientIP, password string) (string, error) {
 	a.mu.Lock()

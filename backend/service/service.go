@@ -32,7 +32,9 @@ type Service struct {
 
 	started  time.Time
 	requests atomic.Int64
-	listen   atomic.Pointer[string] // the address actually bound, once the server listens
+	// statusPending is set while a coalesced status event is scheduled.
+	statusPending atomic.Bool
+	listen        atomic.Pointer[string] // the address actually bound, once the server listens
 }
 
 // Options tweak Open for tests and embedders.
@@ -126,8 +128,21 @@ func (s *Service) SetListening(addr string) {
 	s.Publish(events.KindStatus, nil)
 }
 
-// CountRequest is called once per client request served on /v1; the tray shows the count.
-func (s *Service) CountRequest() { s.requests.Add(1) }
+// statusCoalesce bounds how often request counting republishes status: views redraw at most this often
+// under load, and an idle service publishes nothing.
+const statusCoalesce = 250 * time.Millisecond
+
+// CountRequest is called once per client request served on /v1; the tray and Overview show the count. The
+// status event is coalesced so a burst of requests costs one redraw.
+func (s *Service) CountRequest() {
+	s.requests.Add(1)
+	if s.statusPending.CompareAndSwap(false, true) {
+		time.AfterFunc(statusCoalesce, func() {
+			s.statusPending.Store(false)
+			s.Publish(events.KindStatus, nil)
+		})
+	}
+}
 
 // Status is what `ninerouter status`, the tray's status line and the Overview page show.
 type Status struct {

@@ -12,8 +12,8 @@ import (
 	"github.com/ninerouter/ninerouter/backend/proxy"
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/store"
-	"github.com/ninerouter/ninerouter/backend/translate/wire"
 	M "github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
+	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
 
 // memRecorder keeps usage rows in memory.

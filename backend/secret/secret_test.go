@@ -19,7 +19,9 @@ type limitedBackend struct {
 	m     map[string]string
 }
 
-func newLimited(limit int) *limitedBackend { return &limitedBackend{limit: limit, m: map[string]string{}} }
+func newLimited(limit int) *limitedBackend {
+	return &limitedBackend{limit: limit, m: map[string]string{}}
+}
 
 func (b *limitedBackend) Get(s, u string) (string, error) {
 	b.mu.Lock()
@@ -210,8 +212,8 @@ func TestOpenModes(t *testing.T) {
 type failingBackend struct{ err error }
 
 func (f *failingBackend) Get(string, string) (string, error) { return "", f.err }
-func (f *failingBackend) Set(string, string, string) error  { return f.err }
-func (f *failingBackend) Delete(string, string) error       { return f.err }
+func (f *failingBackend) Set(string, string, string) error   { return f.err }
+func (f *failingBackend) Delete(string, string) error        { return f.err }
 
 // TestRealSecretService runs against the OS keychain: a D-Bus session with an unlocked gnome-keyring in CI
 // (make test sets NINEROUTER_TEST_KEYRING=1 inside dbus-run-session).

@@ -117,7 +117,7 @@ func (s *Sequencer) Finish(dst []byte) []byte {
 // Collector is an Encoder that builds a Response: the fold of a stream into one JSON answer.
 type Collector struct {
 	Resp Response
-	args []strings.Builder
+	args [][]byte
 }
 
 func (c *Collector) Start(dst []byte, id, model string, u wire.Usage) []byte {
@@ -131,30 +131,31 @@ func (c *Collector) BlockStart(dst []byte, i int, e *Event) []byte {
 		b.ItemID = e.ID
 	}
 	c.Resp.Blocks = append(c.Resp.Blocks, b)
-	c.args = append(c.args, strings.Builder{})
+	c.args = append(c.args, nil)
 	return c.Delta(dst, i, e)
 }
 
 func (c *Collector) Delta(dst []byte, i int, e *Event) []byte {
-	b := &c.Resp.Blocks[i]
-	switch e.Block {
-	case ToolUse:
-		c.args[i].WriteString(e.Text)
-	case RedactedThinking:
-		b.Data += e.Text
-	default:
-		b.Text += e.Text
-	}
+	// Text gathers in a byte slice per block: string concatenation would be quadratic on long answers.
+	c.args[i] = append(c.args[i], e.Text...)
 	if e.Signature != "" {
+		b := &c.Resp.Blocks[i]
 		b.Signature, b.SigFormat = b.Signature+e.Signature, e.SigFormat
 	}
 	return dst
 }
 
 func (c *Collector) BlockStop(dst []byte, i int) []byte {
-	if b := &c.Resp.Blocks[i]; b.Kind == ToolUse {
-		b.Input = ArgsJSON(c.args[i].String())
+	b := &c.Resp.Blocks[i]
+	switch b.Kind {
+	case ToolUse:
+		b.Input = ArgsJSON(string(c.args[i]))
+	case RedactedThinking:
+		b.Data = string(c.args[i])
+	default:
+		b.Text = string(c.args[i])
 	}
+	c.args[i] = nil
 	return dst
 }
 

@@ -224,8 +224,11 @@ type Stream struct {
 
 type call struct {
 	name string
-	args strings.Builder
+	args []byte
 }
+
+// maxCalls bounds the tool-call index an upstream chunk may name (a hostile index must not allocate).
+const maxCalls = 128
 
 // Feed appends the NDJSON for every complete SSE event in p to dst.
 func (s *Stream) Feed(dst, p []byte) []byte {
@@ -267,13 +270,16 @@ func (s *Stream) event(dst, ev []byte) []byte {
 	content, thinking := dl.Get("content").String(), dl.Get("reasoning_content").String()
 	dl.Get("tool_calls").ForEach(func(_, tc gjson.Result) bool {
 		i := int(tc.Get("index").Int())
+		if i < 0 || i >= maxCalls {
+			return true
+		}
 		for len(s.calls) <= i {
 			s.calls = append(s.calls, call{})
 		}
 		if n := tc.Get("function.name").String(); n != "" {
 			s.calls[i].name = n
 		}
-		s.calls[i].args.WriteString(tc.Get("function.arguments").String())
+		s.calls[i].args = append(s.calls[i].args, tc.Get("function.arguments").String()...)
 		return true
 	})
 	if fr := ch.Get("finish_reason").String(); fr != "" {
@@ -317,7 +323,7 @@ func (s *Stream) Close(dst []byte) []byte {
 			dst = append(dst, `{"function":{"name":`...)
 			dst = jsonx.String(dst, s.calls[i].name)
 			dst = append(dst, `,"arguments":`...)
-			dst = append(dst, argsObject(s.calls[i].args.String())...)
+			dst = append(dst, argsObject(string(s.calls[i].args))...)
 			dst = append(dst, "}}"...)
 		}
 		dst = append(dst, ']')

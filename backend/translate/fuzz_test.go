@@ -1,0 +1,177 @@
+package translate_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/ninerouter/ninerouter/backend/translate"
+	"github.com/ninerouter/ninerouter/backend/translate/gemini"
+	"github.com/ninerouter/ninerouter/backend/translate/ollama"
+	"github.com/ninerouter/ninerouter/backend/translate/sse"
+	"github.com/ninerouter/ninerouter/backend/translate/wire"
+)
+
+func formatOf(b uint8) wire.Format { return wire.Formats[int(b)%len(wire.Formats)] }
+
+func formatIndex(f wire.Format) uint8 {
+	for i, x := range wire.Formats {
+		if x == f {
+			return uint8(i)
+		}
+	}
+	return 0
+}
+
+// sseText renders events as an SSE body.
+func sseText(evs []sse.Event) []byte {
+	var b []byte
+	for _, ev := range evs {
+		b = sse.Append(b, ev.Name, ev.Data)
+	}
+	return b
+}
+
+// FuzzStream feeds arbitrary SSE bodies (seeded with every recorded stream) through the SSE reader and every
+// stream translator: no panic, and every client frame is well-formed.
+func FuzzStream(f *testing.F) {
+	streams, _, _ := loadFixtures(f)
+	for _, fx := range streams {
+		for c := range wire.Formats {
+			f.Add(formatIndex(fx.Format), uint8(c), sseText(fx.Events))
+		}
+	}
+	f.Fuzz(func(t *testing.T, up, client uint8, body []byte) {
+		st := translate.NewStream(formatOf(up), formatOf(client), "m")
+		rd := sse.NewReader(bytes.NewReader(body), 1<<16)
+		var out []byte
+		for {
+			ev, err := rd.Next()
+			if err != nil {
+				break
+			}
+			out, err = st.Event(out, ev)
+			if err != nil {
+				var ue *wire.UpstreamError
+				if !errors.As(err, &ue) {
+					t.Fatalf("error %T", err)
+				}
+				out = translate.StreamError(formatOf(client), out, ue)
+				break
+			}
+		}
+		out = st.Finish(out)
+		if formatOf(up) == formatOf(client) {
+			return // passthrough forwards whatever the upstream sent
+		}
+		rd = sse.NewReader(bytes.NewReader(out), 0)
+		for {
+			ev, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(ev.Data) != "[DONE]" && !json.Valid(ev.Data) {
+				t.Fatalf("invalid JSON event %q", ev.Data)
+			}
+		}
+	})
+}
+
+// FuzzFold folds arbitrary streams into each client's JSON.
+func FuzzFold(f *testing.F) {
+	streams, _, _ := loadFixtures(f)
+	for _, fx := range streams {
+		f.Add(formatIndex(fx.Format), uint8(0), sseText(fx.Events))
+	}
+	f.Fuzz(func(t *testing.T, up, client uint8, body []byte) {
+		fold := translate.NewFold(formatOf(up), formatOf(client), "m")
+		rd := sse.NewReader(bytes.NewReader(body), 1<<16)
+		for {
+			ev, err := rd.Next()
+			if err != nil || fold.Event(ev) != nil {
+				break
+			}
+		}
+		out, _, err := fold.Result()
+		if err != nil || !json.Valid(out) {
+			t.Fatalf("fold: %v %q", err, out)
+		}
+	})
+}
+
+// FuzzRequest translates arbitrary request bodies (seeded with the real CLI requests) between every pair.
+func FuzzRequest(f *testing.F) {
+	for name, client := range cliRequests {
+		body := readRequest(&testing.T{}, name)
+		for u := range wire.Formats {
+			f.Add(formatIndex(client), uint8(u), body)
+		}
+	}
+	f.Fuzz(func(t *testing.T, client, up uint8, body []byte) {
+		out, err := translate.Request(formatOf(client), formatOf(up), "m", body, true)
+		if err == nil && !json.Valid(out) {
+			t.Fatalf("invalid JSON %q", out)
+		}
+	})
+}
+
+// FuzzResponse translates arbitrary non-stream bodies (seeded with every recorded body) between every pair.
+func FuzzResponse(f *testing.F) {
+	_, bodies, errs := loadFixtures(f)
+	for _, fx := range append(bodies, errs...) {
+		b := fx.Body
+		if b == nil {
+			b = fx.Error
+		}
+		f.Add(formatIndex(fx.Format), uint8(1), b)
+	}
+	f.Fuzz(func(t *testing.T, up, client uint8, body []byte) {
+		out, _, err := translate.Response(formatOf(up), formatOf(client), "m", body)
+		if err == nil && formatOf(up) != formatOf(client) && !json.Valid(out) {
+			t.Fatalf("invalid JSON %q", out)
+		}
+	})
+}
+
+// FuzzCleanSchema: any JSON Schema comes out as valid JSON Gemini's parameters can hold.
+func FuzzCleanSchema(f *testing.F) {
+	for _, s := range []string{`{"type":"object","properties":{"a":{"type":["string","null"]},"b":{"anyOf":[{"type":"integer"},{"type":"null"}]}},"required":["a","c"],"additionalProperties":false}`,
+		`{"$defs":{"x":{"type":"string","const":"k"}},"type":"object","properties":{"r":{"$ref":"#/$defs/x"}}}`,
+		`{"allOf":[{"properties":{"a":{"enum":[1,2,null]}}},{"required":["a"]}]}`, `[]`, `{"items":[{"type":"string"}],"type":"array"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, schema []byte) {
+		if out := gemini.CleanSchema(schema); !json.Valid(out) {
+			t.Fatalf("invalid %q", out)
+		}
+	})
+}
+
+// FuzzOllamaStream feeds Chat Completions SSE in arbitrary pieces to the Ollama adapter: every line is JSON.
+func FuzzOllamaStream(f *testing.F) {
+	streams, _, _ := loadFixtures(f)
+	for _, fx := range streams {
+		if fx.Format == wire.OpenAI {
+			f.Add(sseText(fx.Events), uint8(7))
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte, cut uint8) {
+		s := ollama.Stream{Model: "m"}
+		var out []byte
+		step := int(cut)%64 + 1
+		for i := 0; i < len(body); i += step {
+			out = s.Feed(out, body[i:min(i+step, len(body))])
+		}
+		out = s.Close(out)
+		for _, line := range bytes.Split(bytes.TrimSuffix(out, []byte("\n")), []byte("\n")) {
+			if len(line) > 0 && !json.Valid(line) {
+				t.Fatalf("invalid line %q", line)
+			}
+		}
+	})
+}

@@ -228,3 +228,28 @@ func TestRealQwenCodeUsesTheAppliedConfig(t *testing.T) {
 		t.Fatalf("qwen -p: %v\n%s", err, out)
 	}
 }
+
+// TestRealDroidUsesTheAppliedConfig runs the real Factory Droid (`droid exec -m custom:NineRouter-0`) with the
+// customModels entry `tool apply droid` wrote.
+func TestRealDroidUsesTheAppliedConfig(t *testing.T) {
+	droid := realCLI(t, "droid")
+	addr, dir, env, mock := realInstance(t, "openai")
+	home := copyHome(t, "droid")
+	if code, _, errOut := run(t, env, "tool", "apply", "droid", "--home", home, "--addr", addr, "--data-dir", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, droid, "exec", "-m", "custom:NineRouter-0", "say hi")
+	cmd.Dir = t.TempDir()
+	cmd.Stdin = strings.NewReader("")
+	cmd.Env = append(cleanEnv(), "HOME="+home)
+	out, err := cmd.CombinedOutput()
+	reqs := mock.Requests()
+	if len(reqs) == 0 {
+		t.Fatalf("droid sent nothing through NineRouter (err %v):\n%s", err, out)
+	}
+	if err != nil {
+		t.Fatalf("droid exec: %v\n%s", err, out)
+	}
+}

@@ -58,6 +58,9 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string, during func()) (
 		slices.Sort(toHealth)
 		d.ExecTo200ms, d.ExecTo200Max, d.ExecToHealthzMs = toModel[len(toModel)/2], toModel[len(toModel)-1], toHealth[len(toHealth)/2]
 		d.DataDBMB = dbSizeMB(dataDir)
+		if w.opt.ProfBin != "" && w.opt.lane('P') {
+			w.profStartup = w.startupProfile(ctx, dataDir, key, env)
+		}
 		// The same configuration on a fresh data dir, without the usage history lanes A–C left behind.
 		if m, err := w.freshStart(ctx, filepath.Join(tmp, "fresh"), env); err == nil {
 			d.FreshExecTo200ms = ms(m)
@@ -189,6 +192,35 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string, during func()) (
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
+// startupProfile starts the profiling build a few times on dataDir with its start-up CPU profile on, waits
+// for the first model 200 each time, and merges the profiles.
+func (w *world) startupProfile(ctx context.Context, dataDir, key string, env []string) *report.Profile {
+	out := &report.Profile{Path: "start-up, exec → first 200, on the data dir with the run's usage history"}
+	if w.opt.OutDir == "" {
+		out.Skipped = "no output directory"
+		return out
+	}
+	var files []string
+	for i := 0; i < max(1, w.sz.execRuns); i++ {
+		file := filepath.Join(w.opt.OutDir, fmt.Sprintf("ninerouter-startup-%d.pprof", i))
+		penv := append(slices.Clone(env), "NRPROF_STARTUP_CPU="+file, "NRPROF_STARTUP_MS=400")
+		bin := w.opt.RouterBin
+		w.opt.RouterBin = w.opt.ProfBin
+		_, m, _, err := w.execToFirst200Wait(ctx, dataDir, key, penv, 500*time.Millisecond)
+		w.opt.RouterBin = bin
+		if err != nil {
+			out.Skipped = shortErr(err)
+			return out
+		}
+		files = append(files, file)
+		out.Requests++
+		_ = m
+	}
+	out.File = fmt.Sprintf("ninerouter-startup-{0..%d}.pprof", len(files)-1)
+	out.Top = pprofTop(ctx, w.opt.ProfBin, files[0], append([]string{"-nodecount=40"}, files[1:]...)...)
+	return out
+}
+
 // dbSizeMB is the size of the data dir's database with its write-ahead log.
 func dbSizeMB(dir string) float64 {
 	var n int64
@@ -249,6 +281,11 @@ func (w *world) sealedStart(ctx context.Context, from, dir, key string, env []st
 // set) a real chat completion through to the mock until 200. Both are measured from just before exec; the RSS
 // is read right after the first model answer.
 func (w *world) execToFirst200(ctx context.Context, dataDir, key string, env []string) (health, model time.Duration, rssMB float64, err error) {
+	return w.execToFirst200Wait(ctx, dataDir, key, env, 0)
+}
+
+// execToFirst200Wait is execToFirst200 keeping the process up for linger after its first 200.
+func (w *world) execToFirst200Wait(ctx context.Context, dataDir, key string, env []string, linger time.Duration) (health, model time.Duration, rssMB float64, err error) {
 	addr, err := freePort()
 	if err != nil {
 		return 0, 0, 0, err
@@ -285,6 +322,7 @@ func (w *world) execToFirst200(ctx context.Context, dataDir, key string, env []s
 	if v, rerr := procstat.RSS(p.pid()); rerr == nil {
 		rssMB = float64(v) / mb
 	}
+	time.Sleep(linger)
 	return health, model, rssMB, err
 }
 

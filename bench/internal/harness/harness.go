@@ -83,6 +83,7 @@ type world struct {
 
 	bareIdleRSS, bareLoadRSS float64 // MB, for lane D's comparison column
 	profTranslation          *report.Profile
+	profStartup              *report.Profile
 
 	mockZero, mockPaced, mockBurst    string
 	relayZero, relayPaced, relayBurst string
@@ -152,6 +153,7 @@ func Run(ctx context.Context, opt Options) (*report.Result, error) {
 		}
 		res.LaneD, res.Profile = w.laneD(ctx, filepath.Join(tmp, "main"), tmp, during)
 		res.ProfileTranslation = w.profTranslation
+		res.ProfileStartup = w.profStartup
 		if !opt.lane('D') {
 			res.LaneD = nil
 		}

@@ -30,8 +30,10 @@ type Result struct {
 	Profile       *Profile `json:"profile,omitempty"`
 	// ProfileTranslation is the same for Anthropic Messages clients on an OpenAI upstream.
 	ProfileTranslation *Profile `json:"profile_translation,omitempty"`
-	Targets            []Target `json:"targets"`
-	Notes              []string `json:"notes,omitempty"`
+	// ProfileStartup is the merged start-up profiles (exec → first 200).
+	ProfileStartup *Profile `json:"profile_startup,omitempty"`
+	Targets        []Target `json:"targets"`
+	Notes          []string `json:"notes,omitempty"`
 	// Findings is hand-written analysis (bench/FINDINGS.md) appended to the Markdown report as it is.
 	Findings string `json:"-"`
 }
@@ -409,13 +411,22 @@ func Markdown(w io.Writer, r *Result) error {
 			p("\n")
 		}
 	}
-	for _, pr := range []*Profile{r.Profile, r.ProfileTranslation} {
+	for _, pr := range []*Profile{r.Profile, r.ProfileTranslation, r.ProfileStartup} {
 		if pr == nil {
 			continue
 		}
 		p("## CPU profile of NineRouter: %s\n\n", pr.Path)
 		if pr.Skipped != "" {
 			p("Skipped: %s\n\n", pr.Skipped)
+			continue
+		}
+		if pr == r.ProfileStartup {
+			p("%d starts of the profiling build, each profiled at 1 kHz for its first 400 ms (it answered its first model\n", pr.Requests)
+			p("request within that), merged; files `%s`. Top functions (cumulative):\n\n```\n", pr.File)
+			for _, l := range pr.Top {
+				p("%s\n", l)
+			}
+			p("```\n\n")
 			continue
 		}
 		p("%d requests at concurrency 1 against the bench-only profiling build (`bench/cmd/nrprof`, the same `cli.Main`\n", pr.Requests)

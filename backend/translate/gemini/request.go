@@ -122,11 +122,11 @@ func partsToIR(ps []part, calls *callIDs) []ir.Block {
 		case p.FileData != nil:
 			out = append(out, ir.Block{Kind: ir.Image, MediaType: p.FileData.MimeType, ImageURL: p.FileData.FileURI})
 		case p.Thought:
-			out = append(out, ir.Block{Kind: ir.Thinking, Text: deref(p.Text), Signature: sig, SigFormat: sf})
+			out = append(out, ir.ThinkingBlock(wire.Gemini, deref(p.Text), p.ThoughtSignature, ""))
 		case p.Text != nil:
-			if sig != "" && *p.Text == "" {
+			if p.ThoughtSignature != "" && *p.Text == "" {
 				// an empty part that only carries the signature: it belongs to the thinking before it
-				out = append(out, ir.Block{Kind: ir.Thinking, Signature: sig, SigFormat: sf})
+				out = append(out, ir.ThinkingBlock(wire.Gemini, "", p.ThoughtSignature, ""))
 				continue
 			}
 			out = append(out, ir.Block{Kind: ir.Text, Text: *p.Text})

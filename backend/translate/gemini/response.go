@@ -147,7 +147,7 @@ func partsFor(bs []ir.Block) []part {
 		case ir.Thinking:
 			ps = append(ps, part{Text: str(b.Text), Thought: true, ThoughtSignature: sig})
 		case ir.RedactedThinking:
-			ps = append(ps, part{Text: str(""), Thought: true, ThoughtSignature: ir.WrapSig(wire.Gemini, b.SigFormat, b.Data)})
+			ps = append(ps, part{Text: str(""), Thought: true, ThoughtSignature: ir.WrapSig(wire.Gemini, ir.Redacted(b.SigFormat), b.Data)})
 		case ir.ToolUse:
 			ps = append(ps, part{FunctionCall: &functionCall{ID: b.ToolID, Name: b.ToolName, Args: ir.ArgsJSON(string(b.Input))}, ThoughtSignature: sig})
 		}
@@ -381,7 +381,7 @@ func (e *encoder) Delta(dst []byte, _ int, ev *ir.Event) []byte {
 		}
 		return dst
 	case ir.RedactedThinking:
-		sig = ir.WrapSig(wire.Gemini, ev.SigFormat, ev.Text)
+		sig = ir.WrapSig(wire.Gemini, ir.Redacted(ev.SigFormat), ev.Text)
 		p := append([]byte(nil), `{"text":"","thought":true,"thoughtSignature":`...)
 		p = jsonx.String(p, sig)
 		p = append(p, '}')

@@ -209,6 +209,20 @@ func UnwrapSig(client wire.Format, sig string) (wire.Format, string) {
 	return client, sig
 }
 
+// Redacted marks a wrapped signature that is a redacted-thinking payload rather than a signature, so a replay
+// rebuilds a redacted_thinking block.
+func Redacted(f wire.Format) wire.Format { return f + "#redacted" }
+
+// ThinkingBlock rebuilds a thinking block a client of format client replayed: its text and the opaque value
+// that came with it (Gemini thoughtSignature, Responses encrypted_content).
+func ThinkingBlock(client wire.Format, text, opaque, itemID string) Block {
+	f, sig := UnwrapSig(client, opaque)
+	if base, ok := strings.CutSuffix(string(f), "#redacted"); ok {
+		return Block{Kind: RedactedThinking, Data: sig, SigFormat: wire.Format(base), ItemID: itemID}
+	}
+	return Block{Kind: Thinking, Text: text, Signature: sig, SigFormat: f, ItemID: itemID}
+}
+
 // FillToolNames gives tool results the name of the call they answer (Gemini needs it; OpenAI and Responses
 // results carry only the id).
 func FillToolNames(r *Request) {

@@ -193,12 +193,7 @@ func DecodeRequest(body []byte) (*ir.Request, error) {
 				}
 				sb.WriteString(s.Text)
 			}
-			b := ir.Block{Kind: ir.Thinking, Text: sb.String(), ItemID: it.ID}
-			b.SigFormat, b.Signature = ir.UnwrapSig(wire.Responses, it.EncryptedContent)
-			if b.Signature == "" {
-				b.SigFormat = wire.Responses
-			}
-			appendTo("assistant", b)
+			appendTo("assistant", ir.ThinkingBlock(wire.Responses, sb.String(), it.EncryptedContent, it.ID))
 		case "additional_tools":
 			// Codex's built-in provider declares its tools here, grouped in namespaces.
 			in.Tools = append(in.Tools, flattenNamespaces(it.Tools)...)

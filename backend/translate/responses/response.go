@@ -220,11 +220,11 @@ func itemFor(b ir.Block, id string) outItem {
 		if b.Text != "" {
 			s = append(s, summary{Type: "summary_text", Text: b.Text})
 		}
-		sig := b.Signature
+		sig, from := b.Signature, b.SigFormat
 		if b.Kind == ir.RedactedThinking {
-			sig = b.Data
+			sig, from = b.Data, ir.Redacted(b.SigFormat)
 		}
-		return outItem{Type: "reasoning", ID: "rs_" + id, Summary: &s, EncryptedContent: ir.WrapSig(wire.Responses, b.SigFormat, sig)}
+		return outItem{Type: "reasoning", ID: "rs_" + id, Summary: &s, EncryptedContent: ir.WrapSig(wire.Responses, from, sig)}
 	case ir.ToolUse:
 		if b.ToolKind == "custom" {
 			var in struct {
@@ -524,7 +524,7 @@ func (e *encoder) Delta(dst []byte, i int, ev *ir.Event) []byte {
 		e.sigFormat = ev.SigFormat
 	}
 	if ev.Block == ir.RedactedThinking && ev.Text != "" {
-		e.sig, e.sigFormat = ev.Text, ev.SigFormat
+		e.sig, e.sigFormat = ev.Text, ir.Redacted(ev.SigFormat)
 		return dst
 	}
 	if ev.Text == "" {

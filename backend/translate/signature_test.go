@@ -1,0 +1,97 @@
+package translate_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/ninerouter/ninerouter/backend/translate"
+	"github.com/ninerouter/ninerouter/backend/translate/wire"
+)
+
+// anthropicThinking is an Anthropic answer with a signed thinking block, a redacted one and a tool call.
+const anthropicThinking = `{"id":"msg_1","type":"message","role":"assistant","model":"claude","content":[
+{"type":"thinking","thinking":"Let me think.","signature":"EqQBCkYIBxgCKkBsig=="},
+{"type":"redacted_thinking","data":"EmwKAhgBEgy3redacted"},
+{"type":"tool_use","id":"toolu_01","name":"ls","input":{"path":"."}}],
+"stop_reason":"tool_use","usage":{"input_tokens":10,"output_tokens":20}}`
+
+// TestThinkingSignaturesRoundTrip: a client of another format receives Anthropic's thinking, replays it in its
+// next request, and Anthropic gets back exactly its own signature and redacted data (never a fake one).
+func TestThinkingSignaturesRoundTrip(t *testing.T) {
+	for _, client := range []wire.Format{wire.Responses, wire.Gemini} {
+		t.Run(string(client), func(t *testing.T) {
+			answer, _, err := translate.Response(wire.Anthropic, client, "m", []byte(anthropicThinking))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var next []byte
+			switch client {
+			case wire.Responses:
+				next = []byte(`{"model":"m","input":[{"role":"user","content":"list files"}]}`)
+				gjson.GetBytes(answer, "output").ForEach(func(_, it gjson.Result) bool {
+					next, _ = sjson.SetRawBytes(next, "input.-1", []byte(it.Raw))
+					return true
+				})
+				next, _ = sjson.SetRawBytes(next, "input.-1", []byte(`{"type":"function_call_output","call_id":"toolu_01","output":"a.txt"}`))
+			case wire.Gemini:
+				next = []byte(`{"contents":[{"role":"user","parts":[{"text":"list files"}]}]}`)
+				next, _ = sjson.SetRawBytes(next, "contents.-1", []byte(gjson.GetBytes(answer, "candidates.0.content").Raw))
+				next, _ = sjson.SetRawBytes(next, "contents.-1", []byte(`{"role":"user","parts":[{"functionResponse":{"id":"toolu_01","name":"ls","response":{"output":"a.txt"}}}]}`))
+			}
+			req, err := translate.Request(client, wire.Anthropic, "claude", next, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			asst := gjson.GetBytes(req, "messages.1.content")
+			if asst.Get("0.type").String() != "thinking" || asst.Get("0.signature").String() != "EqQBCkYIBxgCKkBsig==" ||
+				asst.Get("0.thinking").String() != "Let me think." {
+				t.Errorf("thinking block not restored: %s", asst.Raw)
+			}
+			if asst.Get("1.type").String() != "redacted_thinking" || asst.Get("1.data").String() != "EmwKAhgBEgy3redacted" {
+				t.Errorf("redacted thinking not restored: %s", asst.Raw)
+			}
+			if asst.Get("2.type").String() != "tool_use" || gjson.GetBytes(req, "messages.2.content.0.tool_use_id").String() != asst.Get("2.id").String() {
+				t.Errorf("tool call/result pairing: %s", req)
+			}
+			// The same history sent to another vendor carries no Anthropic signature.
+			for _, other := range []wire.Format{wire.OpenAI, wire.Gemini, wire.Responses} {
+				if other == client {
+					continue
+				}
+				out, err := translate.Request(client, other, "x", next, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s := string(out); strings.Contains(s, "EqQBCkYIBxgCKkBsig") || strings.Contains(s, "EmwKAhgBEgy3redacted") {
+					t.Errorf("%s received Anthropic's signature: %s", other, clip(out))
+				}
+			}
+		})
+	}
+}
+
+// TestInBandErrorInOKBody: an error object in a 200 body is an upstream error, not an answer.
+func TestInBandErrorInOKBody(t *testing.T) {
+	for _, tc := range []struct {
+		up   wire.Format
+		body string
+	}{
+		{wire.OpenAI, `{"error":{"message":"overloaded","type":"server_error","code":"server_is_overloaded"}}`},
+		{wire.Anthropic, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`},
+		{wire.Gemini, `{"error":{"code":429,"message":"quota","status":"RESOURCE_EXHAUSTED"}}`},
+	} {
+		for _, client := range wire.Formats {
+			_, _, err := translate.Response(tc.up, client, "m", []byte(tc.body))
+			ue, ok := err.(*wire.UpstreamError)
+			if !ok || !ue.InBand || ue.Status < 429 {
+				t.Errorf("%s -> %s: %v", tc.up, client, err)
+			}
+		}
+	}
+	if _, _, err := translate.Response(wire.Responses, wire.OpenAI, "m", []byte(`{"id":"r","object":"response","status":"completed","error":null,"output":[]}`)); err != nil {
+		t.Errorf("error:null is not an error: %v", err)
+	}
+}

@@ -43,7 +43,7 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string, during func()) (
 		sz.execRuns, sz.loadRequests, sz.idleCPU, sz.recover = 0, 0, 0, 0
 	}
 	// exec → first 200, warm data dir: /healthz first, then a real model request through to the mock.
-	var toModel, toHealth []float64
+	var toModel, toHealth, startCPU []float64
 	for i := 0; i < sz.execRuns; i++ {
 		h, m, rss, err := w.execToFirst200(ctx, dataDir, key, env)
 		if err != nil {
@@ -51,12 +51,15 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string, during func()) (
 			return d, nil
 		}
 		toHealth, toModel = append(toHealth, ms(h)), append(toModel, ms(m))
+		startCPU = append(startCPU, ms(w.lastStartCPU))
 		d.FirstRSSMB = rss
 	}
 	if footprint {
 		slices.Sort(toModel)
 		slices.Sort(toHealth)
+		slices.Sort(startCPU)
 		d.ExecTo200ms, d.ExecTo200Max, d.ExecToHealthzMs = toModel[len(toModel)/2], toModel[len(toModel)-1], toHealth[len(toHealth)/2]
+		d.StartCPUms = startCPU[len(startCPU)/2]
 		d.DataDBMB = dbSizeMB(dataDir)
 		if w.opt.ProfBin != "" && w.opt.lane('P') {
 			w.profStartup = w.startupProfile(ctx, dataDir, key, env)
@@ -321,6 +324,9 @@ func (w *world) execToFirst200Wait(ctx context.Context, dataDir, key string, env
 	model, err = poll(openAIChat("http://"+addr, "mock/gpt-bench", false, key))
 	if v, rerr := procstat.RSS(p.pid()); rerr == nil {
 		rssMB = float64(v) / mb
+	}
+	if c, cerr := procstat.CPUTime(p.pid()); cerr == nil {
+		w.lastStartCPU = c
 	}
 	time.Sleep(linger)
 	return health, model, rssMB, err

@@ -84,6 +84,7 @@ type world struct {
 	bareIdleRSS, bareLoadRSS float64 // MB, for lane D's comparison column
 	profTranslation          *report.Profile
 	profStartup              *report.Profile
+	lastStartCPU             time.Duration // CPU time a start had used at its first 200
 
 	mockZero, mockPaced, mockBurst    string
 	relayZero, relayPaced, relayBurst string

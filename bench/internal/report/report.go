@@ -178,6 +178,7 @@ type LaneD struct {
 	ExecTo200ms        float64 `json:"exec_to_first_200_ms"` // median, first 200 on a real model request
 	ExecTo200Max       float64 `json:"exec_to_first_200_max_ms"`
 	ExecToHealthzMs    float64 `json:"exec_to_healthz_ms"`
+	StartCPUms         float64 `json:"start_cpu_ms"`               // CPU time used by the first 200 (median; /proc ticks are 10 ms)
 	ColdExecTo200ms    float64 `json:"cold_exec_to_first_200_ms"`  // empty data dir: includes creating the DB
 	DataDBMB           float64 `json:"data_db_mb"`                 // database + WAL of the data dir the exec runs used
 	FreshExecTo200ms   float64 `json:"fresh_exec_to_first_200_ms"` // same configuration, no usage history
@@ -375,6 +376,7 @@ func Markdown(w io.Writer, r *Result) error {
 			p("| Goroutines: baseline / right after load / %.0f s later | %d / %d / %d | |\n", d.RecoverSeconds, d.GoroutinesBase, d.GoroutinesAfter, d.GoroutinesRecover)
 			p("| … of which idle keep-alive connection loops (live until IdleConnTimeout) | %d / %d / %d | |\n", d.PooledBase, d.PooledAfter, d.PooledRecover)
 			p("| exec → first 200 on /v1/chat/completions (median / max of runs) | %.1f / %.1f ms | |\n", d.ExecTo200ms, d.ExecTo200Max)
+			p("| … CPU time the process had used by then (median; 10 ms ticks) | %.0f ms | |\n", d.StartCPUms)
 			p("| … its data dir: database + WAL after lanes A–C (usage history) | %.1f MB | |\n", d.DataDBMB)
 			if d.FreshNote != "" {
 				p("| exec → first 200, same configuration without usage history | not measured: %s | |\n", d.FreshNote)

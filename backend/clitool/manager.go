@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -215,6 +216,7 @@ type AppliedFile struct {
 	Existed    bool             `json:"existed"`
 	BeforeSum  string           `json:"beforeSum,omitempty"`
 	BeforeFile string           `json:"beforeFile,omitempty"` // the backup holding the bytes before apply
+	MadeDirs   []string         `json:"madeDirs,omitempty"`   // directories apply created, deepest first
 	WrittenSum string           `json:"writtenSum"`
 	Changes    []toolkit.Change `json:"changes"`
 }
@@ -346,8 +348,12 @@ func (m *Manager) plan(ctx context.Context, id string, opt ApplyOptions, key str
 			return planned{}, "", refused(fmt.Errorf("%s: %w", fp.File.Path, err))
 		}
 		p.outs[fp.File.Path] = out
-		p.files = append(p.files, AppliedFile{Path: fp.File.Path, Format: fp.File.Format, Existed: b.exists,
-			BeforeSum: sumIf(b), WrittenSum: safefile.Sum(out), Changes: changes})
+		af := AppliedFile{Path: fp.File.Path, Format: fp.File.Format, Existed: b.exists,
+			BeforeSum: sumIf(b), WrittenSum: safefile.Sum(out), Changes: changes}
+		if pf, ok := findApplied(prev, fp.File.Path); ok && !b.exists {
+			af.MadeDirs = pf.MadeDirs // a re-apply of a file the first apply created
+		}
+		p.files = append(p.files, af)
 		p.Files = append(p.Files, FileResult{Path: fp.File.Path, Role: fp.File.Role, Format: string(fp.File.Format),
 			Existed: c.Snap.Exists, Changed: !c.Snap.Exists || string(out) != string(c.Snap.Data),
 			Diff: ShownDiff(fp.File.Path, c.Snap.Data, out)})
@@ -498,6 +504,9 @@ func (m *Manager) write(p planned) error {
 		if c.Snap.Exists && string(out) == string(c.Snap.Data) {
 			continue
 		}
+		if !c.Snap.Exists {
+			af.MadeDirs = missingDirs(filepath.Dir(af.Path))
+		}
 		if err := safefile.Write(c.Snap, out, safefile.Options{BeforeRename: m.beforeRename}); err != nil {
 			rollback()
 			return err
@@ -555,6 +564,8 @@ func (m *Manager) Revert(ctx context.Context, id string, opt RevertOptions) (Res
 		return Result{}, fmt.Errorf("%w (%s); `ninerouter tool restore %s` puts back the original file", ErrNotApplied, t.Info().Name, id)
 	}
 	res := Result{Tool: id, Action: "revert", Restart: t.Info().Restart}
+	var made []string
+	defer func() { removeEmpty(made) }()
 	for _, af := range files {
 		snap, err := safefile.Read(af.Path)
 		if err != nil {
@@ -587,6 +598,7 @@ func (m *Manager) Revert(ctx context.Context, id string, opt RevertOptions) (Res
 		case !exists:
 			err = safefile.Remove(snap)
 			fr.Removed, fr.Changed = true, true
+			made = append(made, af.MadeDirs...)
 		case string(out) != string(snap.Data):
 			err = safefile.Write(snap, out, safefile.Options{})
 			fr.Changed = true
@@ -631,6 +643,8 @@ func (m *Manager) Restore(ctx context.Context, id string, opt RevertOptions) (Re
 	}
 	res := Result{Tool: id, Action: "restore", Restart: t.Info().Restart}
 	found := false
+	var made []string
+	defer func() { removeEmpty(made) }()
 	for _, path := range order {
 		orig, ok, err := m.backups.Original(id, path)
 		if err != nil {
@@ -662,6 +676,9 @@ func (m *Manager) Restore(ctx context.Context, id string, opt RevertOptions) (Re
 		if orig.Missing {
 			err = safefile.Remove(snap)
 			fr.Removed = true
+			if af, ok := findApplied(applied, path); ok {
+				made = append(made, af.MadeDirs...)
+			}
 		} else {
 			err = safefile.Write(snap, data, safefile.Options{NewMode: os.FileMode(orig.Mode)})
 		}
@@ -708,6 +725,31 @@ func (m *Manager) RevertAll(ctx context.Context, home string) ([]Result, error) 
 func (m *Manager) publish() {
 	if m.o.Publish != nil {
 		m.o.Publish()
+	}
+}
+
+// missingDirs lists dir and its ancestors that do not exist yet, deepest first.
+func missingDirs(dir string) []string {
+	var out []string
+	for {
+		if _, err := os.Stat(dir); err == nil {
+			return out
+		}
+		out = append(out, dir)
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return out
+		}
+		dir = parent
+	}
+}
+
+// removeEmpty removes the directories NineRouter created once they are empty again, deepest first; one the user
+// or the tool has put something in since stays.
+func removeEmpty(dirs []string) {
+	sort.Slice(dirs, func(i, j int) bool { return len(dirs[i]) > len(dirs[j]) })
+	for _, d := range dirs {
+		_ = os.Remove(d) // fails, harmlessly, on a directory that is not empty
 	}
 }
 

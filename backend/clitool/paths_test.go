@@ -288,3 +288,38 @@ func TestSecondFileFailureRollsBackTheFirst(t *testing.T) {
 		t.Fatalf(".env not rolled back:\n%s", after[".gemini/.env"])
 	}
 }
+
+// TestFreshHomeIsLeftEmpty: on a machine where a tool has no config yet, apply creates the files (0600, they
+// hold a key) and revert or restore removes them and the folders NineRouter made.
+func TestFreshHomeIsLeftEmpty(t *testing.T) {
+	ctx := context.Background()
+	for _, id := range toolIDs {
+		for _, undo := range []string{"revert", "restore"} {
+			t.Run(id+"/"+undo, func(t *testing.T) {
+				f := newFixture(t, "")
+				res, err := f.m.Apply(ctx, id, ApplyOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if runtime.GOOS != "windows" {
+					st, err := os.Stat(res.Files[0].Path)
+					if err != nil || st.Mode().Perm() != 0o600 {
+						t.Fatalf("created file: %v %v", st, err)
+					}
+				}
+				if undo == "revert" {
+					_, err = f.m.Revert(ctx, id, RevertOptions{})
+				} else {
+					_, err = f.m.Restore(ctx, id, RevertOptions{})
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				ents, _ := os.ReadDir(f.home)
+				if len(ents) != 0 {
+					t.Fatalf("home not empty after %s: %v", undo, ents)
+				}
+			})
+		}
+	}
+}

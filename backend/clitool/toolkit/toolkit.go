@@ -46,9 +46,6 @@ func (e Env) Join(base string, elem ...string) string {
 	return path.Join(append([]string{base}, elem...)...)
 }
 
-// HomeDir is the user's home: the given Home, as the tools themselves resolve it.
-func (e Env) HomeDir() string { return e.Home }
-
 // XDGConfig is $XDG_CONFIG_HOME, else ~/.config (also on Windows, where OpenCode and Kilo use
 // %USERPROFILE%\.config).
 func (e Env) XDGConfig() string {

@@ -235,9 +235,6 @@ func (p *parser) object() (*Node, error) {
 			n.End = p.pos
 			return n, nil
 		}
-		if len(n.Members) > 0 {
-			// the previous iteration consumed the comma
-		}
 		m := &Member{KeyStart: p.pos}
 		key, err := p.key()
 		if err != nil {

@@ -17,7 +17,8 @@ package api
 //   GET    /api/accounts/{id}                  → AccountView
 //   PATCH  /api/accounts/{id}                  any AccountInput field (apiKey replaces the key) → AccountView
 //   DELETE /api/accounts/{id}                  → {ok}
-//   POST   /api/accounts/{id}/test             → {ok,status,latencyMs,model,message}  (one tiny real request)
+//   POST   /api/accounts/{id}/test             {model?} → {ok,status,latencyMs,model,message} (one tiny real request;
+//                                                 model defaults to the account's first model, else the provider's)
 //   POST   /api/accounts/{id}/reset-cooldown   → {ok}
 //   GET    /api/cooldowns                      → [{accountId,model,until,reason}]
 //   GET    /api/nodes                          → [{id,prefix,name,format,baseUrl,createdAt}]
@@ -208,7 +209,13 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) testAccount(w http.ResponseWriter, r *http.Request) {
-	res, err := s.svc.TestAccount(r.Context(), pathID(r))
+	var body struct {
+		Model string `json:"model"`
+	}
+	if r.ContentLength > 0 && !decodeManage(w, r, &body) {
+		return
+	}
+	res, err := s.svc.TestAccount(r.Context(), pathID(r), strings.TrimSpace(body.Model))
 	if err != nil {
 		writeServiceError(w, err)
 		return

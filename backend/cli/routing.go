@@ -263,8 +263,9 @@ func providerRemove(ctx context.Context, e *Env, args []string) error {
 
 func providerTest(ctx context.Context, e *Env, args []string) error {
 	var cf commonFlags
-	fs := newFlags(e, "provider test", "ACCOUNT-ID")
+	fs := newFlags(e, "provider test", "ACCOUNT-ID [--model M]")
 	cf.register(fs)
+	model := fs.String("model", "", "model to test with (default: the account's first model)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -279,7 +280,7 @@ func providerTest(ctx context.Context, e *Env, args []string) error {
 	}
 	return withClient(ctx, e, &cf, func(c *client) error {
 		var res service.TestResult
-		if err := c.do(ctx, http.MethodPost, "/api/accounts/"+strconv.FormatInt(id, 10)+"/test", nil, &res); err != nil {
+		if err := c.do(ctx, http.MethodPost, "/api/accounts/"+strconv.FormatInt(id, 10)+"/test", map[string]string{"model": *model}, &res); err != nil {
 			return err
 		}
 		if cf.json {

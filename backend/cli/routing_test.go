@@ -107,6 +107,12 @@ func TestRoutingDoneWhen(t *testing.T) {
 	if out := cli("usage", "--since", "1h"); !strings.Contains(out, "mock/good") {
 		t.Errorf("usage output lacks mock/good:\n%s", out)
 	}
+	if out := cli("provider", "test", "1", "--model", "good"); !strings.Contains(out, "answered") {
+		t.Errorf("provider test: %s", out)
+	}
+	if code, _, _ := run(t, env, "provider", "test", "1", "--model", "status-401", "--addr", addr, "--data-dir", dir); code != 1 {
+		t.Errorf("a failing account test exits %d, want 1", code)
+	}
 	if out := cli("provider", "list"); !strings.Contains(out, "mock") {
 		t.Errorf("provider list:\n%s", out)
 	}

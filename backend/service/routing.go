@@ -974,17 +974,19 @@ func (s *Service) UsageRecords(ctx context.Context, since time.Time, limit int) 
 type TestResult = proxy.ProbeResult
 
 // TestAccount sends one tiny real request with the account's credential.
-func (s *Service) TestAccount(ctx context.Context, id int64) (TestResult, error) {
+// model "" picks the account's first listed model, else the provider's.
+func (s *Service) TestAccount(ctx context.Context, id int64, model string) (TestResult, error) {
 	snap := s.Router().Snapshot()
 	a, ok := snap.ByID[id]
 	if !ok {
 		return TestResult{}, fmt.Errorf("%w: account %d", ErrNotFound, id)
 	}
 	spec, _ := snap.Registry.ByID(a.Provider)
-	model := ""
-	if len(a.Models) > 0 {
+	switch {
+	case model != "":
+	case len(a.Models) > 0:
 		model = a.Models[0]
-	} else if len(spec.Models) > 0 {
+	case len(spec.Models) > 0:
 		model = spec.Models[0]
 	}
 	res := s.Proxy().Probe(ctx, spec, a, model)

@@ -46,6 +46,15 @@ func Resolve(s *Snapshot, model string, rotate func(combo string, n int) int) (P
 		}
 		model = s.Active
 	}
+	if strings.Contains(model, "/") {
+		// The common case, "prefix/model": no combo or alias can contain '/', so skip the expansion machinery.
+		spec, upstream, err := s.resolveDirect(model)
+		if err != nil {
+			return p, err
+		}
+		p.Targets = []Target{{Spec: spec, Model: upstream}}
+		return p, nil
+	}
 	if c, ok := s.Combos[model]; ok {
 		p.Combo = c.Name
 	}

@@ -149,7 +149,7 @@ func Run(ctx context.Context, opt Options) (*report.Result, error) {
 			// NineRouter left alone: run E inside D's quiet minute.
 			during = func() {
 				opt.logf("lane E: go test -bench (during lane D's quiet period)")
-				res.LaneE = laneE(ctx, opt.RepoDir, sz.benchtime)
+				res.LaneE = laneE(ctx, opt.RepoDir, sz.benchtime, opt.Smoke)
 			}
 		}
 		res.LaneD, res.Profile = w.laneD(ctx, filepath.Join(tmp, "main"), tmp, during)
@@ -161,7 +161,7 @@ func Run(ctx context.Context, opt Options) (*report.Result, error) {
 	}
 	if opt.lane('E') && res.LaneE == nil {
 		opt.logf("lane E: go test -bench")
-		res.LaneE = laneE(ctx, opt.RepoDir, sz.benchtime)
+		res.LaneE = laneE(ctx, opt.RepoDir, sz.benchtime, opt.Smoke)
 	}
 	if opt.lane('U') && pin.on {
 		// Lane A again with nothing pinned (the laptop reality): a second set of processes on every core.

@@ -378,8 +378,12 @@ func (d *Doc) endOfLineContent(pos int) int {
 	}
 	switch d.src[i+1] {
 	case '/':
-		for i < len(d.src) && d.src[i] != '\n' && d.src[i] != '\r' {
+		// a line comment runs to '\n' (a lone '\r' is part of it, as the parser reads it); stop before "\r\n"
+		for i < len(d.src) && d.src[i] != '\n' {
 			i++
+		}
+		if i < len(d.src) && i > 0 && d.src[i-1] == '\r' {
+			i--
 		}
 		return i
 	case '*':

@@ -10,6 +10,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/service"
 	M "github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
+	"github.com/ninerouter/ninerouter/backend/usage"
 )
 
 const mockText = "Hello from the mock upstream."
@@ -220,5 +221,35 @@ func TestCrossFormat(t *testing.T) {
 		if r.Outcome != "ok" || !r.Reported || r.Input != 11 {
 			t.Errorf("row %s/%s: outcome %s reported %v input %d", r.Provider, r.Model, r.Outcome, r.Reported, r.Input)
 		}
+	}
+}
+
+// TestBudgetSkipsAccount: an account over its daily USD cap is skipped like a cooling one, and the UI says so.
+func TestBudgetSkipsAccount(t *testing.T) {
+	h := newHarness(t, fastTimeouts, M.Options{})
+	ctx := context.Background()
+	if err := h.svc.Prices().Set(ctx, usage.Price{Provider: "mock", Model: "m", Input: 1_000_000, Output: 0}); err != nil {
+		t.Fatal(err)
+	}
+	cap := 1.0
+	if _, err := h.svc.UpdateAccount(ctx, h.ids["k1"], service.AccountInput{DailyUSD: &cap}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if r := h.askOpenAI(ctx, "mock/m", false); r.err != nil {
+			t.Fatal(r.err)
+		}
+		h.rows(i + 1)
+	}
+	got := h.mock.Requests()
+	if got[0].APIKey != "k1" || got[1].APIKey != "k2" {
+		t.Fatalf("keys used %s, %s: want k1 then k2 (k1 over budget)", got[0].APIKey, got[1].APIKey)
+	}
+	a, err := h.svc.Account(ctx, h.ids["k1"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.OverBudget || a.SpentToday != 11 {
+		t.Errorf("account view: overBudget %v spent %v, want true and 11", a.OverBudget, a.SpentToday)
 	}
 }

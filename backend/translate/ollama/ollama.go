@@ -232,17 +232,27 @@ const maxCalls = 128
 
 // Feed appends the NDJSON for every complete SSE event in p to dst.
 func (s *Stream) Feed(dst, p []byte) []byte {
+	// Only the new bytes (and the one before them) are searched for the event boundary: rescanning the whole
+	// buffer on every write would be quadratic on a long event.
+	from := max(0, len(s.buf)-1)
 	s.buf = append(s.buf, p...)
 	for {
-		i := bytes.Index(s.buf, []byte("\n\n"))
+		i := bytes.Index(s.buf[from:], []byte("\n\n"))
 		if i < 0 {
+			if len(s.buf) > maxEvent {
+				s.buf = s.buf[:0] // a runaway event is dropped, not buffered without end
+			}
 			return dst
 		}
-		ev := s.buf[:i]
-		dst = s.event(dst, ev)
+		i += from
+		dst = s.event(dst, s.buf[:i])
 		s.buf = s.buf[i+2:]
+		from = 0
 	}
 }
+
+// maxEvent bounds one buffered SSE event.
+const maxEvent = 32 << 20
 
 func (s *Stream) event(dst, ev []byte) []byte {
 	var data []byte

@@ -43,6 +43,10 @@ func newPinner(want bool, cpus int) (pinner, string) {
 	if err != nil {
 		return pinner{}, "off: taskset not found (util-linux); processes float"
 	}
+	// A sandbox may refuse sched_setaffinity: then pinning is off rather than every start failing.
+	if out, err := exec.Command(ts, "-c", "1", "true").CombinedOutput(); err != nil {
+		return pinner{}, fmt.Sprintf("off: taskset does not work here (%v: %s)", err, bytes.TrimSpace(out))
+	}
 	return pinner{on: true, taskset: ts}, "proxies (TCP relay, bare proxy, NineRouter) on CPU 1 with GOMAXPROCS=1; mock upstream and load generator on CPU 0"
 }
 

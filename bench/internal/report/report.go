@@ -370,7 +370,7 @@ func Markdown(w io.Writer, r *Result) error {
 		} else {
 			p("| Measure | NineRouter | bare proxy |\n|---|---:|---:|\n")
 			p("| RSS idle (before the first request) | %.1f MB | %.1f MB |\n", d.IdleRSSMB, d.BareIdleRSSMB)
-			p("| RSS after %d requests | %.1f MB | %.1f MB |\n", d.LoadRequests, d.AfterLoadRSSMB, d.BareAfterLoadRSSMB)
+			p("| RSS after load (NineRouter: %d requests from 4 clients; bare proxy: after lanes A–C, rate ladder included) | %.1f MB | %.1f MB |\n", d.LoadRequests, d.AfterLoadRSSMB, d.BareAfterLoadRSSMB)
 			p("| RSS %.0f s after the load stopped | %.1f MB | |\n", d.RecoverSeconds, d.RecoveredRSSMB)
 			p("| CPU while idle over %.0f s | %.1f ms (%.3f %% of a core) | |\n", d.IdleCPUSeconds, d.IdleCPUms, d.IdleCPUPercent)
 			p("| Goroutines: baseline / right after load / %.0f s later | %d / %d / %d | |\n", d.RecoverSeconds, d.GoroutinesBase, d.GoroutinesAfter, d.GoroutinesRecover)

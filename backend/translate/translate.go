@@ -9,7 +9,12 @@
 //	StreamError(client, dst, err) []byte        // an in-band error event in the client's stream shape
 //	ErrorBody(client, err) (status, body)       // an upstream error as the client's error JSON
 //	CountTokens(client, body) (int, error)      // offline token estimate (tiktoken o200k_base)
+//	NativeCountRequest / ParseNativeCount       // the upstream's own count call (Anthropic, Gemini)
 //	Supported(client, upstream) bool
+//
+// translate/bridge adapts this API to proxy.Translator (the service's default translator); translate/sse is
+// the bounded incremental SSE reader and flushing writer; translate/ollama adapts Ollama's /api/chat on top of
+// the Chat Completions codec.
 //
 // `model` in Request is the upstream model id written into the body (Gemini carries it in the URL, so its body
 // is left alone). In Response/NewStream/NewFold it is the name reported to the client (the alias it asked

@@ -128,7 +128,8 @@ func (s *shell) forwardEvents(ctx context.Context, inst *daemon.Instance) {
 func (s *shell) watchServer(ctx context.Context, inst *daemon.Instance) {
 	select {
 	case <-ctx.Done():
-	case err := <-inst.Done():
+	case <-inst.Done():
+		err := inst.Err()
 		if err == nil {
 			err = errors.New("the HTTP server stopped")
 		}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -38,9 +39,8 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	select {
 	case <-ctx.Done():
 		log.Info("stopping: draining in-flight requests")
-	case err := <-inst.Done():
-		inst.Svc.Close()
-		return fmt.Errorf("server stopped: %w", err)
+	case <-inst.Done():
+		return fmt.Errorf("server stopped: %w", errors.Join(inst.Err(), inst.Stop(drainGrace)))
 	}
 	return inst.Stop(drainGrace)
 }

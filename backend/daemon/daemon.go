@@ -20,9 +20,13 @@ import (
 
 // Instance is a running router.
 type Instance struct {
-	Svc  *service.Service
-	API  *api.Server
-	done chan error
+	Svc      *service.Service
+	API      *api.Server
+	done     chan struct{} // closed when Serve returns
+	serveErr error         // Serve's result, readable once done is closed
+
+	cancelBg context.CancelFunc // ends start-up background work
+	bgDone   chan struct{}
 }
 
 // Start opens the service and starts serving. It returns once the port is bound, so callers can report the
@@ -40,8 +44,19 @@ func Start(ctx context.Context, cfg config.Config, assets fs.FS, log *slog.Logge
 	}
 	srv := api.New(svc, assets)
 	srv.Attach(ctx, ln)
-	inst := &Instance{Svc: svc, API: srv, done: make(chan error, 1)}
-	go func() { inst.done <- srv.Serve() }()
+	bgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	inst := &Instance{Svc: svc, API: srv, done: make(chan struct{}), cancelBg: cancel, bgDone: make(chan struct{})}
+	go func() {
+		inst.serveErr = srv.Serve()
+		close(inst.done)
+	}()
+	// Once listening, look for CLI tool configs that point at a NineRouter that is gone (a takeover left by an
+	// uninstall, another data dir, a revoked key); the views offer to heal them. It probes endpoints, so it runs
+	// beside start-up, and Stop waits for it.
+	go func() {
+		defer close(inst.bgDone)
+		svc.CheckStaleTools(bgCtx)
+	}()
 	log.Info("NineRouter listening", "endpoint", "http://"+srv.Addr()+"/v1", "data_dir", cfg.DataDir,
 		"secret_store", svc.Secrets().Describe())
 	return inst, nil
@@ -58,18 +73,22 @@ func ApplyStoredAddr(ctx context.Context, cfg *config.Config) {
 	}
 }
 
-// Done delivers the server's exit (nil after a clean Stop).
-func (i *Instance) Done() <-chan error { return i.done }
+// Done is closed when the server stops serving; Err then says why (nil after a clean Stop).
+func (i *Instance) Done() <-chan struct{} { return i.done }
 
-// Stop drains the server (in-flight streams get up to grace to finish), then closes the service. Safe to call
-// once; the caller owns the instance.
+// Err is the server's exit error, valid once Done is closed.
+func (i *Instance) Err() error { return i.serveErr }
+
+// Stop drains the server (in-flight streams get up to grace to finish), waits for start-up background work,
+// then closes the service. The caller owns the instance and calls Stop once, also after the server failed.
 func (i *Instance) Stop(grace time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
+	i.cancelBg()
 	errs := []error{i.API.Shutdown(ctx)}
-	if err := <-i.done; err != nil {
-		errs = append(errs, err)
-	}
+	<-i.done
+	errs = append(errs, i.serveErr)
+	<-i.bgDone
 	errs = append(errs, i.Svc.Close())
 	return errors.Join(errs...)
 }

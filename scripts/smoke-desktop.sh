@@ -24,7 +24,8 @@ if [ "${1:-}" != "--inner" ]; then
   [ -s "$dfile" ] || { echo "smoke: Xvfb did not start" >&2; cat "$OUT/xvfb.log" >&2; exit 1; }
   export DISPLAY=":$(head -1 "$dfile")"
   rc=0
-  "$here/with-session.sh" "$0" --inner "$BIN" "$PROBE" "$OUT" || rc=$?
+  # dbus-daemon's activation chatter (a11y bus, keyring) would interleave with the step lines.
+  "$here/with-session.sh" "$0" --inner "$BIN" "$PROBE" "$OUT" 2> >(grep -v --line-buffered '^dbus-daemon\[' >&2) || rc=$?
   exit $rc
 fi
 

@@ -59,19 +59,27 @@ step_frontend_unit() {
 }
 
 # Every Fuzz target in the repo, FUZZTIME each. Packages are found from the sources, targets with go test -list.
+# Go 1.26's fuzz coordinator can end a clean run with a bare "context deadline exceeded" when a starved worker
+# misses the -fuzztime deadline (golang/go#75804, fixed in Go 1.27): that, with no failing input written, is
+# reported as a flake, not a failure. A real finding always writes its input under testdata/fuzz/.
 step_fuzz() {
-  local pkgs pkg name n=0 bad=0
+  local pkgs pkg name n=0 bad=0 flaky=0
   pkgs=$(go_files | grep '_test\.go$' | xargs grep -l '^func Fuzz' 2>/dev/null | xargs -r -n1 dirname | sort -u)
   for pkg in $pkgs; do
     for name in $(go test -list '^Fuzz' "./$pkg" | grep '^Fuzz'); do
       n=$((n + 1))
       echo "fuzz: $pkg $name ($FUZZTIME)"
       if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" "./$pkg" >"$OUT/fuzz-$name.log" 2>&1; then
-        echo "fuzz: $name FAILED:"; tail -30 "$OUT/fuzz-$name.log"; bad=$((bad + 1))
+        if grep -q "context deadline exceeded" "$OUT/fuzz-$name.log" && ! grep -q "Failing input written" "$OUT/fuzz-$name.log"; then
+          echo "fuzz: $name: Go's fuzz-coordinator deadline race (golang/go#75804), no failing input: flake"
+          flaky=$((flaky + 1))
+        else
+          echo "fuzz: $name FAILED:"; tail -30 "$OUT/fuzz-$name.log"; bad=$((bad + 1))
+        fi
       fi
     done
   done
-  echo "fuzz: $((n - bad)) passed, $bad failed"
+  echo "fuzz: $((n - bad - flaky)) passed, $bad failed, $flaky flaked"
   [ $bad -eq 0 ]
 }
 

@@ -413,7 +413,12 @@ func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inb
 		if terminal(up, ev) {
 			sawEnd = true
 		}
-		out, err = st.Event(out, ev)
+		if len(ev.Data) > 0 && ev.Data[0] == '{' && !gjson.ValidBytes(ev.Data) {
+			// Half a JSON object would break the client's parser: end with an explicit error instead.
+			err = &wire.UpstreamError{Status: http.StatusBadGateway, Type: "api_error", Message: "upstream sent a malformed event", InBand: true}
+		} else {
+			out, err = st.Event(out, ev)
+		}
 		if err != nil {
 			var ue *wire.UpstreamError
 			f := route.Failure{Status: http.StatusBadGateway, Type: "api_error", Message: err.Error(), InBand: true}

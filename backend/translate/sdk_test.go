@@ -217,6 +217,9 @@ func summarizeResponses(r *responses.Response) summary {
 			}
 		case "function_call":
 			s.Tools = append(s.Tools, toolSummary{it.Name, canonJSON(it.Arguments.OfString)})
+		case "custom_tool_call":
+			args, _ := json.Marshal(map[string]string{"input": it.Input})
+			s.Tools = append(s.Tools, toolSummary{it.Name, canonJSON(string(args))})
 		}
 	}
 	switch {

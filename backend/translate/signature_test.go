@@ -1,13 +1,18 @@
 package translate_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+
+	oaissestream "github.com/openai/openai-go/v3/packages/ssestream"
+	"github.com/openai/openai-go/v3/responses"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
 	"github.com/ninerouter/ninerouter/backend/translate"
+	"github.com/ninerouter/ninerouter/backend/translate/sse"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
 
@@ -95,3 +100,61 @@ func TestInBandErrorInOKBody(t *testing.T) {
 		t.Errorf("error:null is not an error: %v", err)
 	}
 }
+
+// TestCodexApplyPatchRoundTrip: Codex's freeform apply_patch tool crosses to Anthropic as a one-string-argument
+// tool, and the call comes back to Codex as a custom_tool_call carrying the raw patch, streaming and not.
+func TestCodexApplyPatchRoundTrip(t *testing.T) {
+	req, err := translate.Request(wire.Responses, wire.Anthropic, "claude", readRequest(t, "codex-request.json"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !gjson.GetBytes(req, `tools.#(name=="apply_patch").input_schema.properties.input`).Exists() {
+		t.Fatalf("apply_patch not declared: %s", gjson.GetBytes(req, "tools.#.name"))
+	}
+	patch := "*** Begin Patch\n*** Add File: a.txt\n+hi\n*** End Patch\n"
+	args, _ := sjson.Set(`{}`, "input", patch)
+	var evs []sse.Event
+	for _, d := range []string{
+		`{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude","content":[],"usage":{"input_tokens":5,"output_tokens":1}}}`,
+		`{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_9","name":"apply_patch","input":{}}}`,
+		`{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":` + strconvQuote(args[:10]) + `}}`,
+		`{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":` + strconvQuote(args[10:]) + `}}`,
+		`{"type":"content_block_stop","index":0}`,
+		`{"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":30}}`,
+		`{"type":"message_stop"}`,
+	} {
+		evs = append(evs, sse.Event{Name: gjson.Get(d, "type").String(), Data: []byte(d)})
+	}
+	out, _, err := runStream(t, wire.Anthropic, wire.Responses, evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := oaissestream.NewStream[responses.ResponseStreamEventUnion](oaissestream.NewDecoder(sseResponse(out)), nil)
+	var final *responses.Response
+	for st.Next() {
+		if ev := st.Current(); ev.Type == "response.completed" {
+			r := ev.Response
+			final = &r
+		}
+	}
+	if st.Err() != nil || final == nil || len(final.Output) != 1 {
+		t.Fatalf("stream: %v\n%s", st.Err(), out)
+	}
+	it := final.Output[0]
+	if it.Type != "custom_tool_call" || it.Name != "apply_patch" || it.Input != patch || it.CallID != "toolu_9" {
+		t.Fatalf("got %s", it.RawJSON())
+	}
+	// Codex replays the call and its output; Anthropic sees a tool_use/tool_result pair with the patch.
+	next := `{"model":"m","input":[{"role":"user","content":"add a file"},` + it.RawJSON() +
+		`,{"type":"custom_tool_call_output","call_id":"toolu_9","output":"Done"}]}`
+	back, err := translate.Request(wire.Responses, wire.Anthropic, "claude", []byte(next), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gjson.GetBytes(back, "messages.1.content.0.input.input").String() != patch ||
+		gjson.GetBytes(back, "messages.2.content.0.tool_use_id").String() != "toolu_9" {
+		t.Fatalf("replay: %s", back)
+	}
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }

@@ -195,3 +195,23 @@ type Codec struct {
 // CustomToolSchema is how a freeform tool (Codex's apply_patch) is declared to formats that only have JSON
 // tools: one string argument named "input".
 var CustomToolSchema = json.RawMessage(`{"type":"object","properties":{"input":{"type":"string","description":"The raw tool input."}},"required":["input"]}`)
+
+// CustomInput recognises the arguments of a call to a freeform tool declared with CustomToolSchema: exactly
+// {"input": "<string>"}. Responses clients (Codex) get such a call back as a custom_tool_call with the raw
+// input, which is what their apply_patch expects. A function tool whose only argument is a string named
+// "input" looks the same and is rendered the same way: a known limit of a stateless translation.
+func CustomInput(args []byte) (string, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(args, &m) != nil || len(m) != 1 {
+		return "", false
+	}
+	raw, ok := m["input"]
+	if !ok {
+		return "", false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -226,12 +227,8 @@ func itemFor(b ir.Block, id string) outItem {
 		}
 		return outItem{Type: "reasoning", ID: "rs_" + id, Summary: &s, EncryptedContent: ir.WrapSig(wire.Responses, from, sig)}
 	case ir.ToolUse:
-		if b.ToolKind == "custom" {
-			var in struct {
-				Input string `json:"input"`
-			}
-			_ = json.Unmarshal(b.Input, &in)
-			return outItem{Type: "custom_tool_call", ID: "ctc_" + id, Status: "completed", CallID: b.ToolID, Name: b.ToolName, Input: &in.Input}
+		if in, ok := ir.CustomInput(b.Input); ok {
+			return outItem{Type: "custom_tool_call", ID: "ctc_" + id, Status: "completed", CallID: b.ToolID, Name: b.ToolName, Input: &in}
 		}
 		args := string(ir.ArgsJSON(string(b.Input)))
 		return outItem{Type: "function_call", ID: "fc_" + id, Status: "completed", CallID: b.ToolID, Name: b.ToolName, Arguments: &args}
@@ -359,6 +356,7 @@ type encoder struct {
 	text      []byte // the open item's accumulated text or arguments
 	callID    string
 	name      string
+	custom    bool // the open tool call is a freeform (custom_tool_call) one
 	sig       string
 	sigFormat wire.Format
 	items     [][]byte // finished output items, for response.completed
@@ -452,7 +450,11 @@ func (e *encoder) item(b []byte, done bool) []byte {
 		}
 		return append(b, '}')
 	case ir.ToolUse:
-		b = append(b, `{"type":"function_call","id":`...)
+		if e.custom {
+			b = append(b, `{"type":"custom_tool_call","id":`...)
+		} else {
+			b = append(b, `{"type":"function_call","id":`...)
+		}
 		b = jsonx.String(b, e.curID)
 		b = append(b, `,"status":"`...)
 		b = append(b, status...)
@@ -460,11 +462,15 @@ func (e *encoder) item(b []byte, done bool) []byte {
 		b = jsonx.String(b, e.callID)
 		b = append(b, `,"name":`...)
 		b = jsonx.String(b, e.name)
-		b = append(b, `,"arguments":`...)
-		if done {
+		switch {
+		case e.custom:
+			b = append(b, `,"input":`...)
+			b = jsonx.String(b, e.customInput(done))
+		case done:
+			b = append(b, `,"arguments":`...)
 			b = jsonx.String(b, string(ir.ArgsJSON(string(e.text))))
-		} else {
-			b = append(b, `""`...)
+		default:
+			b = append(b, `,"arguments":""`...)
 		}
 		return append(b, '}')
 	default:
@@ -482,6 +488,23 @@ func (e *encoder) item(b []byte, done bool) []byte {
 	}
 }
 
+func (e *encoder) added(dst []byte, i int) []byte {
+	return e.emit(dst, "response.output_item.added", func(b []byte) []byte {
+		b = append(b, `,"output_index":`...)
+		b = jsonx.Int(b, int64(i))
+		b = append(b, `,"item":`...)
+		return e.item(b, false)
+	})
+}
+
+func (e *encoder) customInput(done bool) string {
+	if !done {
+		return ""
+	}
+	in, _ := ir.CustomInput(e.text)
+	return in
+}
+
 func (e *encoder) BlockStart(dst []byte, i int, ev *ir.Event) []byte {
 	e.cur, e.text, e.sig, e.sigFormat = ev.Block, e.text[:0], "", ""
 	idx := strconv.Itoa(i)
@@ -490,19 +513,17 @@ func (e *encoder) BlockStart(dst []byte, i int, ev *ir.Event) []byte {
 		e.curID = "rs_" + idx + "_" + e.id
 	case ir.ToolUse:
 		e.curID = "fc_" + idx + "_" + e.id
-		e.callID, e.name = ev.ID, ev.ToolName
+		e.callID, e.name, e.custom = ev.ID, ev.ToolName, false
 		if e.callID == "" {
 			e.callID = "call_" + idx
 		}
+		// A call is announced when it is complete: only then is it known whether it is a freeform
+		// (custom_tool_call) or a function call.
+		return e.Delta(dst, i, ev)
 	default:
 		e.curID = "msg_" + idx + "_" + e.id
 	}
-	dst = e.emit(dst, "response.output_item.added", func(b []byte) []byte {
-		b = append(b, `,"output_index":`...)
-		b = jsonx.Int(b, int64(i))
-		b = append(b, `,"item":`...)
-		return e.item(b, false)
-	})
+	dst = e.added(dst, i)
 	switch ev.Block {
 	case ir.Text:
 		dst = e.emit(dst, "response.content_part.added", func(b []byte) []byte {
@@ -531,6 +552,9 @@ func (e *encoder) Delta(dst []byte, i int, ev *ir.Event) []byte {
 		return dst
 	}
 	e.text = append(e.text, ev.Text...)
+	if ev.Block == ir.ToolUse {
+		return dst
+	}
 	typ, extra := "response.output_text.delta", `,"content_index":0,"logprobs":[]`
 	switch ev.Block {
 	case ir.Thinking:
@@ -573,11 +597,32 @@ func (e *encoder) BlockStop(dst []byte, i int) []byte {
 			return append(b, '}')
 		})
 	case ir.ToolUse:
-		dst = e.emit(dst, "response.function_call_arguments.done", func(b []byte) []byte {
-			b = e.itemHead(b, i)
-			b = append(b, `,"arguments":`...)
-			return jsonx.String(b, string(ir.ArgsJSON(string(e.text))))
-		})
+		_, e.custom = ir.CustomInput(e.text)
+		if e.custom {
+			e.curID = "ctc" + strings.TrimPrefix(e.curID, "fc")
+		}
+		dst = e.added(dst, i)
+		if e.custom {
+			in := e.customInput(true)
+			dst = e.emit(dst, "response.custom_tool_call_input.delta", func(b []byte) []byte {
+				b = append(e.itemHead(b, i), `,"delta":`...)
+				return jsonx.String(b, in)
+			})
+			dst = e.emit(dst, "response.custom_tool_call_input.done", func(b []byte) []byte {
+				b = append(e.itemHead(b, i), `,"input":`...)
+				return jsonx.String(b, in)
+			})
+		} else {
+			args := string(ir.ArgsJSON(string(e.text)))
+			dst = e.emit(dst, "response.function_call_arguments.delta", func(b []byte) []byte {
+				b = append(e.itemHead(b, i), `,"delta":`...)
+				return jsonx.String(b, args)
+			})
+			dst = e.emit(dst, "response.function_call_arguments.done", func(b []byte) []byte {
+				b = append(e.itemHead(b, i), `,"arguments":`...)
+				return jsonx.String(b, args)
+			})
+		}
 	}
 	done := e.item(nil, true)
 	e.items = append(e.items, done)

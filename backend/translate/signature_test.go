@@ -158,3 +158,25 @@ func TestCodexApplyPatchRoundTrip(t *testing.T) {
 }
 
 func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+// TestThinkingOffForForeignToolLoop: an OpenAI client continuing a tool loop with thinking asked cannot give
+// Claude the signed thinking it requires, so thinking is left off for that turn (not a 400); a fresh user
+// turn keeps it.
+func TestThinkingOffForForeignToolLoop(t *testing.T) {
+	loop := `{"model":"m","reasoning_effort":"high","messages":[{"role":"user","content":"ls"},
+{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"ls","arguments":"{}"}}]},
+{"role":"tool","tool_call_id":"call_1","content":"a.txt"}],"tools":[{"type":"function","function":{"name":"ls","parameters":{"type":"object"}}}]}`
+	out, err := translate.Request(wire.OpenAI, wire.Anthropic, "claude", []byte(loop), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gjson.GetBytes(out, "thinking").Exists() {
+		t.Errorf("thinking kept for an unsigned tool loop: %s", out)
+	}
+	fresh, _ := sjson.Set(loop, "messages.-1", map[string]string{"role": "assistant", "content": "There is a.txt."})
+	fresh, _ = sjson.Set(fresh, "messages.-1", map[string]string{"role": "user", "content": "and now?"})
+	out, _ = translate.Request(wire.OpenAI, wire.Anthropic, "claude", []byte(fresh), true)
+	if gjson.GetBytes(out, "thinking.budget_tokens").Int() != 16384 {
+		t.Errorf("thinking lost on a fresh turn: %s", gjson.GetBytes(out, "thinking"))
+	}
+}

@@ -397,11 +397,42 @@ func EncodeRequest(r *ir.Request, model string, stream bool) ([]byte, error) {
 				out.MaxTokens = budget + 1024
 			}
 		}
+		// With thinking on, Anthropic requires the assistant turn that called a tool to start with its signed
+		// thinking. History from another vendor has none, so thinking is left off for this turn rather than
+		// failing with a 400.
+		if lastToolTurnUnsigned(msgs) {
+			out.Thinking = nil
+		}
 		// Anthropic rejects sampling changes with thinking on.
-		out.Temperature, out.TopP, out.TopK = nil, nil, nil
-		if out.ToolChoice != nil && (out.ToolChoice.Type == "any" || out.ToolChoice.Type == "tool") {
+		if out.Thinking != nil {
+			out.Temperature, out.TopP, out.TopK = nil, nil, nil
+		}
+		if out.Thinking != nil && out.ToolChoice != nil && (out.ToolChoice.Type == "any" || out.ToolChoice.Type == "tool") {
 			out.ToolChoice.Type, out.ToolChoice.Name = "auto", ""
 		}
 	}
 	return json.Marshal(out)
+}
+
+// lastToolTurnUnsigned says whether the request continues a tool loop (it ends with tool results) whose
+// assistant turn called the tool without leading thinking.
+func lastToolTurnUnsigned(msgs []message) bool {
+	if len(msgs) == 0 || msgs[len(msgs)-1].Role != "user" || !strings.Contains(string(msgs[len(msgs)-1].Content), `"tool_result"`) {
+		return false
+	}
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Role != "assistant" {
+			continue
+		}
+		var bs []block
+		if json.Unmarshal(msgs[i].Content, &bs) != nil || len(bs) == 0 {
+			return false
+		}
+		calls := false
+		for _, b := range bs {
+			calls = calls || b.Type == "tool_use"
+		}
+		return calls && bs[0].Type != "thinking" && bs[0].Type != "redacted_thinking"
+	}
+	return false
 }

@@ -40,9 +40,10 @@ type harness struct {
 	ids  map[string]int64 // account id by upstream key
 }
 
+// fastTimeouts keep fault tests short while leaving a loaded CI machine room to answer healthy requests.
 var fastTimeouts = service.RoutingOptions{
-	AttemptBudget: 3 * time.Second, HeaderTimeout: 400 * time.Millisecond,
-	IdleTimeout: 400 * time.Millisecond, TotalTimeout: 5 * time.Second,
+	AttemptBudget: 8 * time.Second, HeaderTimeout: 1500 * time.Millisecond,
+	IdleTimeout: 1500 * time.Millisecond, TotalTimeout: 15 * time.Second,
 }
 
 func newHarness(t testing.TB, ro service.RoutingOptions, mo mockupstream.Options) *harness {

@@ -47,8 +47,8 @@ func TestFaultMatrix(t *testing.T) {
 		{name: "400 context length is request-scoped", fault: M.Fault{Kind: M.Status, Status: 400, ErrType: "invalid_request_error", Message: "This model's maximum context length is 8192 tokens"}, wantCode: 400, wantErr: true, attempts: 1},
 		{name: "400 malformed stops", client: "anthropic", fault: M.Fault{Kind: M.Status, Status: 400, Message: "messages: field required"}, wantCode: 400, wantErr: true, attempts: 1},
 		{name: "404 model not found", fault: M.Fault{Kind: M.Status, Status: 404, ErrType: "model_not_found"}, wantCode: 404, wantErr: true, attempts: 1, cools: true},
-		{name: "header timeout", fault: M.Fault{Kind: M.HeaderDelay, Delay: 3 * time.Second}, wantText: true, attempts: 2, cools: true},
-		{name: "TTFB timeout stream", stream: true, fault: M.Fault{Kind: M.TTFBDelay, Delay: 3 * time.Second}, wantText: true, attempts: 2, cools: true},
+		{name: "header timeout", fault: M.Fault{Kind: M.HeaderDelay, Delay: 6 * time.Second}, wantText: true, attempts: 2, cools: true},
+		{name: "TTFB timeout stream", stream: true, fault: M.Fault{Kind: M.TTFBDelay, Delay: 6 * time.Second}, wantText: true, attempts: 2, cools: true},
 		{name: "closed without reply", fault: M.Fault{Kind: M.CloseNoReply}, wantText: true, attempts: 2, cools: true},
 		{name: "in-band error before first byte fails over", stream: true, fault: M.Fault{Kind: M.InBandError, Status: 529, ErrType: "overloaded_error", After: 0}, wantText: true, attempts: 2, cools: true},
 		{name: "in-band error anthropic before first byte", client: "anthropic", stream: true, fault: M.Fault{Kind: M.InBandError, ErrType: "overloaded_error", After: 0}, wantText: true, attempts: 2, cools: true},
@@ -188,16 +188,17 @@ func TestClientDisconnectCancelsUpstream(t *testing.T) {
 // TestTimeBudgetHolds: with every upstream slower than the header timeout, the attempts stop when the request's
 // budget is spent (no accumulation of per-attempt timeouts) and the client gets 504.
 func TestTimeBudgetHolds(t *testing.T) {
-	ro := service.RoutingOptions{AttemptBudget: 600 * time.Millisecond, HeaderTimeout: 400 * time.Millisecond, IdleTimeout: time.Second, TotalTimeout: 5 * time.Second}
+	ro := service.RoutingOptions{AttemptBudget: 1500 * time.Millisecond, HeaderTimeout: time.Second, IdleTimeout: time.Second, TotalTimeout: 10 * time.Second}
 	h := newHarness(t, ro, M.Options{})
 	h.mock.AddRule(M.Rule{Fault: M.Fault{Kind: M.HeaderDelay, Delay: 5 * time.Second}})
 	r := h.askOpenAI(context.Background(), "mock/m", false)
 	if r.status != http.StatusGatewayTimeout {
 		t.Fatalf("status %d (err %v), want 504", r.status, r.err)
 	}
-	rows := h.rows(2)
-	if len(rows) != 2 {
-		t.Fatalf("%d attempts, want 2 (the second cut short by the budget)", len(rows))
+	// Normally two attempts (the second cut short by the budget); a very slow machine may spend the budget in one.
+	rows := h.rows(1)
+	if len(rows) < 1 || len(rows) > 2 || len(h.mock.Requests()) > 2 {
+		t.Fatalf("%d attempts, %d upstream requests: the budget did not bound them", len(rows), len(h.mock.Requests()))
 	}
 }
 

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/responses"
+
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/service"
 	M "github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
@@ -252,5 +255,36 @@ func TestBudgetSkipsAccount(t *testing.T) {
 	}
 	if !a.OverBudget || a.SpentToday != 11 {
 		t.Errorf("account view: overBudget %v spent %v, want true and 11", a.OverBudget, a.SpentToday)
+	}
+}
+
+// TestResponsesClient: a Responses client (Codex's wire) is served by a Responses node untranslated and by a Chat
+// node through translation, streaming and not, with the official SDK.
+func TestResponsesClient(t *testing.T) {
+	h := newHarness(t, fastTimeouts, M.Options{})
+	ctx := context.Background()
+	c := h.openai()
+	for _, model := range []string{"mockr/gpt-x", "mock/gpt-x", "mocka/claude-x"} {
+		params := responses.ResponseNewParams{Model: model, Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("hi")}}
+		res, err := c.Responses.New(ctx, params)
+		if err != nil || res.OutputText() != mockText {
+			t.Errorf("%s: %q %v", model, res.OutputText(), err)
+		}
+		s := c.Responses.NewStreaming(ctx, params)
+		var b strings.Builder
+		for s.Next() {
+			if ev := s.Current(); ev.Type == "response.output_text.delta" {
+				b.WriteString(ev.Delta)
+			}
+		}
+		if s.Err() != nil || b.String() != mockText {
+			t.Errorf("%s stream: %q %v", model, b.String(), s.Err())
+		}
+		s.Close()
+	}
+	for _, r := range h.rows(6) {
+		if r.Outcome != "ok" || !r.Reported {
+			t.Errorf("row %s/%s: %s reported %v", r.Provider, r.Model, r.Outcome, r.Reported)
+		}
 	}
 }

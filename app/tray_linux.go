@@ -28,6 +28,7 @@ func (t *tray) startHost() {
 		return
 	}
 	systray.SetOnTapped(t.openFromTray) // hosts send Activate on a left click: open the window
+	systray.SetTitle("NineRouter")      // the SNI Title: hosts show it as the item's name
 	start, end := systray.RunWithExternalLoop(nil, nil)
 	start() // exports /StatusNotifierItem and its menu, registers with the watcher, re-registers when it appears
 	t.host.end = end

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ninerouter/ninerouter/backend/translate/sse"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
 
@@ -53,11 +54,11 @@ func appendStreamError(dst []byte, f wire.Format, status int, typ, msg string) [
 	}
 	switch f {
 	case wire.Anthropic:
-		return appendEvent(dst, Event{Name: "error", Data: wire.ErrorBody(f, status, typ, msg)})
+		return sse.Append(dst, "error", wire.ErrorBody(f, status, typ, msg))
 	case wire.Responses:
 		b, _ := json.Marshal(map[string]any{"type": "error", "code": typ, "message": msg, "param": nil})
-		return appendEvent(dst, Event{Name: "error", Data: b})
+		return sse.Append(dst, "error", b)
 	default:
-		return appendEvent(dst, Event{Data: wire.ErrorBody(f, status, typ, msg)})
+		return sse.Append(dst, "", wire.ErrorBody(f, status, typ, msg))
 	}
 }

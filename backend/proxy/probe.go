@@ -9,6 +9,7 @@ import (
 
 	"github.com/ninerouter/ninerouter/backend/provider"
 	"github.com/ninerouter/ninerouter/backend/route"
+	"github.com/ninerouter/ninerouter/backend/translate"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
 
@@ -40,7 +41,7 @@ func (p *Proxy) Probe(ctx context.Context, spec *provider.Spec, acct *route.Acco
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	f := spec.Format()
-	body, err := PassthroughRequest(f, model, []byte(probeBodies[f]), false)
+	body, err := translate.Request(f, f, model, []byte(probeBodies[f]), false)
 	if err != nil {
 		res.Message = err.Error()
 		return res

@@ -25,6 +25,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/provider"
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/store"
+	"github.com/ninerouter/ninerouter/backend/translate/sse"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 	"github.com/ninerouter/ninerouter/backend/usage"
 )
@@ -39,7 +40,7 @@ type Recorder interface {
 type Options struct {
 	Router     *route.Router
 	Usage      Recorder
-	Translator Translator // nil = Passthrough (same-format pairs only)
+	Translator Translator // nil = Table (the translation package)
 	Log        *slog.Logger
 	// AttemptBudget bounds the time from the request's arrival to its first byte, across every attempt: retries
 	// never add their timeouts up.
@@ -98,7 +99,7 @@ func New(o Options) *Proxy {
 	}
 	tl := o.Translator
 	if tl == nil {
-		tl = Passthrough{}
+		tl = Table{}
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
@@ -118,6 +119,10 @@ type Inbound struct {
 	KeyID    int64
 	Endpoint string
 }
+
+// keepAliveEvery is the longest a committed client stream stays silent while the upstream is still sending
+// events the client has no use for (long thinking translated for a client that cannot show it, pings).
+const keepAliveEvery = 10 * time.Second
 
 // Errors the attempt loop distinguishes by cause.
 var (
@@ -370,9 +375,10 @@ func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inb
 	wd *watchdog, idle func(), began time.Time, rec *store.UsageRecord, fail func(route.Failure, int, string) attemptResult) attemptResult {
 	rc := http.NewResponseController(w)
 	st := p.translator.NewStream(up, in.Client, in.Model)
-	rd := newSSEReader(&kickReader{r: resp.Body, wd: wd})
+	rd := sse.NewReader(&kickReader{r: resp.Body, wd: wd}, 0)
 	var out []byte
 	committed, sawEnd := false, false
+	lastWrite := time.Now()
 	commit := func() {
 		committed = true
 		idle()
@@ -432,20 +438,31 @@ func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inb
 			}
 			return endWithError(f, msg)
 		}
-		if len(out) > 0 {
-			if !committed {
-				commit()
+		if len(out) == 0 {
+			// The upstream is busy (thinking, pings) but nothing is for the client yet: after a quiet spell send an
+			// SSE comment, so the client's and any proxy's idle timers see a live stream. Only once committed:
+			// before that, silence keeps failover possible.
+			if committed && time.Since(lastWrite) >= keepAliveEvery {
+				if _, err := w.Write(sse.KeepAlive); err == nil {
+					_ = rc.Flush()
+				}
+				lastWrite = time.Now()
 			}
-			if _, err := w.Write(out); err != nil {
-				// The client went away: the deferred cancel stops the upstream; record what was used.
-				setUsage(rec, st.Usage())
-				res := fail(route.Failure{Canceled: true, Message: "client disconnected"}, 499, "client disconnected mid-stream")
-				res.committed = true
-				return res
-			}
-			_ = rc.Flush()
-			out = out[:0]
+			continue
 		}
+		if !committed {
+			commit()
+		}
+		if _, err := w.Write(out); err != nil {
+			// The client went away: the deferred cancel stops the upstream; record what was used.
+			setUsage(rec, st.Usage())
+			res := fail(route.Failure{Canceled: true, Message: "client disconnected"}, 499, "client disconnected mid-stream")
+			res.committed = true
+			return res
+		}
+		_ = rc.Flush()
+		out = out[:0]
+		lastWrite = time.Now()
 	}
 	if !sawEnd {
 		f := route.Failure{Net: route.NetReset, Message: "stream ended without its final event"}

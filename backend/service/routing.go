@@ -24,7 +24,6 @@ import (
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/secret"
 	"github.com/ninerouter/ninerouter/backend/store"
-	"github.com/ninerouter/ninerouter/backend/translate/bridge"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 	"github.com/ninerouter/ninerouter/backend/usage"
 )
@@ -119,12 +118,8 @@ func (s *Service) openRouting(ctx context.Context, o RoutingOptions) error {
 	watchCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	rt.stopWatch, rt.watchDone = stop, make(chan struct{})
 	go s.watchSettings(watchCtx, rt.watchDone)
-	tl := o.Translator
-	if tl == nil {
-		tl = defaultTranslator()
-	}
 	rt.proxy = proxy.New(proxy.Options{
-		Router: rt.router, Usage: rt.usage, Translator: tl, Log: s.log, RequestLog: rt.reqLog,
+		Router: rt.router, Usage: rt.usage, Translator: o.Translator, // nil: the translation package's table Log: s.log, RequestLog: rt.reqLog,
 		EnvProxy:      func(u *url.URL) (*url.URL, error) { return (*rt.envProxy.Load())(u) },
 		AttemptBudget: o.AttemptBudget, HeaderTimeout: o.HeaderTimeout, IdleTimeout: o.IdleTimeout, TotalTimeout: o.TotalTimeout,
 		OnFailure: func(account int64, v route.Verdict, until time.Time, msg string) {
@@ -999,6 +994,3 @@ func (s *Service) TestAccount(ctx context.Context, id int64, model string) (Test
 
 // Prices is the pricing table.
 func (s *Service) Prices() *usage.Prices { return s.routing.usage.Prices() }
-
-// defaultTranslator is the translation package's pair table (every client format to every upstream format).
-func defaultTranslator() proxy.Translator { return bridge.Translator{} }

@@ -12,7 +12,7 @@
 //	NativeCountRequest / ParseNativeCount       // the upstream's own count call (Anthropic, Gemini)
 //	Supported(client, upstream) bool
 //
-// translate/bridge adapts this API to proxy.Translator (the service's default translator); translate/sse is
+// proxy.Table adapts this API to the router's proxy.Translator (its default); translate/sse is
 // the bounded incremental SSE reader and flushing writer; translate/ollama adapts Ollama's /api/chat on top of
 // the Chat Completions codec.
 //

@@ -119,7 +119,8 @@ func (s *Service) openRouting(ctx context.Context, o RoutingOptions) error {
 	rt.stopWatch, rt.watchDone = stop, make(chan struct{})
 	go s.watchSettings(watchCtx, rt.watchDone)
 	rt.proxy = proxy.New(proxy.Options{
-		Router: rt.router, Usage: rt.usage, Translator: o.Translator, // nil: the translation package's table Log: s.log, RequestLog: rt.reqLog,
+		Router: rt.router, Usage: rt.usage, Log: s.log, RequestLog: rt.reqLog,
+		Translator:    o.Translator, // nil: the translation package's table
 		EnvProxy:      func(u *url.URL) (*url.URL, error) { return (*rt.envProxy.Load())(u) },
 		AttemptBudget: o.AttemptBudget, HeaderTimeout: o.HeaderTimeout, IdleTimeout: o.IdleTimeout, TotalTimeout: o.TotalTimeout,
 		OnFailure: func(account int64, v route.Verdict, until time.Time, msg string) {

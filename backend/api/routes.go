@@ -31,6 +31,7 @@ func (s *Server) routes() []Route {
 	var all []Route
 	all = append(all, s.coreRoutes()...)
 	all = append(all, s.settingsRoutes()...)
+	all = append(all, s.logRoutes()...)
 	all = append(all, s.modelRoutes()...)
 	all = append(all, s.routingRoutes()...)
 	all = append(all, s.toolRoutes()...)

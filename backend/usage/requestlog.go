@@ -1,8 +1,12 @@
 package usage
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -80,6 +84,45 @@ func (l *RequestLog) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.out.Close()
+}
+
+// maxTailBytes bounds how much of the current log file Tail reads.
+const maxTailBytes = 8 << 20
+
+// Tail returns up to n of the newest entries of the current log file, newest first. Entries were redacted when
+// written; lines that do not parse (a torn last line after a crash) are skipped.
+func (l *RequestLog) Tail(n int) ([]json.RawMessage, error) {
+	l.mu.Lock()
+	path := l.out.Filename
+	l.mu.Unlock()
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	off := max(info.Size()-maxTailBytes, 0)
+	buf := make([]byte, info.Size()-off)
+	if _, err := f.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	lines := bytes.Split(buf, []byte("\n"))
+	if off > 0 && len(lines) > 0 {
+		lines = lines[1:] // the first line was cut by the offset
+	}
+	var out []json.RawMessage
+	for i := len(lines) - 1; i >= 0 && len(out) < n; i-- {
+		if line := bytes.TrimSpace(lines[i]); len(line) > 0 && json.Valid(line) {
+			out = append(out, json.RawMessage(line))
+		}
+	}
+	return out, nil
 }
 
 func capBody(s string) string {

@@ -235,3 +235,22 @@ export interface Price {
   cacheWrite: number;
   custom: boolean;
 }
+
+/** GET /api/logs: the newest debug request-log entries (secrets removed when written), newest first. */
+export interface RequestLogEntry {
+  time: string;
+  requestId: string;
+  attempt: number;
+  provider: string;
+  model: string;
+  url: string;
+  status: number;
+  requestHeader: Record<string, string[]> | null;
+  requestBody: string;
+  responseBody?: string;
+}
+
+export interface RequestLogPage {
+  enabled: boolean;
+  entries: RequestLogEntry[];
+}

@@ -32,6 +32,8 @@ missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The desktop smoke test drives X11 through a small python3 script; any python3 on PATH will do.
+command -v python3 >/dev/null || missing+=(python3)
 # node/npm may come from outside apt (nvm, the machine image): do not fight them.
 if command -v node >/dev/null && command -v npm >/dev/null; then
   tmp=(); for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || tmp+=("$p"); done; missing=("${tmp[@]}")

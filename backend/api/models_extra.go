@@ -101,18 +101,24 @@ func (s *Server) geminiCall(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// countTokens serves Anthropic's POST /v1/messages/count_tokens with the offline tokenizer, so Claude Code gets
-// a fast answer whatever the upstream (translate.NativeCountRequest builds the upstream's own count call for a
-// router that wants to forward it).
+// countTokens serves Anthropic's POST /v1/messages/count_tokens: the upstream's own count when the model routes
+// to an upstream whose wire has a count endpoint (Anthropic, Gemini), else the offline tokenizer, so Claude Code
+// always gets a fast answer.
 func (s *Server) countTokens(w http.ResponseWriter, r *http.Request) {
 	body, ok := s.readModelBody(w, r, wire.Anthropic)
 	if !ok {
 		return
 	}
-	n, err := translate.CountTokens(wire.Anthropic, body)
-	if err != nil {
-		proxy.WriteClientError(w, wire.Anthropic, http.StatusBadRequest, "invalid_request_error", err.Error())
-		return
+	n, native := 0, false
+	if model := gjson.GetBytes(body, "model").String(); model != "" {
+		n, native = s.svc.Proxy().CountTokens(r.Context(), model, body, r.Header)
+	}
+	if !native {
+		var err error
+		if n, err = translate.CountTokens(wire.Anthropic, body); err != nil {
+			proxy.WriteClientError(w, wire.Anthropic, http.StatusBadRequest, "invalid_request_error", err.Error())
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)

@@ -176,6 +176,17 @@ func TestCountTokensEndpoint(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&ct); err != nil || resp.StatusCode != 200 || ct.InputTokens < 8 {
 		t.Fatalf("count_tokens: %d %v %+v", resp.StatusCode, err, ct)
 	}
+	// mocka is an Anthropic-wire node: its own count endpoint answers. mock speaks OpenAI Chat, which has none:
+	// the offline tokenizer counts.
+	if ct.InputTokens != mockupstream.NativeCount {
+		t.Fatalf("Anthropic upstream: count %d, want the upstream's own %d", ct.InputTokens, mockupstream.NativeCount)
+	}
+	resp = do(t, srv, "POST", "/v1/messages/count_tokens", key,
+		`{"model":"mock/m","messages":[{"role":"user","content":"Count these tokens please"}]}`)
+	ct.InputTokens = 0
+	if err := json.NewDecoder(resp.Body).Decode(&ct); err != nil || resp.StatusCode != 200 || ct.InputTokens < 3 || ct.InputTokens == mockupstream.NativeCount {
+		t.Fatalf("offline count: %d %v %+v", resp.StatusCode, err, ct)
+	}
 	resp = do(t, srv, "POST", "/v1/messages/count_tokens", key, `{"messages":"nope"}`)
 	raw, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 400 || !bytes.Contains(raw, []byte(`"type":"error"`)) {

@@ -97,7 +97,11 @@ type AnthropicExecutor struct {
 func (e AnthropicExecutor) Formats() []wire.Format { return []wire.Format{wire.Anthropic} }
 
 func (e AnthropicExecutor) NewRequest(ctx context.Context, c Call) (*http.Request, error) {
-	u, err := joinURL(c.BaseURL, "/messages", e.Query)
+	path := "/messages"
+	if c.Count {
+		path = "/messages/count_tokens"
+	}
+	u, err := joinURL(c.BaseURL, path, e.Query)
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +139,9 @@ func (GeminiExecutor) NewRequest(ctx context.Context, c Call) (*http.Request, er
 	}
 	model := url.PathEscape(strings.TrimPrefix(c.Model, "models/"))
 	path, query := "/models/"+model+":generateContent", ""
+	if c.Count {
+		path = "/models/" + model + ":countTokens"
+	}
 	if c.Stream {
 		path, query = "/models/"+model+":streamGenerateContent", "alt=sse"
 	}

@@ -59,6 +59,9 @@ type Call struct {
 	Body         []byte
 	Stream       bool
 	ClientHeader http.Header // the client's headers, from which an executor may forward protocol headers
+	// Count asks for the upstream's token-count endpoint instead of a generation (Anthropic count_tokens,
+	// Gemini countTokens); executors whose wire has none ignore it and callers do not set it for them.
+	Count bool
 }
 
 // Executor builds upstream HTTP requests for one provider.

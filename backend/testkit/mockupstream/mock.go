@@ -211,6 +211,9 @@ func (m *Server) match(model, key string) Fault {
 	return Fault{}
 }
 
+// NativeCount is what the mock's token-count endpoints answer.
+const NativeCount = 4242
+
 // ServeHTTP routes by path.
 func (m *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
@@ -218,6 +221,16 @@ func (m *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	model := gjson.GetBytes(body, "model").String()
 	stream := gjson.GetBytes(body, "stream").Bool()
 	switch p := r.URL.Path; {
+	case strings.HasSuffix(p, "/messages/count_tokens"), strings.HasSuffix(p, ":countTokens"):
+		// Token-count endpoints answer a fixed, recognisable count so tests can tell native from offline. They
+		// are not recorded: Requests() lists generations.
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(p, ":countTokens") {
+			fmt.Fprintf(w, `{"totalTokens":%d}`, NativeCount)
+		} else {
+			fmt.Fprintf(w, `{"input_tokens":%d}`, NativeCount)
+		}
+		return
 	case strings.HasSuffix(p, "/chat/completions"):
 		f = OpenAI
 	case strings.HasSuffix(p, "/responses"):

@@ -394,7 +394,7 @@ func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inb
 		if actx.Err() != nil && context.Cause(actx) == context.Canceled {
 			f.Canceled = true
 		}
-		out = appendStreamError(out[:0], in.Client, f.Status, f.Type, msg)
+		out = appendStreamError(out, in.Client, f.Status, f.Type, msg)
 		_, _ = w.Write(out)
 		_ = rc.Flush()
 		setUsage(rec, st.Usage())
@@ -449,6 +449,9 @@ func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inb
 				lastWrite = time.Now()
 			}
 			continue
+		}
+		if committed && len(out) < 64<<10 && rd.EventBuffered() {
+			continue // another whole event is already here: one write and one flush for both
 		}
 		if !committed {
 			commit()

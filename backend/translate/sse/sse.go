@@ -97,6 +97,17 @@ func (r *Reader) Next() (Event, error) {
 	}
 }
 
+// EventBuffered reports whether a whole event already waits in the buffer, so a caller can write it together
+// with the next one and flush once, without ever holding an event back for data that has not arrived.
+func (r *Reader) EventBuffered() bool {
+	n := r.br.Buffered()
+	if n == 0 {
+		return false
+	}
+	b, _ := r.br.Peek(n)
+	return bytes.Contains(b, []byte("\n\n")) || bytes.Contains(b, []byte("\r\n\r\n"))
+}
+
 func (r *Reader) event() Event {
 	r.hasData = false
 	return Event{Name: string(r.name), Data: r.data}

@@ -117,5 +117,10 @@ func routingMigrations() []Migration {
 		{Version: 100, Name: "routing tables", Up: func(tx *gorm.DB) error {
 			return tx.AutoMigrate(&Account{}, &Node{}, &Combo{}, &ModelAlias{}, &ClientKey{}, &UsageRecord{}, &Price{})
 		}},
+		// Start-up finds the rows a crash left in flight; without an index that is a scan of the whole ledger,
+		// which grows with every request ever served.
+		{Version: 101, Name: "usage outcome index", Up: func(tx *gorm.DB) error {
+			return tx.Exec("CREATE INDEX IF NOT EXISTS idx_usage_records_outcome ON usage_records(outcome)").Error
+		}},
 	}
 }

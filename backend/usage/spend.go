@@ -2,6 +2,7 @@ package usage
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -95,19 +96,32 @@ func (s *spendTotals) EntrySpend(combo, entry string, now time.Time) (float64, f
 	return s.entry[entryKey(combo, entry)].read(now)
 }
 
-// loadSpend sums this month's finished rows.
+// loadSpend sums this month's finished rows. SQLite adds them up per account, combo entry and UTC day, so start-up
+// reads a few rows per day instead of the whole month's ledger.
 func loadSpend(ctx context.Context, db *store.DB, now time.Time) (*spendTotals, error) {
 	s := &spendTotals{account: map[int64]*window{}, entry: map[string]*window{}}
 	u := now.UTC()
 	monthStart := time.Date(u.Year(), u.Month(), 1, 0, 0, 0, 0, time.UTC)
-	var rows []store.UsageRecord
-	err := db.WithContext(ctx).Select("time", "account_id", "combo", "entry", "cost_usd").
-		Where("time >= ? AND cost_usd > 0", monthStart).Order("time").Find(&rows).Error
+	var sums []struct {
+		AccountID int64
+		Combo     string
+		Entry     string
+		Day       string
+		Cost      float64
+	}
+	err := db.WithContext(ctx).Model(&store.UsageRecord{}).
+		Select("account_id, combo, entry, strftime('%Y-%m-%d', time) AS day, SUM(cost_usd) AS cost").
+		Where("time >= ? AND cost_usd > 0", monthStart).
+		Group("account_id, combo, entry, day").Scan(&sums).Error
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range rows {
-		s.add(r)
+	for _, r := range sums {
+		day, err := time.Parse("2006-01-02", r.Day)
+		if err != nil {
+			return nil, fmt.Errorf("usage ledger: unreadable day %q", r.Day)
+		}
+		s.add(store.UsageRecord{Time: day, AccountID: r.AccountID, Combo: r.Combo, Entry: r.Entry, CostUSD: r.Cost})
 	}
 	return s, nil
 }

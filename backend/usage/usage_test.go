@@ -80,8 +80,11 @@ func TestWriterLedger(t *testing.T) {
 	if c.Outcome != Interrupted {
 		t.Errorf("crashed attempt outcome %q, want interrupted", c.Outcome)
 	}
-	if d, _ := w.Spend().AccountSpend(7, now); d != 7 {
-		t.Errorf("spend after restart %v, want 7", d)
+	if d, m := w.Spend().AccountSpend(7, now); d != 7 || m != 7 {
+		t.Errorf("spend after restart %v/%v, want 7", d, m)
+	}
+	if d, m := w.Spend().EntrySpend("c1", "openai/gpt-4o", now); d != 7 || m != 7 {
+		t.Errorf("entry spend after restart %v/%v, want 7", d, m)
 	}
 	rep, err := Aggregate(ctx, db, Query{Since: now.Add(-time.Hour)})
 	if err != nil {

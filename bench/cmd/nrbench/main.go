@@ -6,10 +6,12 @@
 //	nrbench mock -events N -pace D        # three listeners: zero-delay, paced SSE, unpaced SSE
 //	nrbench relay -upstream A[,B...]      # one TCP relay listener per upstream
 //	nrbench bareproxy -upstream U[,V...]  # one httputil.ReverseProxy listener per upstream URL
+//	nrbench render -in result.json -docs docs/benchmark.md  # re-render a run's Markdown (e.g. after editing FINDINGS.md)
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,6 +44,8 @@ func main() {
 		err = runRelay(ctx, args[1:])
 	case len(args) > 0 && args[0] == "bareproxy":
 		err = runBare(ctx, args[1:])
+	case len(args) > 0 && args[0] == "render":
+		err = runRender(args[1:])
 	case len(args) > 0 && args[0] == "run":
 		err = runBench(ctx, args[1:])
 	default:
@@ -241,4 +245,30 @@ func runRelay(ctx context.Context, args []string) error {
 		}
 	}
 	return first
+}
+
+// runRender writes the Markdown of a finished run again from its JSON, with the current bench/FINDINGS.md.
+func runRender(args []string) error {
+	fs := flag.NewFlagSet("nrbench render", flag.ContinueOnError)
+	in := fs.String("in", "bench/out/result.json", "a run's result.json")
+	docs := fs.String("docs", "docs/benchmark.md", "the Markdown to write")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(*in)
+	if err != nil {
+		return err
+	}
+	var res report.Result
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return fmt.Errorf("%s: %w", *in, err)
+	}
+	repo, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	if f, err := os.ReadFile(filepath.Join(repo, "bench", "FINDINGS.md")); err == nil && res.Mode != "smoke" {
+		res.Findings = string(f)
+	}
+	return report.WriteMarkdown(*docs, &res)
 }

@@ -159,3 +159,44 @@ func TestRequestLogRedacts(t *testing.T) {
 		t.Errorf("log: %.300s", s)
 	}
 }
+
+// TestUpsertKeepsEveryField: the hand-written upsert binds every column of store.UsageRecord, and a row read back
+// through gorm is the row written (a column missing from usageColumns would come back zero).
+func TestUpsertKeepsEveryField(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	w, err := Open(ctx, db, quiet, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	at := time.Date(2026, 11, 25, 23, 0, 0, 123000000, time.UTC)
+	want := store.UsageRecord{ID: "u1", RequestID: "r1", Attempt: 2, Time: at, Provider: "glm", AccountID: 3, Model: "glm-4.6",
+		Requested: "c", Combo: "c", Entry: "glm/glm-4.6", KeyID: 9, Endpoint: "/v1/messages", Outcome: OK, Status: 200,
+		Error: "none", LatencyMs: 11, TTFBMs: 5, Input: 100, Output: 50, CacheRead: 7, CacheWrite: 3, Reasoning: 20,
+		Reported: true, CostUSD: 0.25}
+	if err := w.upsert([]store.UsageRecord{want}); err != nil {
+		t.Fatal(err)
+	}
+	want.Outcome, want.Error = Interrupted, "finalised"
+	if err := w.upsert([]store.UsageRecord{want}); err != nil {
+		t.Fatal(err)
+	}
+	var got store.UsageRecord
+	if err := db.First(&got, "id = ?", "u1").Error; err != nil {
+		t.Fatal(err)
+	}
+	if !got.Time.Equal(want.Time) {
+		t.Fatalf("time %v, want %v", got.Time, want.Time)
+	}
+	got.Time = want.Time
+	if got != want {
+		t.Fatalf("read back\n%+v\nwant\n%+v", got, want)
+	}
+	var cols []struct{ Name string }
+	db.Raw("SELECT name FROM pragma_table_info('usage_records')").Scan(&cols)
+	if len(cols) != len(usageColumns) {
+		t.Fatalf("usage_records has %d columns, upsert binds %d: %v", len(cols), len(usageColumns), cols)
+	}
+}

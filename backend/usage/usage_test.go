@@ -14,7 +14,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/store"
 )
 
-func openDB(t *testing.T, dir string) *store.DB {
+func openDB(t testing.TB, dir string) *store.DB {
 	t.Helper()
 	db, err := store.Open(context.Background(), dir)
 	if err != nil {

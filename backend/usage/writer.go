@@ -220,20 +220,34 @@ var usageColumns = []string{"id", "request_id", "attempt", "time", "provider", "
 	"combo", "entry", "key_id", "endpoint", "outcome", "status", "error", "latency_ms", "ttfb_ms", "input", "output",
 	"cache_read", "cache_write", "reasoning", "reported", "cost_usd"}
 
-// upsertSQL inserts a row or finalises the in-flight row of the same attempt.
-var upsertSQL = func() string {
-	set := make([]string, 0, len(usageColumns)-1)
-	for _, c := range usageColumns[1:] {
-		set = append(set, c+"=excluded."+c)
-	}
-	return "INSERT INTO usage_records (" + strings.Join(usageColumns, ",") + ") VALUES (" +
-		strings.TrimSuffix(strings.Repeat("?,", len(usageColumns)), ",") + ") ON CONFLICT(id) DO UPDATE SET " +
-		strings.Join(set, ",")
-}()
+// upsertChunk bounds the rows of one statement (24 bound values each, well under SQLite's variable limit).
+const upsertChunk = 100
 
-// upsert writes a batch in one transaction with one prepared statement. It is hand-written rather than gorm's
-// CreateInBatches: in the benchmark's profile gorm's per-row reflection cost more CPU than SQLite itself, and this
-// writer runs beside every request (bench/FINDINGS.md).
+// upsertSQL inserts n rows, or finalises the in-flight rows of the same attempts.
+func upsertSQL(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO usage_records (" + strings.Join(usageColumns, ",") + ") VALUES ")
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", len(usageColumns)), ",") + ")"
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(tuple)
+	}
+	b.WriteString(" ON CONFLICT(id) DO UPDATE SET ")
+	for i, c := range usageColumns[1:] {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(c + "=excluded." + c)
+	}
+	return b.String()
+}
+
+// upsert writes a batch in one transaction, up to upsertChunk rows per statement. It is hand-written rather than
+// gorm's CreateInBatches: in the benchmark's profile gorm's per-row reflection cost CPU beside every request, and
+// the SQLite driver parses each statement again on every execution, so one statement per chunk, not per row
+// (bench/FINDINGS.md).
 func (w *Writer) upsert(rows []store.UsageRecord) error {
 	sqlDB, err := w.db.DB.DB()
 	if err != nil {
@@ -244,16 +258,18 @@ func (w *Writer) upsert(rows []store.UsageRecord) error {
 		return err
 	}
 	defer tx.Rollback()
-	stmt, err := tx.Prepare(upsertSQL)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for _, r := range rows {
-		if _, err := stmt.Exec(r.ID, r.RequestID, r.Attempt, r.Time, r.Provider, r.AccountID, r.Model, r.Requested,
-			r.Combo, r.Entry, r.KeyID, r.Endpoint, r.Outcome, r.Status, r.Error, r.LatencyMs, r.TTFBMs, r.Input, r.Output,
-			r.CacheRead, r.CacheWrite, r.Reasoning, r.Reported, r.CostUSD); err != nil {
-			return fmt.Errorf("usage row %s: %w", r.ID, err)
+	args := make([]any, 0, min(len(rows), upsertChunk)*len(usageColumns))
+	for len(rows) > 0 {
+		chunk := rows[:min(len(rows), upsertChunk)]
+		rows = rows[len(chunk):]
+		args = args[:0]
+		for _, r := range chunk {
+			args = append(args, r.ID, r.RequestID, r.Attempt, r.Time, r.Provider, r.AccountID, r.Model, r.Requested,
+				r.Combo, r.Entry, r.KeyID, r.Endpoint, r.Outcome, r.Status, r.Error, r.LatencyMs, r.TTFBMs, r.Input,
+				r.Output, r.CacheRead, r.CacheWrite, r.Reasoning, r.Reported, r.CostUSD)
+		}
+		if _, err := tx.Exec(upsertSQL(len(chunk)), args...); err != nil {
+			return fmt.Errorf("usage rows: %w", err)
 		}
 	}
 	return tx.Commit()

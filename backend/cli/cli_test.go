@@ -3,11 +3,17 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ninerouter/ninerouter/backend/config"
+	"github.com/ninerouter/ninerouter/backend/daemon"
 )
 
 // run executes the CLI in-process with a clean environment plus env.
@@ -102,4 +108,44 @@ func TestPasswordOffline(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "stdin") {
 		t.Fatalf("password without stdin: %d %q", code, stderr)
 	}
+}
+
+// live is a running instance for the CLI's end-to-end tests.
+type live struct {
+	inst *daemon.Instance
+	addr string
+	dir  string
+	env  map[string]string
+	// cli runs `ninerouter ARGS --addr A --data-dir D` in-process and fails the test on a non-zero exit.
+	cli func(args ...string) string
+}
+
+// startLive starts a real instance on a free loopback port with a temp data dir and the file secret store, and
+// stops it when the test ends.
+func startLive(t *testing.T) live {
+	t.Helper()
+	l := live{dir: t.TempDir(), env: map[string]string{"NINEROUTER_SECRET_STORE": "file"}}
+	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := l.env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Addr, cfg.DataDir = "127.0.0.1:0", l.dir
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	l.inst, err = daemon.Start(context.Background(), cfg, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.inst.Stop(5 * time.Second) })
+	l.addr = l.inst.API.Addr()
+	l.cli = func(args ...string) string {
+		t.Helper()
+		code, out, errOut := run(t, l.env, append(args, "--addr", l.addr, "--data-dir", l.dir)...)
+		if code != 0 {
+			t.Fatalf("ninerouter %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		}
+		return out
+	}
+	return l
 }

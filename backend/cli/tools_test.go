@@ -179,31 +179,8 @@ func TestToolUsageErrors(t *testing.T) {
 func TestAppliedToolFollowsTheActiveCombo(t *testing.T) {
 	mock := mockupstream.New(mockupstream.Options{})
 	defer mock.Close()
-	dir := t.TempDir()
-	env := map[string]string{"NINEROUTER_SECRET_STORE": "file"}
-	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Addr, cfg.DataDir = "127.0.0.1:0", dir
-	if err := cfg.Finish(); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	inst, err := daemon.Start(ctx, cfg, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer inst.Stop(5 * time.Second)
-	addr := inst.API.Addr()
-	cli := func(args ...string) string {
-		t.Helper()
-		code, out, errOut := run(t, env, append(args, "--addr", addr, "--data-dir", dir)...)
-		if code != 0 {
-			t.Fatalf("ninerouter %s: exit %d: %s", strings.Join(args, " "), code, errOut)
-		}
-		return out
-	}
+	li := startLive(t)
+	cli, ctx := li.cli, context.Background()
 	cli("provider", "add-node", "--prefix", "mock", "--format", "openai", "--base-url", mock.URL+"/v1", "--api-key", "k-mock")
 	cli("combo", "set", "c", "mock/good")
 	cli("combo", "set", "d", "mock/other")

@@ -151,6 +151,20 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseOne parses flags and requires exactly one positional argument; missing says what the command needs
+// ("combo rm needs a name") and becomes the usage error.
+func parseOne(fs *flag.FlagSet, args []string, missing string) (string, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return "", fmt.Errorf("%w: %s", errUsage, missing)
+	}
+	return pos[0], nil
+}
+
 // commonFlags are accepted by every command that finds the instance or the data dir.
 type commonFlags struct {
 	addr    string

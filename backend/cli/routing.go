@@ -81,19 +81,15 @@ func providerAdd(ctx context.Context, e *Env, args []string) error {
 	models := fs.String("models", "", "comma-separated models this account lists in /v1/models")
 	daily := fs.Float64("daily-usd", 0, "daily budget cap in USD (0 = none)")
 	monthly := fs.Float64("monthly-usd", 0, "monthly budget cap in USD (0 = none)")
-	pos, err := parse(fs, args)
+	arg, err := parseOne(fs, args, "provider add needs exactly one provider id")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("%w: provider add needs exactly one provider id", errUsage)
 	}
 	key, err := readKeyFlag(e, *apiKey)
 	if err != nil {
 		return err
 	}
-	in := service.AccountInput{Provider: pos[0], APIKey: &key}
+	in := service.AccountInput{Provider: arg, APIKey: &key}
 	if *name != "" {
 		in.Name = name
 	}
@@ -228,16 +224,12 @@ func providerRemove(ctx context.Context, e *Env, args []string) error {
 	var cf commonFlags
 	fs := newFlags(e, "provider rm", "ACCOUNT-ID | NODE-PREFIX")
 	cf.register(fs)
-	pos, err := parse(fs, args)
+	arg, err := parseOne(fs, args, "provider rm needs an account id or a node prefix")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("%w: provider rm needs an account id or a node prefix", errUsage)
-	}
 	return withClient(ctx, e, &cf, func(c *client) error {
-		if id, err := strconv.ParseInt(pos[0], 10, 64); err == nil {
+		if id, err := strconv.ParseInt(arg, 10, 64); err == nil {
 			if err := c.do(ctx, http.MethodDelete, "/api/accounts/"+strconv.FormatInt(id, 10), nil, nil); err != nil {
 				return err
 			}
@@ -249,7 +241,7 @@ func providerRemove(ctx context.Context, e *Env, args []string) error {
 			return err
 		}
 		for _, n := range nodes {
-			if n.Prefix == pos[0] {
+			if n.Prefix == arg {
 				if err := c.do(ctx, http.MethodDelete, "/api/nodes/"+strconv.FormatInt(n.ID, 10), nil, nil); err != nil {
 					return err
 				}
@@ -257,7 +249,7 @@ func providerRemove(ctx context.Context, e *Env, args []string) error {
 				return nil
 			}
 		}
-		return fmt.Errorf("no account with id %q and no node with that prefix", pos[0])
+		return fmt.Errorf("no account with id %q and no node with that prefix", arg)
 	})
 }
 
@@ -266,17 +258,13 @@ func providerTest(ctx context.Context, e *Env, args []string) error {
 	fs := newFlags(e, "provider test", "ACCOUNT-ID [--model M]")
 	cf.register(fs)
 	model := fs.String("model", "", "model to test with (default: the account's first model)")
-	pos, err := parse(fs, args)
+	arg, err := parseOne(fs, args, "provider test needs an account id")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("%w: provider test needs an account id", errUsage)
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
+	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil {
-		return fmt.Errorf("%w: %q is not an account id (see `ninerouter provider list`)", errUsage, pos[0])
+		return fmt.Errorf("%w: %q is not an account id (see `ninerouter provider list`)", errUsage, arg)
 	}
 	return withClient(ctx, e, &cf, func(c *client) error {
 		var res service.TestResult
@@ -382,19 +370,15 @@ func comboRemove(ctx context.Context, e *Env, args []string) error {
 	var cf commonFlags
 	fs := newFlags(e, "combo rm", "NAME")
 	cf.register(fs)
-	pos, err := parse(fs, args)
+	arg, err := parseOne(fs, args, "combo rm needs a name")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("%w: combo rm needs a name", errUsage)
-	}
 	return withClient(ctx, e, &cf, func(c *client) error {
-		if err := c.do(ctx, http.MethodDelete, "/api/combos/"+url.PathEscape(pos[0]), nil, nil); err != nil {
+		if err := c.do(ctx, http.MethodDelete, "/api/combos/"+url.PathEscape(arg), nil, nil); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.Stdout, "removed combo %s\n", pos[0])
+		fmt.Fprintf(e.Stdout, "removed combo %s\n", arg)
 		return nil
 	})
 }
@@ -403,27 +387,23 @@ func comboActivate(ctx context.Context, e *Env, args []string) error {
 	var cf commonFlags
 	fs := newFlags(e, "combo activate", "NAME (\"\" deactivates)")
 	cf.register(fs)
-	pos, err := parse(fs, args)
+	arg, err := parseOne(fs, args, "combo activate needs a name")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("%w: combo activate needs a name", errUsage)
-	}
 	return withClient(ctx, e, &cf, func(c *client) error {
 		var out map[string]any
-		if err := c.do(ctx, http.MethodPut, "/api/combos/active", map[string]string{"name": pos[0]}, &out); err != nil {
+		if err := c.do(ctx, http.MethodPut, "/api/combos/active", map[string]string{"name": arg}, &out); err != nil {
 			return err
 		}
 		if cf.json {
 			return printJSON(e.Stdout, out)
 		}
-		if pos[0] == "" {
+		if arg == "" {
 			fmt.Fprintln(e.Stdout, "no combo is active now")
 			return nil
 		}
-		fmt.Fprintf(e.Stdout, "combo %s is active: model %q now serves it\n", pos[0], route.ActiveModel)
+		fmt.Fprintf(e.Stdout, "combo %s is active: model %q now serves it\n", arg, route.ActiveModel)
 		return nil
 	})
 }
@@ -501,17 +481,13 @@ func keyRevoke(ctx context.Context, e *Env, args []string) error {
 	var cf commonFlags
 	fs := newFlags(e, "key revoke", "ID")
 	cf.register(fs)
-	pos, err := parse(fs, args)
+	arg, err := parseOne(fs, args, "key revoke needs a key id")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return fmt.Errorf("%w: key revoke needs a key id", errUsage)
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
+	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil {
-		return fmt.Errorf("%w: %q is not a key id (see `ninerouter key list`)", errUsage, pos[0])
+		return fmt.Errorf("%w: %q is not a key id (see `ninerouter key list`)", errUsage, arg)
 	}
 	return withClient(ctx, e, &cf, func(c *client) error {
 		if err := c.do(ctx, http.MethodDelete, "/api/keys/"+strconv.FormatInt(id, 10), nil, nil); err != nil {

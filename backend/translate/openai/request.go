@@ -91,33 +91,17 @@ type request struct {
 }
 
 func decodeContent(raw json.RawMessage) ([]ir.Block, error) {
-	s := strings.TrimSpace(string(raw))
-	if s == "" || s == "null" {
-		return nil, nil
-	}
-	if s[0] == '"' {
-		var t string
-		if err := json.Unmarshal(raw, &t); err != nil {
-			return nil, err
-		}
-		return []ir.Block{{Kind: ir.Text, Text: t}}, nil
-	}
-	var parts []part
-	if err := json.Unmarshal(raw, &parts); err != nil {
-		return nil, err
-	}
-	out := make([]ir.Block, 0, len(parts))
-	for _, p := range parts {
+	return ir.DecodeContent(raw, func(p part) (ir.Block, bool) {
 		switch p.Type {
 		case "text", "input_text", "output_text":
-			out = append(out, ir.Block{Kind: ir.Text, Text: p.Text})
+			return ir.Block{Kind: ir.Text, Text: p.Text}, true
 		case "image_url":
 			if p.ImageURL != nil {
-				out = append(out, ImageBlock(p.ImageURL.URL))
+				return ImageBlock(p.ImageURL.URL), true
 			}
 		}
-	}
-	return out, nil
+		return ir.Block{}, false
+	})
 }
 
 // ImageBlock reads an image URL, splitting data URIs into media type and base64 bytes.

@@ -87,35 +87,19 @@ type request struct {
 }
 
 func decodeContent(raw json.RawMessage) ([]ir.Block, error) {
-	s := strings.TrimSpace(string(raw))
-	if s == "" || s == "null" {
-		return nil, nil
-	}
-	if s[0] == '"' {
-		var t string
-		if err := json.Unmarshal(raw, &t); err != nil {
-			return nil, err
-		}
-		return []ir.Block{{Kind: ir.Text, Text: t}}, nil
-	}
-	var parts []contentPart
-	if err := json.Unmarshal(raw, &parts); err != nil {
-		return nil, err
-	}
-	var out []ir.Block
-	for _, p := range parts {
+	return ir.DecodeContent(raw, func(p contentPart) (ir.Block, bool) {
 		switch p.Type {
 		case "input_text", "output_text", "text", "summary_text", "reasoning_text":
-			out = append(out, ir.Block{Kind: ir.Text, Text: p.Text})
+			return ir.Block{Kind: ir.Text, Text: p.Text}, true
 		case "refusal":
-			out = append(out, ir.Block{Kind: ir.Text, Text: p.Refusal})
+			return ir.Block{Kind: ir.Text, Text: p.Refusal}, true
 		case "input_image":
 			if p.ImageURL != "" {
-				out = append(out, openai.ImageBlock(p.ImageURL))
+				return openai.ImageBlock(p.ImageURL), true
 			}
 		}
-	}
-	return out, nil
+		return ir.Block{}, false
+	})
 }
 
 // DecodeRequest reads a Responses request. Codex sends no instructions, developer items, custom tools and a
@@ -132,8 +116,6 @@ func DecodeRequest(body []byte) (*ir.Request, error) {
 	}
 	var items []item
 	if s := strings.TrimSpace(string(in.Input)); s != "" && s[0] == '"' {
-		var t string
-		_ = json.Unmarshal(in.Input, &t)
 		items = []item{{Type: "message", Role: "user", Content: in.Input}}
 	} else if s != "" && s != "null" {
 		if err := json.Unmarshal(in.Input, &items); err != nil {

@@ -394,12 +394,14 @@ func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inb
 		if actx.Err() != nil && context.Cause(actx) == context.Canceled {
 			f.Canceled = true
 		}
-		out = appendStreamError(out, in.Client, f.Status, f.Type, msg)
-		_, _ = w.Write(out)
-		_ = rc.Flush()
+		// Cooldown and usage are settled before the client hears of the failure, so whatever it does next
+		// (retry, ask the UI) already sees them.
 		setUsage(rec, st.Usage())
 		res := fail(f, statusOr(f.Status, http.StatusBadGateway), msg)
 		res.committed = true
+		out = appendStreamError(out, in.Client, f.Status, f.Type, msg)
+		_, _ = w.Write(out)
+		_ = rc.Flush()
 		return res
 	}
 	for {

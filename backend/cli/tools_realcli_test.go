@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ninerouter/ninerouter/backend/config"
-	"github.com/ninerouter/ninerouter/backend/daemon"
 	"github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
 )
 
@@ -40,60 +36,58 @@ func realInstance(t *testing.T, format string) (addr, dir string, env map[string
 	t.Helper()
 	mock = mockupstream.New(mockupstream.Options{})
 	t.Cleanup(mock.Close)
-	dir = t.TempDir()
-	env = map[string]string{"NINEROUTER_SECRET_STORE": "file"}
-	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	li := startLive(t)
+	li.cli("provider", "add-node", "--prefix", "mock", "--format", format, "--base-url", mock.URL+"/v1", "--api-key", "k-mock")
+	li.cli("combo", "set", "c", "mock/good")
+	li.cli("combo", "activate", "c")
+	return li.addr, li.dir, li.env, mock
+}
+
+// applyAndRun applies tool's config to a copy of its fixture home, against a live instance whose active combo
+// routes to the mock over format, then runs the real program with args. It fails the test when the program sent
+// nothing through NineRouter or exited with an error, and returns what it printed and what the mock received.
+func applyAndRun(t *testing.T, tool, program, format string, timeout time.Duration, extraEnv []string, args ...string) (string, []mockupstream.Received) {
+	t.Helper()
+	bin := realCLI(t, program)
+	addr, dir, env, mock := realInstance(t, format)
+	home := copyHome(t, tool)
+	if code, _, errOut := run(t, env, "tool", "apply", tool, "--home", home, "--addr", addr, "--data-dir", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = t.TempDir()
+	cmd.Stdin = strings.NewReader("")
+	cmd.Env = append(append(cleanEnv(), "HOME="+home), extraEnv...)
+	out, err := cmd.CombinedOutput()
+	reqs := mock.Requests()
+	if len(reqs) == 0 {
+		t.Fatalf("%s sent nothing through NineRouter (err %v):\n%s", program, err, out)
+	}
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s %s: %v\n%s", program, strings.Join(args, " "), err, out)
 	}
-	cfg.Addr, cfg.DataDir = "127.0.0.1:0", dir
-	if err := cfg.Finish(); err != nil {
-		t.Fatal(err)
-	}
-	inst, err := daemon.Start(context.Background(), cfg, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { inst.Stop(5 * time.Second) })
-	addr = inst.API.Addr()
-	for _, args := range [][]string{
-		{"provider", "add-node", "--prefix", "mock", "--format", format, "--base-url", mock.URL + "/v1", "--api-key", "k-mock"},
-		{"combo", "set", "c", "mock/good"},
-		{"combo", "activate", "c"},
-	} {
-		if code, _, errOut := run(t, env, append(args, "--addr", addr, "--data-dir", dir)...); code != 0 {
-			t.Fatalf("%v: %s", args, errOut)
+	return string(out), reqs
+}
+
+// allServedByGood fails the test for any request the active combo's model did not serve.
+func allServedByGood(t *testing.T, reqs []mockupstream.Received) {
+	t.Helper()
+	for _, r := range reqs {
+		if r.Model != "good" {
+			t.Errorf("a request was served by %q", r.Model)
 		}
 	}
-	return addr, dir, env, mock
 }
 
 // TestRealCodexUsesTheAppliedConfig runs the real Codex CLI with the config.toml `tool apply codex` wrote: Codex
 // must accept the file (provider table, root keys, wire_api) and send its request through NineRouter to the
 // active combo.
 func TestRealCodexUsesTheAppliedConfig(t *testing.T) {
-	codex := realCLI(t, "codex")
-	addr, dir, env, mock := realInstance(t, "openai-responses")
-	home := copyHome(t, "codex")
-	if code, _, errOut := run(t, env, "tool", "apply", "codex", "--home", home, "--addr", addr, "--data-dir", dir); code != 0 {
-		t.Fatal(errOut)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, codex, "exec", "--skip-git-repo-check", "say hi")
-	cmd.Dir = t.TempDir()
-	cmd.Stdin = strings.NewReader("")
-	cmd.Env = append(cleanEnv(), "HOME="+home)
-	out, err := cmd.CombinedOutput()
-	reqs := mock.Requests()
-	if len(reqs) == 0 {
-		t.Fatalf("codex sent nothing through NineRouter (err %v):\n%s", err, out)
-	}
+	out, reqs := applyAndRun(t, "codex", "codex", "openai-responses", 90*time.Second, nil, "exec", "--skip-git-repo-check", "say hi")
 	if reqs[len(reqs)-1].Model != "good" {
 		t.Fatalf("served by %q", reqs[len(reqs)-1].Model)
-	}
-	if err != nil {
-		t.Fatalf("codex exec: %v\n%s", err, out)
 	}
 	t.Logf("codex output:\n%s", out)
 }
@@ -117,32 +111,9 @@ func cleanEnv() []string {
 // apply claude` wrote next to the user's hooks, permissions, plugins and status line: its requests go through
 // NineRouter (base URL without /v1, Bearer token) to the active combo.
 func TestRealClaudeCodeUsesTheAppliedConfig(t *testing.T) {
-	claude := realCLI(t, "claude")
-	addr, dir, env, mock := realInstance(t, "anthropic")
-	home := copyHome(t, "claude")
-	if code, _, errOut := run(t, env, "tool", "apply", "claude", "--home", home, "--addr", addr, "--data-dir", dir); code != 0 {
-		t.Fatal(errOut)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, claude, "-p", "say hi")
-	cmd.Dir = t.TempDir()
-	cmd.Stdin = strings.NewReader("")
-	cmd.Env = append(cleanEnv(), "HOME="+home)
-	out, err := cmd.CombinedOutput()
-	reqs := mock.Requests()
-	if len(reqs) == 0 {
-		t.Fatalf("claude sent nothing through NineRouter (err %v):\n%s", err, out)
-	}
-	for _, r := range reqs {
-		if r.Model != "good" {
-			t.Errorf("a request was served by %q", r.Model)
-		}
-	}
-	if err != nil {
-		t.Fatalf("claude -p: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "Hello from the mock upstream") {
+	out, reqs := applyAndRun(t, "claude", "claude", "anthropic", 120*time.Second, nil, "-p", "say hi")
+	allServedByGood(t, reqs)
+	if !strings.Contains(out, "Hello from the mock upstream") {
 		t.Fatalf("claude printed:\n%s", out)
 	}
 }
@@ -151,105 +122,25 @@ func TestRealClaudeCodeUsesTheAppliedConfig(t *testing.T) {
 // opencode` wrote into the user's commented config. OpenCode fetches its AI SDK provider package from npm on
 // first use, so this needs the npm registry as well as the program.
 func TestRealOpenCodeUsesTheAppliedConfig(t *testing.T) {
-	opencode := realCLI(t, "opencode")
-	addr, dir, env, mock := realInstance(t, "openai")
-	home := copyHome(t, "opencode")
-	if code, _, errOut := run(t, env, "tool", "apply", "opencode", "--home", home, "--addr", addr, "--data-dir", dir); code != 0 {
-		t.Fatal(errOut)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 240*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, opencode, "run", "say hi")
-	cmd.Dir = t.TempDir()
-	cmd.Stdin = strings.NewReader("")
-	cmd.Env = append(cleanEnv(), "HOME="+home, "OPENCODE_DISABLE_MODELS_FETCH=1")
-	out, err := cmd.CombinedOutput()
-	reqs := mock.Requests()
-	if len(reqs) == 0 {
-		t.Fatalf("opencode sent nothing through NineRouter (err %v):\n%s", err, out)
-	}
-	for _, r := range reqs {
-		if r.Model != "good" {
-			t.Errorf("a request was served by %q", r.Model)
-		}
-	}
-	if err != nil {
-		t.Fatalf("opencode run: %v\n%s", err, out)
-	}
+	_, reqs := applyAndRun(t, "opencode", "opencode", "openai", 240*time.Second, []string{"OPENCODE_DISABLE_MODELS_FETCH=1"}, "run", "say hi")
+	allServedByGood(t, reqs)
 }
 
 // TestRealGeminiCLIUsesTheAppliedConfig runs the real Gemini CLI (`gemini -p`) with the ~/.gemini/.env and
 // settings.json `tool apply gemini` wrote. Gemini CLI reads ~/.gemini/.env only in a trusted folder (0.61), so
 // the run trusts its working folder as a user does.
 func TestRealGeminiCLIUsesTheAppliedConfig(t *testing.T) {
-	gemini := realCLI(t, "gemini")
-	addr, dir, env, mock := realInstance(t, "openai")
-	home := copyHome(t, "gemini")
-	if code, _, errOut := run(t, env, "tool", "apply", "gemini", "--home", home, "--addr", addr, "--data-dir", dir); code != 0 {
-		t.Fatal(errOut)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, gemini, "-p", "say hi")
-	cmd.Dir = t.TempDir()
-	cmd.Stdin = strings.NewReader("")
-	cmd.Env = append(cleanEnv(), "HOME="+home, "GEMINI_CLI_TRUST_WORKSPACE=true")
-	out, err := cmd.CombinedOutput()
-	reqs := mock.Requests()
-	if len(reqs) == 0 {
-		t.Fatalf("gemini sent nothing through NineRouter (err %v):\n%s", err, out)
-	}
-	if err != nil {
-		t.Fatalf("gemini -p: %v\n%s", err, out)
-	}
+	applyAndRun(t, "gemini", "gemini", "openai", 120*time.Second, []string{"GEMINI_CLI_TRUST_WORKSPACE=true"}, "-p", "say hi")
 }
 
 // TestRealQwenCodeUsesTheAppliedConfig runs the real Qwen Code (`qwen -p`) with the settings.json `tool apply
 // qwen` wrote (a NineRouter entry in modelProviders.openai, its key in the settings' env block).
 func TestRealQwenCodeUsesTheAppliedConfig(t *testing.T) {
-	qwen := realCLI(t, "qwen")
-	addr, dir, env, mock := realInstance(t, "openai")
-	home := copyHome(t, "qwen")
-	if code, _, errOut := run(t, env, "tool", "apply", "qwen", "--home", home, "--addr", addr, "--data-dir", dir); code != 0 {
-		t.Fatal(errOut)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, qwen, "-p", "say hi")
-	cmd.Dir = t.TempDir()
-	cmd.Stdin = strings.NewReader("")
-	cmd.Env = append(cleanEnv(), "HOME="+home)
-	out, err := cmd.CombinedOutput()
-	reqs := mock.Requests()
-	if len(reqs) == 0 {
-		t.Fatalf("qwen sent nothing through NineRouter (err %v):\n%s", err, out)
-	}
-	if err != nil {
-		t.Fatalf("qwen -p: %v\n%s", err, out)
-	}
+	applyAndRun(t, "qwen", "qwen", "openai", 120*time.Second, nil, "-p", "say hi")
 }
 
 // TestRealDroidUsesTheAppliedConfig runs the real Factory Droid (`droid exec -m custom:NineRouter-0`) with the
 // customModels entry `tool apply droid` wrote.
 func TestRealDroidUsesTheAppliedConfig(t *testing.T) {
-	droid := realCLI(t, "droid")
-	addr, dir, env, mock := realInstance(t, "openai")
-	home := copyHome(t, "droid")
-	if code, _, errOut := run(t, env, "tool", "apply", "droid", "--home", home, "--addr", addr, "--data-dir", dir); code != 0 {
-		t.Fatal(errOut)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, droid, "exec", "-m", "custom:NineRouter-0", "say hi")
-	cmd.Dir = t.TempDir()
-	cmd.Stdin = strings.NewReader("")
-	cmd.Env = append(cleanEnv(), "HOME="+home)
-	out, err := cmd.CombinedOutput()
-	reqs := mock.Requests()
-	if len(reqs) == 0 {
-		t.Fatalf("droid sent nothing through NineRouter (err %v):\n%s", err, out)
-	}
-	if err != nil {
-		t.Fatalf("droid exec: %v\n%s", err, out)
-	}
+	applyAndRun(t, "droid", "droid", "openai", 120*time.Second, nil, "exec", "-m", "custom:NineRouter-0", "say hi")
 }

@@ -34,7 +34,9 @@ type Service struct {
 	requests atomic.Int64
 	// statusPending is set while a coalesced status event is scheduled.
 	statusPending atomic.Bool
-	listen        atomic.Pointer[string] // the address actually bound, once the server listens
+	// requireKey caches RequireAPIKey (loadRequireAPIKey).
+	requireKey atomic.Bool
+	listen     atomic.Pointer[string] // the address actually bound, once the server listens
 }
 
 // Options tweak Open for tests and embedders.
@@ -73,6 +75,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 		db.Close()
 		return nil, err
 	}
+	s.loadRequireAPIKey(ctx)
 	if err := s.applySettings(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -196,17 +199,22 @@ const (
 	SettingDebug         = "debug_request_log" // "true"/"false"
 )
 
-// RequireAPIKey reports whether /v1 demands a client API key. Flags/env win over the settings table; a
-// non-loopback bind always requires one.
-func (s *Service) RequireAPIKey(ctx context.Context) bool {
-	if !s.cfg.IsLoopback() {
-		return true
+// RequireAPIKey reports whether /v1 demands a client API key. It is asked on every keyless model request, so it
+// reads a value kept current by loadRequireAPIKey rather than the settings table.
+func (s *Service) RequireAPIKey(context.Context) bool { return s.requireKey.Load() }
+
+// loadRequireAPIKey recomputes RequireAPIKey: flags/env win over the settings table; a non-loopback bind always
+// requires a key. Called at Open and after every settings change.
+func (s *Service) loadRequireAPIKey(ctx context.Context) {
+	switch {
+	case !s.cfg.IsLoopback():
+		s.requireKey.Store(true)
+	case s.cfg.RequireAPIKey != nil:
+		s.requireKey.Store(*s.cfg.RequireAPIKey)
+	default:
+		v, ok, _ := s.db.GetSetting(ctx, SettingRequireAPIKey)
+		s.requireKey.Store(!ok || v != "false")
 	}
-	if s.cfg.RequireAPIKey != nil {
-		return *s.cfg.RequireAPIKey
-	}
-	v, ok, _ := s.db.GetSetting(ctx, SettingRequireAPIKey)
-	return !ok || v != "false"
 }
 
 // applySettings checks start-up rules that need the database.

@@ -154,6 +154,7 @@ func (s *Service) UpdateSettings(ctx context.Context, changes map[string]string)
 			return err
 		}
 	}
+	s.loadRequireAPIKey(ctx)
 	s.Publish(events.KindSettings, nil)
 	return nil
 }

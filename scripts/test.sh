@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# test.sh: everything CI checks, in order, with a timing line per step and a summary. `make test` runs it and
-# .ci/run runs `make test`. It installs what it needs (scripts/deps.sh) and works on a fresh Debian machine.
+# test.sh: everything CI checks, with a timing line per step and a summary. `make test` runs it and .ci/run runs
+# `make test`. It installs what it needs (scripts/deps.sh) and works on a fresh Debian machine.
 #
-# Steps: deps, frontend build, gofmt, go vet, go test -race with the real keychain (D-Bus session + unlocked
-# gnome-keyring, NINEROUTER_TEST_KEYRING=1), frontend unit tests, short fuzz runs of every Fuzz target, builds
-# (desktop, headless, trayprobe), bench-smoke (when the Makefile has it), browser e2e (when e2e/ exists),
-# bad-input checks (+ serve's exec-to-/healthz time), and the desktop smoke test under Xvfb.
-# Env: FUZZTIME (default 3s), OUT (default build/out), SKIP="step names" to leave steps out while iterating.
+# Shape (2 cores, so parallel where one side waits on I/O, browsers, Xvfb, Wine or a database while the other
+# compiles):
+#   1. deps, then the frontend build (the Go builds embed it): serial, fatal.
+#   2. two lanes at once:
+#      tests:  gofmt, go test -race with the real keychain (D-Bus session + unlocked gnome-keyring), fuzz;
+#      builds: headless and desktop builds, go vet over the same tags (reusing those compiles, not a third full
+#              compile), frontend unit tests, bench-smoke, browser e2e, bad-input, the desktop smoke under Xvfb,
+#              then every scripts/ci/*.sh (one step each: staticcheck, packages, PostgreSQL, ...).
+# Each step's output goes to OUT/steps/NAME.log and is printed whole when the step ends, so lanes never interleave.
+# Env: FUZZTIME (default 3s), OUT (default build/out), SKIP="step names" to leave steps out while iterating,
+# LANES=1 to run the two lanes one after the other.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -14,33 +20,38 @@ export CI=${CI:-}
 OUT=${OUT:-build/out}
 BIN=build/bin
 FUZZTIME=${FUZZTIME:-3s}
-mkdir -p "$OUT" "$BIN"
+STEPS=$OUT/steps
+rm -rf "$STEPS"
+mkdir -p "$OUT" "$BIN" "$STEPS"
 start_all=$(date +%s)
-results=()
-failed=0 passed=0
 
-# run NAME CMD...: one timed step. A failed step is reported and the run goes on (later steps that need its
-# output fail or skip on their own), so one run shows every failure.
+# run NAME CMD...: one timed step, its output kept in STEPS/NAME.log and printed when it ends. A failed step is
+# reported and its lane goes on (later steps that need its output fail or skip on their own), so one run shows
+# every failure. The result line goes to STEPS/NAME.result for the summary.
 run() {
   local name=$1; shift
+  echo "$name" >>"$STEPS/order"
   if [[ " ${SKIP:-} " == *" $name "* ]]; then
-    results+=("$(printf '%-14s skipped' "$name")")
+    printf '%-16s skipped\n' "$name" >"$STEPS/$name.result"
     return 0
   fi
-  echo
-  echo "==> $name: $*"
+  echo "==> $name: started"
   local t0=$(date +%s) rc=0
-  "$@" || rc=$?
-  local dt=$(( $(date +%s) - t0 ))
+  "$@" >"$STEPS/$name.log" 2>&1 </dev/null || rc=$?
+  local dt=$(( $(date +%s) - t0 )) verdict
   if [ $rc -eq 0 ]; then
-    passed=$((passed + 1))
-    results+=("$(printf '%-14s ok     %4ds' "$name" "$dt")")
-    echo "==> $name: ok (${dt}s)"
+    verdict=$(printf '%-16s ok     %4ds' "$name" "$dt")
   else
-    failed=$((failed + 1))
-    results+=("$(printf '%-14s FAILED %4ds (exit %d)' "$name" "$dt" "$rc")")
-    echo "==> $name: FAILED (exit $rc, ${dt}s)"
+    verdict=$(printf '%-16s FAILED %4ds (exit %d)' "$name" "$dt" "$rc")
   fi
+  echo "$verdict" >"$STEPS/$name.result"
+  {
+    flock 9
+    echo
+    echo "==> $name: $*"
+    cat "$STEPS/$name.log"
+    echo "==> $name: $([ $rc -eq 0 ] && echo ok || echo "FAILED (exit $rc)") (${dt}s)"
+  } 9>"$STEPS/.print.lock"
   return $rc
 }
 
@@ -69,7 +80,7 @@ step_fuzz() {
     for name in $(go test -list '^Fuzz' "./$pkg" | grep '^Fuzz'); do
       n=$((n + 1))
       echo "fuzz: $pkg $name ($FUZZTIME)"
-      if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" "./$pkg" >"$OUT/fuzz-$name.log" 2>&1; then
+      if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" -parallel=1 "./$pkg" >"$OUT/fuzz-$name.log" 2>&1; then
         if grep -q "context deadline exceeded" "$OUT/fuzz-$name.log" && ! grep -q "Failing input written" "$OUT/fuzz-$name.log"; then
           echo "fuzz: $name: Go's fuzz-coordinator deadline race (golang/go#75804), no failing input: flake"
           flaky=$((flaky + 1))
@@ -79,7 +90,7 @@ step_fuzz() {
       fi
     done
   done
-  echo "fuzz: $((n - bad - flaky)) passed, $bad failed, $flaky flaked"
+  echo "fuzz: $((n - bad - flaky)) targets passed, $bad failed, $flaky flaked"
   [ $bad -eq 0 ]
 }
 
@@ -93,6 +104,14 @@ step_build_headless() {
   CGO_ENABLED=0 go build -tags headless -o "$BIN/ninerouter-headless" . && ls -l "$BIN/ninerouter-headless"
 }
 
+# go vet over every package, twice: the headless tag set (everything but the GUI) and the desktop tag set (the
+# GUI packages). Both reuse the compiles of the two builds before it; a plain `go vet ./...` would compile the
+# whole tree, cgo GUI bindings included, a third time with tags nothing else uses (that was 13 minutes cold).
+step_vet() {
+  CGO_ENABLED=0 go vet -tags headless ./... &&
+    CGO_ENABLED=1 go vet -tags "$DESKTOP_TAGS" . ./app/...
+}
+
 step_bench_smoke() {
   if grep -q '^bench-smoke:' Makefile; then make --no-print-directory bench-smoke; else echo "no bench-smoke target yet"; fi
 }
@@ -103,25 +122,51 @@ step_e2e() {
   (cd e2e && NINEROUTER_BIN="$PWD/../$BIN/ninerouter-headless" npm test)
 }
 
-run deps bash scripts/deps.sh || { echo "deps failed: nothing else can run"; exit 1; }
-run frontend bash scripts/frontend.sh || { echo "the UI did not build: the Go build embeds it, so stop here"; exit 1; }
-run gofmt step_gofmt
-run vet go vet ./...
-run go-test bash scripts/with-session.sh go test -race -count=1 ./...
-run frontend-unit step_frontend_unit
-run fuzz step_fuzz
-run build-desktop step_build_desktop
-run build-headless step_build_headless
-run bench-smoke step_bench_smoke
-run e2e step_e2e
-run bad-input bash scripts/bad-input.sh "$BIN/ninerouter" "$BIN/ninerouter-headless"
-run smoke-desktop bash scripts/smoke-desktop.sh "$BIN/ninerouter" "$BIN/trayprobe" "$OUT"
+lane_tests() {
+  run gofmt step_gofmt
+  run go-test bash scripts/with-session.sh go test -race -count=1 ./...
+  run fuzz step_fuzz
+}
+
+lane_builds() {
+  run build-headless step_build_headless
+  run build-desktop step_build_desktop
+  run vet step_vet
+  run frontend-unit step_frontend_unit
+  run bench-smoke step_bench_smoke
+  run e2e step_e2e
+  run bad-input bash scripts/bad-input.sh "$BIN/ninerouter" "$BIN/ninerouter-headless"
+  run smoke-desktop bash scripts/smoke-desktop.sh "$BIN/ninerouter" "$BIN/trayprobe" "$OUT"
+  local s
+  for s in scripts/ci/*.sh; do
+    [ -e "$s" ] || continue
+    run "$(basename "$s" .sh)" bash "$s"
+  done
+}
+
+run deps bash scripts/deps.sh || { cat "$STEPS/deps.log" 2>/dev/null | tail -40; echo "deps failed: nothing else can run"; exit 1; }
+run frontend bash scripts/frontend.sh || { echo "the UI did not build: the Go builds embed it, so stop here"; exit 1; }
+if [ "${LANES:-2}" = 1 ]; then
+  lane_tests
+  lane_builds
+else
+  lane_tests &
+  tests_pid=$!
+  lane_builds &
+  builds_pid=$!
+  wait $tests_pid $builds_pid
+fi
 
 total=$(( $(date +%s) - start_all ))
+passed=0 failed=0
 echo
 echo "==> summary (make test, $(nproc) cores)"
-for r in "${results[@]}"; do echo "    $r"; done
-printf '    %-14s        %4ds (%dm%02ds)\n' total "$total" $((total / 60)) $((total % 60))
+while read -r name; do
+  r=$(cat "$STEPS/$name.result" 2>/dev/null || printf '%-16s NOT RUN' "$name")
+  echo "    $r"
+  case "$r" in *" ok "*) passed=$((passed + 1)) ;; *skipped*) ;; *) failed=$((failed + 1)) ;; esac
+done <"$STEPS/order"
+printf '    %-16s        %4ds (%dm%02ds)\n' total "$total" $((total / 60)) $((total % 60))
 echo "screenshots: $OUT/desktop-window.png $OUT/tray-icon.png"
-echo "make test: $passed passed, $failed failed"
+echo "summary: $passed passed, $failed failed"
 [ $failed -eq 0 ]

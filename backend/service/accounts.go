@@ -1,0 +1,273 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ninerouter/ninerouter/backend/events"
+	"github.com/ninerouter/ninerouter/backend/provider"
+	"github.com/ninerouter/ninerouter/backend/route"
+	"github.com/ninerouter/ninerouter/backend/secret"
+	"github.com/ninerouter/ninerouter/backend/store"
+	"gorm.io/gorm"
+)
+
+// AccountView is one account as the UI shows it. The key itself is never returned.
+type AccountView struct {
+	ID           int64            `json:"id"`
+	Provider     string           `json:"provider"`
+	ProviderName string           `json:"providerName"`
+	Name         string           `json:"name"`
+	BaseURL      string           `json:"baseUrl"`      // the override, "" when the default is used
+	EffectiveURL string           `json:"effectiveUrl"` // what requests go to
+	ProxyURL     string           `json:"proxyUrl"`
+	Priority     int              `json:"priority"`
+	Enabled      bool             `json:"enabled"`
+	Models       []string         `json:"models"`
+	HasKey       bool             `json:"hasKey"`
+	DailyUSD     float64          `json:"dailyUsd"`
+	MonthlyUSD   float64          `json:"monthlyUsd"`
+	SpentToday   float64          `json:"spentToday"`
+	SpentMonth   float64          `json:"spentMonth"`
+	OverBudget   bool             `json:"overBudget"`
+	LastError    string           `json:"lastError,omitempty"`
+	LastErrorAt  *time.Time       `json:"lastErrorAt,omitempty"`
+	Cooldowns    []route.Cooldown `json:"cooldowns"`
+	CreatedAt    time.Time        `json:"createdAt"`
+}
+
+// AccountInput creates or edits an account. Nil pointers leave a field unchanged on edit.
+type AccountInput struct {
+	Provider   string    `json:"provider"`
+	Name       *string   `json:"name"`
+	APIKey     *string   `json:"apiKey"`
+	BaseURL    *string   `json:"baseUrl"`
+	ProxyURL   *string   `json:"proxyUrl"`
+	Priority   *int      `json:"priority"`
+	Enabled    *bool     `json:"enabled"`
+	Models     *[]string `json:"models"`
+	DailyUSD   *float64  `json:"dailyUsd"`
+	MonthlyUSD *float64  `json:"monthlyUsd"`
+}
+
+// Accounts lists every account with its live state (cooldowns, last error, spend).
+func (s *Service) Accounts(ctx context.Context) ([]AccountView, error) {
+	var rows []store.Account
+	if err := s.db.WithContext(ctx).Order("provider, priority, id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]AccountView, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, s.accountView(r))
+	}
+	return out, nil
+}
+
+// Account returns one account.
+func (s *Service) Account(ctx context.Context, id int64) (AccountView, error) {
+	var r store.Account
+	if err := s.db.WithContext(ctx).First(&r, id).Error; err != nil {
+		return AccountView{}, fmt.Errorf("%w: account %d", ErrNotFound, id)
+	}
+	return s.accountView(r), nil
+}
+
+func (s *Service) accountView(r store.Account) AccountView {
+	snap := s.Router().Snapshot()
+	v := AccountView{ID: r.ID, Provider: r.Provider, Name: r.Name, BaseURL: r.BaseURL, ProxyURL: r.ProxyURL,
+		Priority: r.Priority, Enabled: r.Enabled, Models: decodeList(r.Models), DailyUSD: r.DailyUSD,
+		MonthlyUSD: r.MonthlyUSD, CreatedAt: r.CreatedAt, Cooldowns: []route.Cooldown{}}
+	if sp, ok := snap.Registry.ByID(r.Provider); ok {
+		v.ProviderName = sp.Name
+		v.EffectiveURL = sp.DefaultBaseURL
+	}
+	if r.BaseURL != "" {
+		v.EffectiveURL = r.BaseURL
+	}
+	if ra, ok := snap.ByID[r.ID]; ok {
+		if sk, ok := ra.Cred.(provider.StaticKey); ok {
+			v.HasKey = sk != ""
+		}
+	}
+	now := time.Now()
+	v.SpentToday, v.SpentMonth = s.routing.usage.Spend().AccountSpend(r.ID, now)
+	v.OverBudget = (r.DailyUSD > 0 && v.SpentToday >= r.DailyUSD) || (r.MonthlyUSD > 0 && v.SpentMonth >= r.MonthlyUSD)
+	for _, c := range s.Router().Cooldowns() {
+		if c.AccountID == r.ID {
+			v.Cooldowns = append(v.Cooldowns, c)
+		}
+	}
+	s.routing.errMu.Lock()
+	if le, ok := s.routing.lastErr[r.ID]; ok {
+		at := le.At
+		v.LastError, v.LastErrorAt = le.Message, &at
+	}
+	s.routing.errMu.Unlock()
+	return v
+}
+
+// AddAccount creates an account and stores its key in the secret store.
+func (s *Service) AddAccount(ctx context.Context, in AccountInput) (AccountView, error) {
+	s.routing.mu.Lock()
+	defer s.routing.mu.Unlock()
+	spec, ok := s.Router().Snapshot().Registry.ByID(in.Provider)
+	if !ok {
+		spec, ok = s.Router().Snapshot().Registry.ByPrefix(in.Provider)
+	}
+	if !ok {
+		return AccountView{}, fmt.Errorf("%w: unknown provider %q (known: %s)", ErrInvalid, in.Provider,
+			strings.Join(s.Router().Snapshot().Registry.PrefixList(), ", "))
+	}
+	if in.APIKey == nil || strings.TrimSpace(*in.APIKey) == "" {
+		return AccountView{}, fmt.Errorf("%w: an API key is required", ErrInvalid)
+	}
+	row := store.Account{Provider: spec.ID, Enabled: true, CreatedAt: time.Now().UTC()}
+	if err := applyAccountInput(&row, in); err != nil {
+		return AccountView{}, err
+	}
+	if row.Name == "" {
+		row.Name = spec.Name
+	}
+	if in.Priority == nil {
+		var maxPrio *int
+		s.db.WithContext(ctx).Model(&store.Account{}).Where("provider = ?", spec.ID).Select("MAX(priority)").Scan(&maxPrio)
+		if maxPrio != nil {
+			row.Priority = *maxPrio + 1
+		} else {
+			row.Priority = 1
+		}
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		// The key goes to the secret store inside the transaction, so a failure leaves no keyless row.
+		return s.secrets.Set(store.AccountSecretKey(row.ID), strings.TrimSpace(*in.APIKey))
+	})
+	if err != nil {
+		return AccountView{}, fmt.Errorf("save account: %w", err)
+	}
+	if err := s.reload(ctx, events.KindAccounts); err != nil {
+		return AccountView{}, err
+	}
+	return s.accountView(row), nil
+}
+
+func applyAccountInput(row *store.Account, in AccountInput) error {
+	if in.Name != nil {
+		row.Name = strings.TrimSpace(*in.Name)
+	}
+	if in.BaseURL != nil {
+		u := strings.TrimSpace(*in.BaseURL)
+		if u != "" {
+			if err := checkURL(u); err != nil {
+				return err
+			}
+		}
+		row.BaseURL = u
+	}
+	if in.ProxyURL != nil {
+		p := strings.TrimSpace(*in.ProxyURL)
+		if p != "" && p != "direct" && p != "none" {
+			pu, err := url.Parse(p)
+			if err != nil || pu.Host == "" {
+				return fmt.Errorf("%w: proxy %q: want http://host:port, socks5://host:port or direct", ErrInvalid, p)
+			}
+		}
+		row.ProxyURL = p
+	}
+	if in.Priority != nil {
+		row.Priority = *in.Priority
+	}
+	if in.Enabled != nil {
+		row.Enabled = *in.Enabled
+	}
+	if in.Models != nil {
+		row.Models = encodeList(*in.Models)
+	}
+	if in.DailyUSD != nil {
+		if *in.DailyUSD < 0 {
+			return fmt.Errorf("%w: budgets cannot be negative", ErrInvalid)
+		}
+		row.DailyUSD = *in.DailyUSD
+	}
+	if in.MonthlyUSD != nil {
+		if *in.MonthlyUSD < 0 {
+			return fmt.Errorf("%w: budgets cannot be negative", ErrInvalid)
+		}
+		row.MonthlyUSD = *in.MonthlyUSD
+	}
+	return nil
+}
+
+func checkURL(u string) error {
+	pu, err := url.Parse(u)
+	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+		return fmt.Errorf("%w: base URL %q: want http(s)://host[/path]", ErrInvalid, u)
+	}
+	return nil
+}
+
+// UpdateAccount edits an account; a non-nil APIKey replaces the stored key.
+func (s *Service) UpdateAccount(ctx context.Context, id int64, in AccountInput) (AccountView, error) {
+	s.routing.mu.Lock()
+	defer s.routing.mu.Unlock()
+	var row store.Account
+	if err := s.db.WithContext(ctx).First(&row, id).Error; err != nil {
+		return AccountView{}, fmt.Errorf("%w: account %d", ErrNotFound, id)
+	}
+	if err := applyAccountInput(&row, in); err != nil {
+		return AccountView{}, err
+	}
+	if in.APIKey != nil {
+		if strings.TrimSpace(*in.APIKey) == "" {
+			return AccountView{}, fmt.Errorf("%w: the API key cannot be empty", ErrInvalid)
+		}
+		if err := s.secrets.Set(store.AccountSecretKey(id), strings.TrimSpace(*in.APIKey)); err != nil {
+			return AccountView{}, err
+		}
+	}
+	row.UpdatedAt = time.Now().UTC()
+	if err := s.db.WithContext(ctx).Save(&row).Error; err != nil {
+		return AccountView{}, err
+	}
+	if err := s.reload(ctx, events.KindAccounts); err != nil {
+		return AccountView{}, err
+	}
+	return s.accountView(row), nil
+}
+
+// DeleteAccount removes an account and its key.
+func (s *Service) DeleteAccount(ctx context.Context, id int64) error {
+	s.routing.mu.Lock()
+	defer s.routing.mu.Unlock()
+	res := s.db.WithContext(ctx).Delete(&store.Account{}, id)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("%w: account %d", ErrNotFound, id)
+	}
+	if err := s.secrets.Delete(store.AccountSecretKey(id)); err != nil && !errors.Is(err, secret.ErrNotFound) {
+		s.log.Warn("could not delete an account's key from the secret store", "account", id, "err", err)
+	}
+	s.Router().ResetCooldowns(id)
+	return s.reload(ctx, events.KindAccounts)
+}
+
+// ResetCooldowns clears an account's cooldowns (the UI's "reset" button).
+func (s *Service) ResetCooldowns(ctx context.Context, id int64) error {
+	if _, ok := s.Router().Snapshot().ByID[id]; !ok {
+		return fmt.Errorf("%w: account %d", ErrNotFound, id)
+	}
+	s.Router().ResetCooldowns(id)
+	s.routing.errMu.Lock()
+	delete(s.routing.lastErr, id)
+	s.routing.errMu.Unlock()
+	s.Publish(events.KindAccounts, nil)
+	return nil
+}

@@ -1,0 +1,62 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ninerouter/ninerouter/backend/events"
+	"github.com/ninerouter/ninerouter/backend/route"
+	"github.com/ninerouter/ninerouter/backend/store"
+)
+
+// Aliases lists user model aliases.
+func (s *Service) Aliases(ctx context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	for k, v := range s.Router().Snapshot().Aliases {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// SetAlias maps a bare name to a model string; it must resolve and not shadow a combo.
+func (s *Service) SetAlias(ctx context.Context, name, target string) error {
+	name, target = strings.TrimSpace(name), strings.TrimSpace(target)
+	if name == "" || strings.ContainsAny(name, "/ \t") {
+		return fmt.Errorf("%w: alias name %q: no '/' or spaces", ErrInvalid, name)
+	}
+	s.routing.mu.Lock()
+	defer s.routing.mu.Unlock()
+	snap := *s.Router().Snapshot()
+	if _, ok := snap.Combos[name]; ok {
+		return fmt.Errorf("%w: %q is a combo", ErrConflict, name)
+	}
+	snap.Aliases = map[string]string{name: target}
+	for k, v := range s.Router().Snapshot().Aliases {
+		if k != name {
+			snap.Aliases[k] = v
+		}
+	}
+	if _, err := route.Resolve(&snap, name, nil); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if err := s.db.WithContext(ctx).Save(&store.ModelAlias{Name: name, Target: target, UpdatedAt: time.Now().UTC()}).Error; err != nil {
+		return err
+	}
+	return s.reload(ctx, events.KindCombos)
+}
+
+// DeleteAlias removes an alias.
+func (s *Service) DeleteAlias(ctx context.Context, name string) error {
+	s.routing.mu.Lock()
+	defer s.routing.mu.Unlock()
+	res := s.db.WithContext(ctx).Delete(&store.ModelAlias{Name: name})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("%w: alias %q", ErrNotFound, name)
+	}
+	return s.reload(ctx, events.KindCombos)
+}

@@ -1,0 +1,119 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ninerouter/ninerouter/backend/events"
+	"github.com/ninerouter/ninerouter/backend/provider/compatible"
+	"github.com/ninerouter/ninerouter/backend/store"
+	"github.com/ninerouter/ninerouter/backend/translate/wire"
+	"gorm.io/gorm"
+)
+
+// NodeInput defines a custom node and its first account.
+type NodeInput struct {
+	Prefix   string   `json:"prefix"`
+	Name     string   `json:"name"`
+	Format   string   `json:"format"` // openai | openai-responses | anthropic
+	BaseURL  string   `json:"baseUrl"`
+	APIKey   string   `json:"apiKey"`
+	ProxyURL string   `json:"proxyUrl"`
+	Models   []string `json:"models"`
+}
+
+// NodeView is a node.
+type NodeView struct {
+	ID        int64     `json:"id"`
+	Prefix    string    `json:"prefix"`
+	Name      string    `json:"name"`
+	Format    string    `json:"format"`
+	BaseURL   string    `json:"baseUrl"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Nodes lists custom nodes.
+func (s *Service) Nodes(ctx context.Context) ([]NodeView, error) {
+	var rows []store.Node
+	if err := s.db.WithContext(ctx).Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]NodeView, len(rows))
+	for i, n := range rows {
+		out[i] = NodeView{ID: n.ID, Prefix: n.Prefix, Name: n.Name, Format: n.Format, BaseURL: n.BaseURL, CreatedAt: n.CreatedAt}
+	}
+	return out, nil
+}
+
+// AddNode creates a node and, when a key is given, its first account.
+func (s *Service) AddNode(ctx context.Context, in NodeInput) (NodeView, *AccountView, error) {
+	n := compatible.Node{Prefix: strings.ToLower(strings.TrimSpace(in.Prefix)), Name: in.Name, Format: wire.Format(in.Format), BaseURL: strings.TrimSpace(in.BaseURL)}
+	if err := compatible.Validate(n); err != nil {
+		return NodeView{}, nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if err := checkURL(n.BaseURL); err != nil {
+		return NodeView{}, nil, err
+	}
+	s.routing.mu.Lock()
+	if _, taken := s.Router().Snapshot().Registry.ByPrefix(n.Prefix); taken {
+		s.routing.mu.Unlock()
+		return NodeView{}, nil, fmt.Errorf("%w: the prefix %q is already used by a provider or node", ErrConflict, n.Prefix)
+	}
+	row := store.Node{Prefix: n.Prefix, Name: n.Name, Format: string(n.Format), BaseURL: n.BaseURL, CreatedAt: time.Now().UTC()}
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		s.routing.mu.Unlock()
+		return NodeView{}, nil, fmt.Errorf("save node: %w", err)
+	}
+	if err := s.reload(ctx, events.KindAccounts); err != nil {
+		s.routing.mu.Unlock()
+		return NodeView{}, nil, err
+	}
+	s.routing.mu.Unlock()
+	view := NodeView{ID: row.ID, Prefix: row.Prefix, Name: row.Name, Format: row.Format, BaseURL: row.BaseURL, CreatedAt: row.CreatedAt}
+	if in.APIKey == "" {
+		return view, nil, nil
+	}
+	name := in.Name
+	if name == "" {
+		name = n.Prefix
+	}
+	ai := AccountInput{Provider: n.Prefix, Name: &name, APIKey: &in.APIKey}
+	if in.ProxyURL != "" {
+		ai.ProxyURL = &in.ProxyURL
+	}
+	if len(in.Models) > 0 {
+		ai.Models = &in.Models
+	}
+	acct, err := s.AddAccount(ctx, ai)
+	if err != nil {
+		return view, nil, err
+	}
+	return view, &acct, nil
+}
+
+// DeleteNode removes a node and its accounts.
+func (s *Service) DeleteNode(ctx context.Context, id int64) error {
+	s.routing.mu.Lock()
+	defer s.routing.mu.Unlock()
+	var n store.Node
+	if err := s.db.WithContext(ctx).First(&n, id).Error; err != nil {
+		return fmt.Errorf("%w: node %d", ErrNotFound, id)
+	}
+	var accts []store.Account
+	s.db.WithContext(ctx).Where("provider = ?", n.Prefix).Find(&accts)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("provider = ?", n.Prefix).Delete(&store.Account{}).Error; err != nil {
+			return err
+		}
+		return tx.Delete(&n).Error
+	})
+	if err != nil {
+		return err
+	}
+	for _, a := range accts {
+		_ = s.secrets.Delete(store.AccountSecretKey(a.ID))
+	}
+	return s.reload(ctx, events.KindAccounts)
+}

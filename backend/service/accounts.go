@@ -13,7 +13,6 @@ import (
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/secret"
 	"github.com/ninerouter/ninerouter/backend/store"
-	"gorm.io/gorm"
 )
 
 // AccountView is one account as the UI shows it. The key itself is never returned.
@@ -56,8 +55,8 @@ type AccountInput struct {
 
 // Accounts lists every account with its live state (cooldowns, last error, spend).
 func (s *Service) Accounts(ctx context.Context) ([]AccountView, error) {
-	var rows []store.Account
-	if err := s.db.WithContext(ctx).Order("provider, priority, id").Find(&rows).Error; err != nil {
+	rows, err := s.db.Accounts(ctx)
+	if err != nil {
 		return nil, err
 	}
 	out := make([]AccountView, 0, len(rows))
@@ -69,8 +68,8 @@ func (s *Service) Accounts(ctx context.Context) ([]AccountView, error) {
 
 // Account returns one account.
 func (s *Service) Account(ctx context.Context, id int64) (AccountView, error) {
-	var r store.Account
-	if err := s.db.WithContext(ctx).First(&r, id).Error; err != nil {
+	r, err := s.db.Account(ctx, id)
+	if err != nil {
 		return AccountView{}, fmt.Errorf("%w: account %d", ErrNotFound, id)
 	}
 	return s.accountView(r), nil
@@ -133,20 +132,15 @@ func (s *Service) AddAccount(ctx context.Context, in AccountInput) (AccountView,
 		row.Name = spec.Name
 	}
 	if in.Priority == nil {
-		var maxPrio *int
-		s.db.WithContext(ctx).Model(&store.Account{}).Where("provider = ?", spec.ID).Select("MAX(priority)").Scan(&maxPrio)
-		if maxPrio != nil {
-			row.Priority = *maxPrio + 1
-		} else {
-			row.Priority = 1
+		prio, err := s.db.NextAccountPriority(ctx, spec.ID)
+		if err != nil {
+			return AccountView{}, fmt.Errorf("save account: %w", err)
 		}
+		row.Priority = prio
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		// The key goes to the secret store inside the transaction, so a failure leaves no keyless row.
-		return s.secrets.Set(store.AccountSecretKey(row.ID), strings.TrimSpace(*in.APIKey))
+	// The key goes to the secret store inside the transaction, so a failure leaves no keyless row.
+	err := s.db.CreateAccount(ctx, &row, func(a *store.Account) error {
+		return s.secrets.Set(store.AccountSecretKey(a.ID), strings.TrimSpace(*in.APIKey))
 	})
 	if err != nil {
 		return AccountView{}, fmt.Errorf("save account: %w", err)
@@ -216,8 +210,8 @@ func checkURL(u string) error {
 func (s *Service) UpdateAccount(ctx context.Context, id int64, in AccountInput) (AccountView, error) {
 	s.routing.mu.Lock()
 	defer s.routing.mu.Unlock()
-	var row store.Account
-	if err := s.db.WithContext(ctx).First(&row, id).Error; err != nil {
+	row, err := s.db.Account(ctx, id)
+	if err != nil {
 		return AccountView{}, fmt.Errorf("%w: account %d", ErrNotFound, id)
 	}
 	if err := applyAccountInput(&row, in); err != nil {
@@ -232,7 +226,7 @@ func (s *Service) UpdateAccount(ctx context.Context, id int64, in AccountInput) 
 		}
 	}
 	row.UpdatedAt = time.Now().UTC()
-	if err := s.db.WithContext(ctx).Save(&row).Error; err != nil {
+	if err := s.db.SaveAccount(ctx, &row); err != nil {
 		return AccountView{}, err
 	}
 	if err := s.reload(ctx, events.KindAccounts); err != nil {
@@ -245,11 +239,11 @@ func (s *Service) UpdateAccount(ctx context.Context, id int64, in AccountInput) 
 func (s *Service) DeleteAccount(ctx context.Context, id int64) error {
 	s.routing.mu.Lock()
 	defer s.routing.mu.Unlock()
-	res := s.db.WithContext(ctx).Delete(&store.Account{}, id)
-	if res.Error != nil {
-		return res.Error
+	found, err := s.db.DeleteAccount(ctx, id)
+	if err != nil {
+		return err
 	}
-	if res.RowsAffected == 0 {
+	if !found {
 		return fmt.Errorf("%w: account %d", ErrNotFound, id)
 	}
 	if err := s.secrets.Delete(store.AccountSecretKey(id)); err != nil && !errors.Is(err, secret.ErrNotFound) {

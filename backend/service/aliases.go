@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/ninerouter/ninerouter/backend/events"
 	"github.com/ninerouter/ninerouter/backend/route"
-	"github.com/ninerouter/ninerouter/backend/store"
 )
 
 // Aliases lists user model aliases.
@@ -41,7 +39,7 @@ func (s *Service) SetAlias(ctx context.Context, name, target string) error {
 	if _, err := route.Resolve(&snap, name, nil); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	if err := s.db.WithContext(ctx).Save(&store.ModelAlias{Name: name, Target: target, UpdatedAt: time.Now().UTC()}).Error; err != nil {
+	if err := s.db.SaveAlias(ctx, name, target); err != nil {
 		return err
 	}
 	return s.reload(ctx, events.KindCombos)
@@ -51,11 +49,11 @@ func (s *Service) SetAlias(ctx context.Context, name, target string) error {
 func (s *Service) DeleteAlias(ctx context.Context, name string) error {
 	s.routing.mu.Lock()
 	defer s.routing.mu.Unlock()
-	res := s.db.WithContext(ctx).Delete(&store.ModelAlias{Name: name})
-	if res.Error != nil {
-		return res.Error
+	found, err := s.db.DeleteAlias(ctx, name)
+	if err != nil {
+		return err
 	}
-	if res.RowsAffected == 0 {
+	if !found {
 		return fmt.Errorf("%w: alias %q", ErrNotFound, name)
 	}
 	return s.reload(ctx, events.KindCombos)

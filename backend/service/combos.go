@@ -3,15 +3,12 @@ package service
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/events"
 	"github.com/ninerouter/ninerouter/backend/route"
-	"github.com/ninerouter/ninerouter/backend/store"
-	"gorm.io/gorm"
 )
 
 // ComboView is a combo for the Combos page and the tray.
@@ -64,16 +61,7 @@ func (s *Service) SetCombo(ctx context.Context, c route.Combo) (ComboView, error
 		return ComboView{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	entries, _ := json.Marshal(c.Entries)
-	now := time.Now().UTC()
-	var row store.Combo
-	err := s.db.WithContext(ctx).Where("name = ?", c.Name).First(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		row = store.Combo{Name: c.Name, CreatedAt: now}
-	} else if err != nil {
-		return ComboView{}, err
-	}
-	row.Strategy, row.Entries, row.UpdatedAt = c.Strategy, string(entries), now
-	if err := s.db.WithContext(ctx).Save(&row).Error; err != nil {
+	if err := s.db.SaveCombo(ctx, c.Name, c.Strategy, string(entries)); err != nil {
 		return ComboView{}, err
 	}
 	if err := s.reload(ctx, events.KindCombos); err != nil {
@@ -98,7 +86,7 @@ func (s *Service) DeleteCombo(ctx context.Context, name string) error {
 			}
 		}
 	}
-	if err := s.db.WithContext(ctx).Where("name = ?", name).Delete(&store.Combo{}).Error; err != nil {
+	if err := s.db.DeleteCombo(ctx, name); err != nil {
 		return err
 	}
 	if snap.Active == name {

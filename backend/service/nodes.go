@@ -10,7 +10,6 @@ import (
 	"github.com/ninerouter/ninerouter/backend/provider/compatible"
 	"github.com/ninerouter/ninerouter/backend/store"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
-	"gorm.io/gorm"
 )
 
 // NodeInput defines a custom node and its first account.
@@ -36,8 +35,8 @@ type NodeView struct {
 
 // Nodes lists custom nodes.
 func (s *Service) Nodes(ctx context.Context) ([]NodeView, error) {
-	var rows []store.Node
-	if err := s.db.WithContext(ctx).Order("id").Find(&rows).Error; err != nil {
+	rows, err := s.db.Nodes(ctx)
+	if err != nil {
 		return nil, err
 	}
 	out := make([]NodeView, len(rows))
@@ -62,7 +61,7 @@ func (s *Service) AddNode(ctx context.Context, in NodeInput) (NodeView, *Account
 		return NodeView{}, nil, fmt.Errorf("%w: the prefix %q is already used by a provider or node", ErrConflict, n.Prefix)
 	}
 	row := store.Node{Prefix: n.Prefix, Name: n.Name, Format: string(n.Format), BaseURL: n.BaseURL, CreatedAt: time.Now().UTC()}
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+	if err := s.db.CreateNode(ctx, &row); err != nil {
 		s.routing.mu.Unlock()
 		return NodeView{}, nil, fmt.Errorf("save node: %w", err)
 	}
@@ -97,19 +96,15 @@ func (s *Service) AddNode(ctx context.Context, in NodeInput) (NodeView, *Account
 func (s *Service) DeleteNode(ctx context.Context, id int64) error {
 	s.routing.mu.Lock()
 	defer s.routing.mu.Unlock()
-	var n store.Node
-	if err := s.db.WithContext(ctx).First(&n, id).Error; err != nil {
+	n, err := s.db.Node(ctx, id)
+	if err != nil {
 		return fmt.Errorf("%w: node %d", ErrNotFound, id)
 	}
-	var accts []store.Account
-	s.db.WithContext(ctx).Where("provider = ?", n.Prefix).Find(&accts)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("provider = ?", n.Prefix).Delete(&store.Account{}).Error; err != nil {
-			return err
-		}
-		return tx.Delete(&n).Error
-	})
+	accts, err := s.db.AccountsOf(ctx, n.Prefix)
 	if err != nil {
+		return fmt.Errorf("delete node %d: %w", id, err)
+	}
+	if err := s.db.DeleteNode(ctx, n); err != nil {
 		return err
 	}
 	for _, a := range accts {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/ninerouter/ninerouter/backend/events"
 	"github.com/ninerouter/ninerouter/backend/route"
-	"github.com/ninerouter/ninerouter/backend/store"
 )
 
 // ProviderInfo describes one provider for the Providers page.
@@ -29,8 +28,8 @@ type ProviderInfo struct {
 func (s *Service) Providers(ctx context.Context) ([]ProviderInfo, error) {
 	snap := s.Router().Snapshot()
 	nodeIDs := map[string]int64{}
-	var nodes []store.Node
-	if err := s.db.WithContext(ctx).Find(&nodes).Error; err != nil {
+	nodes, err := s.db.Nodes(ctx)
+	if err != nil {
 		return nil, err
 	}
 	for _, n := range nodes {
@@ -64,13 +63,12 @@ func (s *Service) SetProviderStrategy(ctx context.Context, providerID string, st
 	if strategy != route.FillFirst && strategy != route.RoundRobin {
 		return fmt.Errorf("%w: strategy %q: want fill-first or round-robin", ErrInvalid, strategy)
 	}
-	if err := s.db.SetSetting(ctx, settingStrategyPrefix+providerID, string(strategy)); err != nil {
-		return err
-	}
+	changes := map[string]string{settingStrategyPrefix + providerID: string(strategy)}
 	if stickyLimit > 0 {
-		if err := s.db.SetSetting(ctx, SettingStickyLimit, fmt.Sprint(stickyLimit)); err != nil {
-			return err
-		}
+		changes[SettingStickyLimit] = fmt.Sprint(stickyLimit)
+	}
+	if err := s.db.SetSettings(ctx, changes); err != nil {
+		return err
 	}
 	return s.reload(ctx, events.KindAccounts)
 }

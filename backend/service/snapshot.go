@@ -18,21 +18,20 @@ import (
 
 // buildSnapshot reads the whole routing configuration (and the accounts' keys) into an immutable snapshot.
 func (s *Service) buildSnapshot(ctx context.Context) (*route.Snapshot, error) {
-	db := s.db.WithContext(ctx)
-	var nodes []store.Node
-	var accts []store.Account
-	var combos []store.Combo
-	var aliases []store.ModelAlias
-	if err := db.Order("id").Find(&nodes).Error; err != nil {
+	nodes, err := s.db.Nodes(ctx)
+	if err != nil {
 		return nil, err
 	}
-	if err := db.Order("priority, id").Find(&accts).Error; err != nil {
+	accts, err := s.db.Accounts(ctx)
+	if err != nil {
 		return nil, err
 	}
-	if err := db.Find(&combos).Error; err != nil {
+	combos, err := s.db.Combos(ctx)
+	if err != nil {
 		return nil, err
 	}
-	if err := db.Find(&aliases).Error; err != nil {
+	aliases, err := s.db.Aliases(ctx)
+	if err != nil {
 		return nil, err
 	}
 	settings, err := s.db.Settings(ctx)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"time"
 
@@ -77,4 +78,17 @@ func PeekSetting(ctx context.Context, dataDir, key string) (value string, ok boo
 		return "", false
 	}
 	return s.Value, true
+}
+
+// SetSettings stores every key=value in one transaction: all are written or none.
+func (db *DB) SetSettings(ctx context.Context, kv map[string]string) error {
+	now := time.Now().UTC()
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for k, v := range kv {
+			if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&Setting{Key: k, Value: v, UpdatedAt: now}).Error; err != nil {
+				return fmt.Errorf("setting %s: %w", k, err)
+			}
+		}
+		return nil
+	})
 }

@@ -179,11 +179,11 @@ func (h *harness) askAnthropic(ctx context.Context, model string, stream bool) r
 
 // rows waits until want attempts are finalised (handlers finish their bookkeeping just after the last byte)
 // and returns them oldest first.
-func (h *harness) rows(want int) []store.UsageRecord {
+func (h *harness) rows(want int) []usage.Record {
 	h.t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(5 * time.Second)
-	var got []store.UsageRecord
+	var got []usage.Record
 	for {
 		if err := h.svc.UsageWriter().Flush(ctx); err != nil {
 			h.t.Fatal(err)

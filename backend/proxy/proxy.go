@@ -24,7 +24,6 @@ import (
 
 	"github.com/ninerouter/ninerouter/backend/provider"
 	"github.com/ninerouter/ninerouter/backend/route"
-	"github.com/ninerouter/ninerouter/backend/store"
 	"github.com/ninerouter/ninerouter/backend/translate/sse"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 	"github.com/ninerouter/ninerouter/backend/usage"
@@ -32,8 +31,8 @@ import (
 
 // Recorder takes usage records (usage.Writer).
 type Recorder interface {
-	Begin(store.UsageRecord)
-	Finish(store.UsageRecord)
+	Begin(usage.Record)
+	Finish(usage.Record)
 }
 
 // Options configure a Proxy. Zero durations take the defaults.
@@ -237,7 +236,7 @@ func (p *Proxy) answerExhausted(w http.ResponseWriter, in Inbound, plan route.Pl
 // attempt runs one upstream attempt on one account.
 func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, in Inbound, plan route.Plan, t route.Target, acct *route.Account, reqID string, n int, budgetEnd time.Time) attemptResult {
 	began := time.Now()
-	rec := store.UsageRecord{
+	rec := usage.Record{
 		ID: reqID + "-" + strconv.Itoa(n), RequestID: reqID, Attempt: n, Time: began.UTC(), Provider: t.Spec.ID,
 		AccountID: acct.ID, Model: t.Model, Requested: plan.Requested, Combo: t.Combo, Entry: t.Entry,
 		KeyID: in.KeyID, Endpoint: in.Endpoint,
@@ -342,7 +341,7 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, in Inbound, 
 
 // finishWhole reads a non-streaming answer, converts it and writes it.
 func (p *Proxy) finishWhole(actx context.Context, w http.ResponseWriter, in Inbound, t route.Target, up wire.Format, resp *http.Response,
-	wd *watchdog, began time.Time, rec *store.UsageRecord, fail func(route.Failure, int, string) attemptResult) attemptResult {
+	wd *watchdog, began time.Time, rec *usage.Record, fail func(route.Failure, int, string) attemptResult) attemptResult {
 	raw, err := io.ReadAll(io.LimitReader(&kickReader{r: resp.Body, wd: wd}, 256<<20))
 	if err != nil {
 		return fail(netFailure(actx, err), statusForNet(actx), "reading "+t.Spec.ID+" answer: "+describeNet(actx, err))
@@ -372,7 +371,7 @@ func (p *Proxy) finishWhole(actx context.Context, w http.ResponseWriter, in Inbo
 // finishStream relays a stream. Events are converted as they arrive; nothing is written to the client until the
 // converter produces its first bytes, so an error before that still fails over.
 func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inbound, t route.Target, up wire.Format, resp *http.Response,
-	wd *watchdog, idle func(), began time.Time, rec *store.UsageRecord, fail func(route.Failure, int, string) attemptResult) attemptResult {
+	wd *watchdog, idle func(), began time.Time, rec *usage.Record, fail func(route.Failure, int, string) attemptResult) attemptResult {
 	rc := http.NewResponseController(w)
 	st := p.translator.NewStream(up, in.Client, in.Model)
 	rd := sse.NewReader(&kickReader{r: resp.Body, wd: wd}, 0)
@@ -493,7 +492,7 @@ func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inb
 	return attemptResult{committed: true}
 }
 
-func setUsage(rec *store.UsageRecord, u wire.Usage) {
+func setUsage(rec *usage.Record, u wire.Usage) {
 	rec.Input, rec.Output, rec.CacheRead, rec.CacheWrite, rec.Reasoning, rec.Reported =
 		u.Input, u.Output, u.CacheRead, u.CacheWrite, u.Reasoning, u.Reported
 }

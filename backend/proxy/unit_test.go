@@ -11,20 +11,20 @@ import (
 	"github.com/ninerouter/ninerouter/backend/provider/compatible"
 	"github.com/ninerouter/ninerouter/backend/proxy"
 	"github.com/ninerouter/ninerouter/backend/route"
-	"github.com/ninerouter/ninerouter/backend/store"
 	M "github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
+	"github.com/ninerouter/ninerouter/backend/usage"
 )
 
 // memRecorder keeps usage rows in memory.
 type memRecorder struct {
 	mu   sync.Mutex
-	rows map[string]store.UsageRecord
+	rows map[string]usage.Record
 }
 
-func (m *memRecorder) Begin(r store.UsageRecord)  { m.put(r) }
-func (m *memRecorder) Finish(r store.UsageRecord) { m.put(r) }
-func (m *memRecorder) put(r store.UsageRecord) {
+func (m *memRecorder) Begin(r usage.Record)  { m.put(r) }
+func (m *memRecorder) Finish(r usage.Record) { m.put(r) }
+func (m *memRecorder) put(r usage.Record) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.rows[r.ID] = r
@@ -65,7 +65,7 @@ func TestOAuthRefreshedOnce(t *testing.T) {
 	cred := &oauthCred{token: "stale"}
 	acct := &route.Account{ID: 1, Provider: "sub", BaseURL: spec.DefaultBaseURL, Enabled: true, Cred: cred}
 	snap := &route.Snapshot{Registry: reg, Accounts: map[string][]*route.Account{"sub": {acct}}, ByID: map[int64]*route.Account{1: acct}}
-	rec := &memRecorder{rows: map[string]store.UsageRecord{}}
+	rec := &memRecorder{rows: map[string]usage.Record{}}
 	p := proxy.New(proxy.Options{Router: route.New(snap, nil), Usage: rec})
 	defer p.Close()
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/ninerouter/ninerouter/backend/store"
 	"github.com/ninerouter/ninerouter/backend/usage"
 )
 
@@ -14,7 +13,7 @@ func (s *Service) Usage(ctx context.Context, q usage.Query) (usage.Report, error
 }
 
 // UsageRecords lists the latest attempts.
-func (s *Service) UsageRecords(ctx context.Context, since time.Time, limit int) ([]store.UsageRecord, error) {
+func (s *Service) UsageRecords(ctx context.Context, since time.Time, limit int) ([]usage.Record, error) {
 	return usage.Records(ctx, s.db, since, limit)
 }
 

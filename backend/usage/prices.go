@@ -116,7 +116,7 @@ func (p *Prices) Lookup(providerID, model string) (Price, bool) {
 }
 
 // Cost prices one attempt's tokens. Reasoning tokens are part of Output and are not counted twice.
-func (p *Prices) Cost(providerID, model string, r store.UsageRecord) float64 {
+func (p *Prices) Cost(providerID, model string, r Record) float64 {
 	pr, ok := p.Lookup(providerID, model)
 	if !ok {
 		return 0

@@ -22,7 +22,7 @@ type Totals struct {
 	CostUSD    float64 `json:"costUsd"`
 }
 
-func (t *Totals) add(r store.UsageRecord) {
+func (t *Totals) add(r Record) {
 	t.Requests++
 	if r.Outcome != OK {
 		t.Errors++
@@ -80,8 +80,8 @@ func Aggregate(ctx context.Context, db *store.DB, q Query) (Report, error) {
 		return Report{}, fmt.Errorf("bucket %q: want hour or day", q.Bucket)
 	}
 	rep := Report{Since: q.Since.UTC(), Until: q.Until.UTC(), BucketSize: q.Bucket, By: map[string][]Group{}}
-	var rows []store.UsageRecord
-	err := db.WithContext(ctx).Where("time >= ? AND time <= ? AND outcome <> ?", q.Since.UTC(), q.Until.UTC(), InFlight).
+	var rows []Record
+	err := db.WithContext(ctx).Table(recordTable).Where("time >= ? AND time <= ? AND outcome <> ?", q.Since.UTC(), q.Until.UTC(), InFlight).
 		Order("time").Find(&rows).Error
 	if err != nil {
 		return rep, err
@@ -137,11 +137,11 @@ func Aggregate(ctx context.Context, db *store.DB, q Query) (Report, error) {
 }
 
 // Records lists the latest attempts, newest first.
-func Records(ctx context.Context, db *store.DB, since time.Time, limit int) ([]store.UsageRecord, error) {
+func Records(ctx context.Context, db *store.DB, since time.Time, limit int) ([]Record, error) {
 	if limit <= 0 || limit > 10000 {
 		limit = 200
 	}
-	var rows []store.UsageRecord
-	err := db.WithContext(ctx).Where("time >= ?", since.UTC()).Order("time DESC").Limit(limit).Find(&rows).Error
+	var rows []Record
+	err := db.WithContext(ctx).Table(recordTable).Where("time >= ?", since.UTC()).Order("time DESC").Limit(limit).Find(&rows).Error
 	return rows, err
 }

@@ -53,7 +53,7 @@ func (w *window) read(now time.Time) (float64, float64) {
 
 func entryKey(combo, entry string) string { return combo + "\x00" + entry }
 
-func (s *spendTotals) add(r store.UsageRecord) {
+func (s *spendTotals) add(r Record) {
 	if r.CostUSD == 0 {
 		return
 	}
@@ -121,7 +121,7 @@ func loadSpend(ctx context.Context, db *store.DB, now time.Time) (*spendTotals, 
 		if err != nil {
 			return nil, fmt.Errorf("usage ledger: unreadable day %q", r.Day)
 		}
-		s.add(store.UsageRecord{Time: day, AccountID: r.AccountID, Combo: r.Combo, Entry: r.Entry, CostUSD: r.Cost})
+		s.add(Record{Time: day, AccountID: r.AccountID, Combo: r.Combo, Entry: r.Entry, CostUSD: r.Cost})
 	}
 	return s, nil
 }

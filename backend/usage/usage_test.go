@@ -37,7 +37,7 @@ func TestWriterLedger(t *testing.T) {
 	}
 	now := time.Now().UTC()
 	for i, id := range []string{"a", "b", "c"} {
-		rec := store.UsageRecord{ID: id, RequestID: "r", Attempt: i + 1, Time: now, Provider: "openai", AccountID: 7,
+		rec := Record{ID: id, RequestID: "r", Attempt: i + 1, Time: now, Provider: "openai", AccountID: 7,
 			Model: "gpt-4o", Combo: "c1", Entry: "openai/gpt-4o"}
 		w.Begin(rec)
 		if id != "c" { // c is still in flight when "the process dies"
@@ -48,8 +48,8 @@ func TestWriterLedger(t *testing.T) {
 	if err := w.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var rows []store.UsageRecord
-	db.Order("id").Find(&rows)
+	var rows []Record
+	db.Table(recordTable).Order("id").Find(&rows)
 	if len(rows) != 3 || rows[0].Outcome != OK || rows[2].Outcome != InFlight {
 		t.Fatalf("rows %+v", rows)
 	}
@@ -75,8 +75,8 @@ func TestWriterLedger(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	var c store.UsageRecord
-	db.First(&c, "id = ?", "c")
+	var c Record
+	db.Table(recordTable).First(&c, "id = ?", "c")
 	if c.Outcome != Interrupted {
 		t.Errorf("crashed attempt outcome %q, want interrupted", c.Outcome)
 	}
@@ -160,7 +160,7 @@ func TestRequestLogRedacts(t *testing.T) {
 	}
 }
 
-// TestUpsertKeepsEveryField: the hand-written upsert binds every column of store.UsageRecord, and a row read back
+// TestUpsertKeepsEveryField: the hand-written upsert binds every column of Record, and a row read back
 // through gorm is the row written (a column missing from usageColumns would come back zero).
 func TestUpsertKeepsEveryField(t *testing.T) {
 	ctx := context.Background()
@@ -172,19 +172,19 @@ func TestUpsertKeepsEveryField(t *testing.T) {
 	}
 	defer w.Close()
 	at := time.Date(2026, 11, 25, 23, 0, 0, 123000000, time.UTC)
-	want := store.UsageRecord{ID: "u1", RequestID: "r1", Attempt: 2, Time: at, Provider: "glm", AccountID: 3, Model: "glm-4.6",
+	want := Record{ID: "u1", RequestID: "r1", Attempt: 2, Time: at, Provider: "glm", AccountID: 3, Model: "glm-4.6",
 		Requested: "c", Combo: "c", Entry: "glm/glm-4.6", KeyID: 9, Endpoint: "/v1/messages", Outcome: OK, Status: 200,
 		Error: "none", LatencyMs: 11, TTFBMs: 5, Input: 100, Output: 50, CacheRead: 7, CacheWrite: 3, Reasoning: 20,
 		Reported: true, CostUSD: 0.25}
-	if err := w.upsert([]store.UsageRecord{want}); err != nil {
+	if err := w.upsert([]Record{want}); err != nil {
 		t.Fatal(err)
 	}
 	want.Outcome, want.Error = Interrupted, "finalised"
-	if err := w.upsert([]store.UsageRecord{want}); err != nil {
+	if err := w.upsert([]Record{want}); err != nil {
 		t.Fatal(err)
 	}
-	var got store.UsageRecord
-	if err := db.First(&got, "id = ?", "u1").Error; err != nil {
+	var got Record
+	if err := db.Table(recordTable).First(&got, "id = ?", "u1").Error; err != nil {
 		t.Fatal(err)
 	}
 	if !got.Time.Equal(want.Time) {

@@ -42,7 +42,7 @@ type Writer struct {
 }
 
 type op struct {
-	rec   store.UsageRecord
+	rec   Record
 	flush chan struct{} // non-nil: a barrier; closed once everything before it is committed
 }
 
@@ -88,13 +88,13 @@ func (w *Writer) Prices() *Prices { return w.prices }
 func (w *Writer) Spend() *spendTotals { return w.spend }
 
 // Begin queues the in-flight row of an attempt. rec.ID must be unique.
-func (w *Writer) Begin(rec store.UsageRecord) {
+func (w *Writer) Begin(rec Record) {
 	rec.Outcome = InFlight
 	w.send(op{rec: rec})
 }
 
 // Finish prices and queues the final row of an attempt, and adds its cost to the running totals.
-func (w *Writer) Finish(rec store.UsageRecord) {
+func (w *Writer) Finish(rec Record) {
 	if rec.Outcome == "" || rec.Outcome == InFlight {
 		rec.Outcome = OK
 	}
@@ -145,7 +145,7 @@ func (w *Writer) Close() error {
 
 func (w *Writer) run() {
 	defer close(w.done)
-	batch := make([]store.UsageRecord, 0, maxBatch)
+	batch := make([]Record, 0, maxBatch)
 	var barriers []chan struct{}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -188,7 +188,7 @@ func (w *Writer) run() {
 }
 
 // dedupe keeps the last version of each row (an attempt that began and ended within one batch).
-func dedupe(batch []store.UsageRecord) []store.UsageRecord {
+func dedupe(batch []Record) []Record {
 	idx := make(map[string]int, len(batch))
 	out := batch[:0:0]
 	for _, r := range batch {
@@ -202,7 +202,7 @@ func dedupe(batch []store.UsageRecord) []store.UsageRecord {
 	return out
 }
 
-func (w *Writer) commit(rows []store.UsageRecord) {
+func (w *Writer) commit(rows []Record) {
 	var err error
 	for try := 0; try < 5; try++ {
 		err = w.upsert(rows)
@@ -248,7 +248,7 @@ func upsertSQL(n int) string {
 // gorm's CreateInBatches: in the benchmark's profile gorm's per-row reflection cost CPU beside every request, and
 // the SQLite driver parses each statement again on every execution, so one statement per chunk, not per row
 // (bench/FINDINGS.md).
-func (w *Writer) upsert(rows []store.UsageRecord) error {
+func (w *Writer) upsert(rows []Record) error {
 	sqlDB, err := w.db.DB.DB()
 	if err != nil {
 		return err

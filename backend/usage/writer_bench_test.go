@@ -22,10 +22,10 @@ func BenchmarkUpsert(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer w.Close()
-	batch := func(n int) []store.UsageRecord {
-		rows := make([]store.UsageRecord, 20)
+	batch := func(n int) []Record {
+		rows := make([]Record, 20)
 		for i := range rows {
-			rows[i] = store.UsageRecord{ID: strconv.Itoa(n*20 + i), RequestID: "r", Time: time.Now(), Provider: "openai",
+			rows[i] = Record{ID: strconv.Itoa(n*20 + i), RequestID: "r", Time: time.Now(), Provider: "openai",
 				AccountID: 1, Model: "gpt-4o", Outcome: OK, Status: 200, Input: 10, Output: 5, Reported: true}
 		}
 		return rows

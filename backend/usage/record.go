@@ -1,0 +1,37 @@
+package usage
+
+import "time"
+
+// Record is one upstream attempt as the writer takes it and the ledger returns it (table usage_records; the
+// schema is Record's). It is queued "in_flight" when the attempt starts and finalised when it ends,
+// so a crash leaves evidence (security.md §4 rule 3). Tokens are exactly what the upstream reported.
+// Callers (backend/proxy) build it without importing backend/store.
+type Record struct {
+	ID         string
+	RequestID  string
+	Attempt    int
+	Time       time.Time
+	Provider   string
+	AccountID  int64
+	Model      string // upstream model id
+	Requested  string // the model string the client asked for
+	Combo      string
+	Entry      string // the combo entry that led here, for per-entry budgets
+	KeyID      int64
+	Endpoint   string
+	Outcome    string // in_flight | ok | error | interrupted
+	Status     int
+	Error      string
+	LatencyMs  int64
+	TTFBMs     int64
+	Input      int64
+	Output     int64
+	CacheRead  int64
+	CacheWrite int64
+	Reasoning  int64
+	Reported   bool
+	CostUSD    float64
+}
+
+// recordTable is the ledger's table.
+const recordTable = "usage_records"

@@ -8,7 +8,6 @@ import (
 
 	"gorm.io/gorm/clause"
 
-	"github.com/ninerouter/ninerouter/backend/store"
 )
 
 // BenchmarkUpsert compares the writer's statement with gorm's CreateInBatches for a batch of 20 attempts (about

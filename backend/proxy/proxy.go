@@ -364,6 +364,8 @@ func (p *Proxy) finishWhole(actx context.Context, w http.ResponseWriter, in Inbo
 	p.o.Router.Succeed(rec.AccountID, t.Model)
 	setUsage(rec, u)
 	rec.Outcome, rec.Status, rec.TTFBMs, rec.LatencyMs = "ok", http.StatusOK, ttfb, ttfb
+	// Finish returns once the row is committed, before the handler returns and the answer is flushed whole
+	// (issue #9 finding 7).
 	p.o.Usage.Finish(*rec)
 	return attemptResult{committed: true}
 }
@@ -481,14 +483,15 @@ func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inb
 	if !committed {
 		commit()
 	}
+	p.o.Router.Succeed(rec.AccountID, t.Model)
+	setUsage(rec, st.Usage())
+	rec.Outcome, rec.Status, rec.LatencyMs = "ok", http.StatusOK, time.Since(began).Milliseconds()
+	// Finish returns once the row is committed; the stream's last bytes go out after it (issue #9 finding 7).
+	p.o.Usage.Finish(*rec)
 	if len(out) > 0 {
 		_, _ = w.Write(out)
 	}
 	_ = rc.Flush()
-	p.o.Router.Succeed(rec.AccountID, t.Model)
-	setUsage(rec, st.Usage())
-	rec.Outcome, rec.Status, rec.LatencyMs = "ok", http.StatusOK, time.Since(began).Milliseconds()
-	p.o.Usage.Finish(*rec)
 	return attemptResult{committed: true}
 }
 

@@ -26,8 +26,15 @@ var ErrCorrupt = errors.New("database is corrupt")
 // rarely, so SQLite's WAL with a busy timeout is enough.
 type DB struct {
 	*gorm.DB
-	Path string
+	// Reads is a separate pool of read-only connections for reports (usage aggregates, record lists). WAL lets
+	// them read while the writer commits, so a slow report never holds the connection the usage writer and the
+	// request path need (issue #9 finding 2).
+	Reads *gorm.DB
+	Path  string
 }
+
+// readConns bounds the report readers; more would only compete for the CPU the requests need.
+const readConns = 2
 
 // Open opens (creating if needed) dataDir/ninerouter.db, checks its integrity, and applies pending migrations
 // after backing the file up. A corrupt or unreadable database is moved aside and reported, never re-initialised.
@@ -42,8 +49,10 @@ func Open(ctx context.Context, dataDir string) (*DB, error) {
 		}
 	}
 	// WAL: readers never block the writer; busy_timeout: brief contention waits instead of failing;
-	// synchronous=FULL: an answered request's usage row survives an OS crash too (security.md §4 rule 2).
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)"
+	// synchronous=NORMAL: a commit is durable against a crash of the process as soon as it returns, without an
+	// fsync on the request path; the usage writer fsyncs the WAL in the background so that an OS crash loses at
+	// most a fraction of a second (backend/usage/writer.go).
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
 	gdb, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard, TranslateError: true})
 	if err != nil {
 		if existed && looksCorrupt(err) {
@@ -78,11 +87,35 @@ func Open(ctx context.Context, dataDir string) (*DB, error) {
 		sqlDB.Close()
 		return nil, err
 	}
+	reads, err := gorm.Open(sqlite.Open("file:"+path+"?_pragma=busy_timeout(5000)&_pragma=query_only(1)"),
+		&gorm.Config{Logger: logger.Discard, TranslateError: true})
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open database %s for reading: %w", path, err)
+	}
+	if readDB, err := reads.DB(); err == nil {
+		readDB.SetMaxOpenConns(readConns)
+		readDB.SetMaxIdleConns(readConns)
+	}
+	db.Reads = reads
 	return db, nil
+}
+
+// Reader is the read-only pool for reports (the main handle when Reads is not open, as in a bare DB value).
+func (db *DB) Reader() *gorm.DB {
+	if db.Reads != nil {
+		return db.Reads
+	}
+	return db.DB
 }
 
 // Close checkpoints the WAL into the main file and closes the database.
 func (db *DB) Close() error {
+	if db.Reads != nil {
+		if readDB, err := db.Reads.DB(); err == nil {
+			readDB.Close()
+		}
+	}
 	db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	sqlDB, err := db.DB.DB()
 	if err != nil {

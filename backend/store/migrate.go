@@ -35,6 +35,7 @@ func migrations() []Migration {
 	all = append(all, foundationMigrations()...)
 	all = append(all, routingMigrations()...)
 	all = append(all, toolMigrations()...)
+	all = append(all, usageMigrations()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Version < all[j].Version })
 	return all
 }

@@ -35,6 +35,17 @@ func (t *Totals) add(r Record) {
 	t.CostUSD += r.CostUSD
 }
 
+func (t *Totals) merge(o Totals) {
+	t.Requests += o.Requests
+	t.Errors += o.Errors
+	t.Input += o.Input
+	t.Output += o.Output
+	t.CacheRead += o.CacheRead
+	t.CacheWrite += o.CacheWrite
+	t.Reasoning += o.Reasoning
+	t.CostUSD += o.CostUSD
+}
+
 // Bucket is one hour or day of the chart.
 type Bucket struct {
 	Start time.Time `json:"start"`
@@ -64,8 +75,24 @@ type Query struct {
 	Bucket string    // hour | day; "" picks hour up to 48 h, else day
 }
 
-// Aggregate builds a report from the ledger. Aggregation runs in Go over the selected columns: it is simple,
-// exact, and for a desktop's volume (thousands of attempts a day) fast enough.
+// slice is the totals of one hour and one (provider, model, account, key, combo): a roll-up row, or the same
+// summed from raw rows at the edges of a range.
+type slice struct {
+	Hour      int64
+	Provider  string
+	Model     string
+	AccountID int64
+	KeyID     int64
+	Combo     string
+	Totals
+}
+
+const sliceSums = `COUNT(*) AS requests, SUM(outcome <> 'ok') AS errors, SUM(input) AS input, SUM(output) AS output,
+	SUM(cache_read) AS cache_read, SUM(cache_write) AS cache_write, SUM(reasoning) AS reasoning, SUM(cost_usd) AS cost_usd`
+
+// Aggregate builds a report on the read-only connections (store.DB.Reads). Whole hours come from the hourly
+// roll-ups the writer keeps; only the partial hours at the two ends of the range are summed from raw rows (in
+// SQL, through the time index). A report over a month of a million attempts reads a few thousand rows.
 func Aggregate(ctx context.Context, db *store.DB, q Query) (Report, error) {
 	if q.Until.IsZero() {
 		q.Until = time.Now()
@@ -79,41 +106,81 @@ func Aggregate(ctx context.Context, db *store.DB, q Query) (Report, error) {
 	if q.Bucket != "hour" && q.Bucket != "day" {
 		return Report{}, fmt.Errorf("bucket %q: want hour or day", q.Bucket)
 	}
-	rep := Report{Since: q.Since.UTC(), Until: q.Until.UTC(), BucketSize: q.Bucket, By: map[string][]Group{}}
-	var rows []Record
-	err := db.WithContext(ctx).Table(recordTable).Where("time >= ? AND time <= ? AND outcome <> ?", q.Since.UTC(), q.Until.UTC(), InFlight).
-		Order("time").Find(&rows).Error
-	if err != nil {
-		return rep, err
+	since, until := q.Since.UTC(), q.Until.UTC()
+	rep := Report{Since: since, Until: until, BucketSize: q.Bucket, By: map[string][]Group{}}
+	if until.Before(since) {
+		return rep, nil
+	}
+	reads := db.Reader().WithContext(ctx)
+	var slices []slice
+	edge := func(from, to time.Time, inclusive bool) error {
+		op := "<"
+		if inclusive {
+			op = "<="
+		}
+		var part []slice
+		err := reads.Table(recordTable).
+			Select("? AS hour, provider, model, account_id, key_id, combo, "+sliceSums, hourOf(from)).
+			Where("time >= ? AND time "+op+" ? AND outcome <> ?", from, to, InFlight).
+			Group("provider, model, account_id, key_id, combo").Scan(&part).Error
+		slices = append(slices, part...)
+		return err
+	}
+	firstFull := since.Truncate(time.Hour)
+	if firstFull.Before(since) {
+		firstFull = firstFull.Add(time.Hour)
+	}
+	lastStart := until.Truncate(time.Hour)
+	if firstFull.After(lastStart) { // the range lies within one hour
+		if err := edge(since, until, true); err != nil {
+			return rep, fmt.Errorf("usage report: %w", err)
+		}
+	} else {
+		if err := edge(since, firstFull, false); err != nil {
+			return rep, fmt.Errorf("usage report: %w", err)
+		}
+		var whole []slice
+		err := reads.Table("usage_rollups").Select("hour, provider, model, account_id, key_id, combo, requests, errors, "+
+			"input, output, cache_read, cache_write, reasoning, cost_usd").
+			Where("hour >= ? AND hour < ?", firstFull.Unix(), lastStart.Unix()).Scan(&whole).Error
+		if err != nil {
+			return rep, fmt.Errorf("usage report: %w", err)
+		}
+		slices = append(slices, whole...)
+		if err := edge(lastStart, until, true); err != nil {
+			return rep, fmt.Errorf("usage report: %w", err)
+		}
 	}
 	buckets := map[time.Time]*Bucket{}
 	groups := map[string]map[string]*Totals{}
 	for _, dim := range []string{"provider", "model", "account", "key", "combo"} {
 		groups[dim] = map[string]*Totals{}
 	}
-	for _, r := range rows {
-		rep.Total.add(r)
-		start := r.Time.UTC().Truncate(time.Hour)
+	for _, sl := range slices {
+		if sl.Requests == 0 {
+			continue
+		}
+		rep.Total.merge(sl.Totals)
+		start := time.Unix(sl.Hour, 0).UTC()
 		if q.Bucket == "day" {
-			u := r.Time.UTC()
-			start = time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
+			start = time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC)
 		}
 		b := buckets[start]
 		if b == nil {
 			b = &Bucket{Start: start}
 			buckets[start] = b
 		}
-		b.add(r)
+		b.merge(sl.Totals)
 		for dim, key := range map[string]string{
-			"provider": r.Provider, "model": r.Provider + "/" + r.Model, "account": strconv.FormatInt(r.AccountID, 10),
-			"key": strconv.FormatInt(r.KeyID, 10), "combo": r.Combo,
+			"provider": sl.Provider, "model": sl.Provider + "/" + sl.Model, "account": strconv.FormatInt(sl.AccountID, 10),
+			"key": strconv.FormatInt(sl.KeyID, 10), "combo": sl.Combo,
 		} {
 			t := groups[dim][key]
 			if t == nil {
 				t = &Totals{}
 				groups[dim][key] = t
 			}
-			t.add(r)
+			t.merge(sl.Totals)
 		}
 	}
 	for _, b := range buckets {
@@ -142,6 +209,6 @@ func Records(ctx context.Context, db *store.DB, since time.Time, limit int) ([]R
 		limit = 200
 	}
 	var rows []Record
-	err := db.WithContext(ctx).Table(recordTable).Where("time >= ?", since.UTC()).Order("time DESC").Limit(limit).Find(&rows).Error
+	err := db.Reader().WithContext(ctx).Table(recordTable).Where("time >= ?", since.UTC()).Order("time DESC").Limit(limit).Find(&rows).Error
 	return rows, err
 }

@@ -16,12 +16,14 @@ import (
 
 func openDB(t testing.TB, dir string) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), dir)
+	db, err := openDBErr(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return db
 }
+
+func openDBErr(dir string) (*store.DB, error) { return store.Open(context.Background(), dir) }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 

@@ -8,9 +8,11 @@ package usage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -39,46 +41,73 @@ type Writer struct {
 	closed bool
 	ch     chan op
 	done   chan struct{}
+
+	synced chan struct{} // a commit happened: the WAL syncer has work (capacity 1)
+	stop   chan struct{} // closed by Close: background loops end
+	loops  sync.WaitGroup
 }
 
 type op struct {
 	rec   Record
 	flush chan struct{} // non-nil: a barrier; closed once everything before it is committed
+	done  chan struct{} // non-nil: Finish waits; closed once rec is committed
 }
 
 // queueSize bounds memory; a full queue makes the request wait briefly instead of dropping a record.
 const queueSize = 8192
 
-// maxBatch is how many records one transaction commits (one fsync for the batch).
+// maxBatch is how many records one transaction commits.
 const maxBatch = 512
 
-// linger is how long the writer waits for more records after the first of a batch. Under load it turns hundreds
-// of fsyncs a second into a few, and an attempt that begins and ends within it costs one row write instead of
-// two; a crash can lose at most this window (plus the commit), never an hour of rows.
+// linger is how long the writer waits for more records after an in-flight row that nobody waits for. An attempt
+// that begins and ends within it costs one row write instead of two. A finished row ends the linger at once:
+// its request is waiting for the commit (group commit, see Finish).
 const linger = 5 * time.Millisecond
 
+// walSyncEvery paces the background fsync of the WAL: commits run with synchronous=NORMAL (durable against a
+// crash of the process as soon as they return), and this bounds what an OS crash can lose.
+const walSyncEvery = 100 * time.Millisecond
+
 // Open prepares the ledger: marks rows a previous run left in flight as interrupted, loads this month's spend
-// and the pricing table, and starts the writer. onCommit (may be nil) runs after each committed batch.
+// and the pricing table, and starts the writer, the WAL syncer and the retention loop. onCommit (may be nil)
+// runs after each committed batch.
 func Open(ctx context.Context, db *store.DB, log *slog.Logger, onCommit func()) (*Writer, error) {
-	if err := db.WithContext(ctx).Model(&store.UsageRecord{}).Where("outcome = ?", InFlight).
-		Updates(map[string]any{"outcome": Interrupted, "error": "NineRouter stopped before this attempt ended"}).Error; err != nil {
-		return nil, err
-	}
 	prices, err := LoadPrices(ctx, db)
-	if err != nil {
-		return nil, err
-	}
-	spend, err := loadSpend(ctx, db, time.Now())
 	if err != nil {
 		return nil, err
 	}
 	if onCommit == nil {
 		onCommit = func() {}
 	}
-	w := &Writer{db: db, log: log, prices: prices, spend: spend, onCommit: onCommit,
-		ch: make(chan op, queueSize), done: make(chan struct{})}
+	w := &Writer{db: db, log: log, prices: prices, onCommit: onCommit,
+		ch: make(chan op, queueSize), done: make(chan struct{}), synced: make(chan struct{}, 1), stop: make(chan struct{})}
+	if err := w.markInterrupted(ctx); err != nil {
+		return nil, err
+	}
+	if w.spend, err = loadSpend(ctx, db, time.Now()); err != nil {
+		return nil, err
+	}
 	go w.run()
+	w.loops.Add(2)
+	go w.syncWAL()
+	go w.retain()
 	return w, nil
+}
+
+// markInterrupted finalises the rows a crash left in flight, through the same upsert as every row so that the
+// roll-ups count them.
+func (w *Writer) markInterrupted(ctx context.Context) error {
+	var rows []Record
+	if err := w.db.WithContext(ctx).Table(recordTable).Where("outcome = ?", InFlight).Find(&rows).Error; err != nil {
+		return fmt.Errorf("usage ledger: rows left in flight: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	for i := range rows {
+		rows[i].Outcome, rows[i].Error = Interrupted, "NineRouter stopped before this attempt ended"
+	}
+	return w.upsert(rows)
 }
 
 // Prices is the pricing table in use.
@@ -87,30 +116,38 @@ func (w *Writer) Prices() *Prices { return w.prices }
 // Spend is the running spend totals (route.Spend).
 func (w *Writer) Spend() *spendTotals { return w.spend }
 
-// Begin queues the in-flight row of an attempt. rec.ID must be unique.
+// Begin queues the in-flight row of an attempt. rec.ID must be unique. It does not wait.
 func (w *Writer) Begin(rec Record) {
 	rec.Outcome = InFlight
 	w.send(op{rec: rec})
 }
 
-// Finish prices and queues the final row of an attempt, and adds its cost to the running totals.
+// Finish prices the final row of an attempt, adds its cost to the running totals, and returns once the row is
+// committed. The caller sends its last bytes after Finish, so an answered request always has its row, even when
+// the process is killed right after (issue #9 finding 7). Requests finishing together share one commit, and the
+// commit does not fsync (see walSyncEvery), so the wait is one short transaction.
 func (w *Writer) Finish(rec Record) {
 	if rec.Outcome == "" || rec.Outcome == InFlight {
 		rec.Outcome = OK
 	}
 	rec.CostUSD = w.prices.Cost(rec.Provider, rec.Model, rec)
 	w.spend.add(rec)
-	w.send(op{rec: rec})
+	done := make(chan struct{})
+	if w.send(op{rec: rec, done: done}) {
+		<-done
+	}
 }
 
-func (w *Writer) send(o op) {
+// send queues o; false when the writer is closed (the record is lost and logged).
+func (w *Writer) send(o op) bool {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	if w.closed {
 		w.log.Error("usage record after the writer closed; it is lost", "id", o.rec.ID)
-		return
+		return false
 	}
 	w.ch <- o
+	return true
 }
 
 // Flush waits until everything queued so far is committed.
@@ -131,60 +168,77 @@ func (w *Writer) Flush(ctx context.Context) error {
 	}
 }
 
-// Close commits what is queued and stops the writer. Safe to call twice.
+// Close commits what is queued, fsyncs the WAL and stops the writer and its loops. Safe to call twice.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	if !w.closed {
 		w.closed = true
 		close(w.ch)
+		close(w.stop)
 	}
 	w.mu.Unlock()
 	<-w.done
+	w.loops.Wait()
 	return nil
 }
 
 func (w *Writer) run() {
 	defer close(w.done)
 	batch := make([]Record, 0, maxBatch)
-	var barriers []chan struct{}
+	var wake []chan struct{}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for first := range w.ch {
-		batch, barriers = batch[:0], barriers[:0]
+		batch, wake = batch[:0], wake[:0]
+		waiting := false
 		add := func(o op) {
-			if o.flush != nil {
-				barriers = append(barriers, o.flush)
-			} else {
+			switch {
+			case o.flush != nil:
+				wake, waiting = append(wake, o.flush), true
+			case o.done != nil:
+				batch, wake, waiting = append(batch, o.rec), append(wake, o.done), true
+			default:
 				batch = append(batch, o.rec)
 			}
 		}
 		add(first)
-		if first.flush == nil {
+		if !waiting {
 			timer.Reset(linger)
 		fill:
-			for len(batch) < maxBatch {
+			for len(batch) < maxBatch && !waiting {
 				select {
 				case o, ok := <-w.ch:
 					if !ok {
 						break fill
 					}
 					add(o)
-					if o.flush != nil {
-						break fill // someone waits: commit now
-					}
 				case <-timer.C:
 					break fill
 				}
 			}
 			timer.Stop()
 		}
+		// Group commit: whatever else is already queued joins this transaction.
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case o, ok := <-w.ch:
+				if !ok {
+					break drain
+				}
+				add(o)
+			default:
+				break drain
+			}
+		}
 		if len(batch) > 0 {
 			w.commit(dedupe(batch))
 		}
-		for _, b := range barriers {
-			close(b)
+		for _, c := range wake {
+			close(c)
 		}
 	}
+	w.syncNow()
 }
 
 // dedupe keeps the last version of each row (an attempt that began and ended within one batch).
@@ -207,12 +261,47 @@ func (w *Writer) commit(rows []Record) {
 	for try := 0; try < 5; try++ {
 		err = w.upsert(rows)
 		if err == nil {
+			select {
+			case w.synced <- struct{}{}:
+			default:
+			}
 			w.onCommit()
 			return
 		}
 		time.Sleep(time.Duration(50<<try) * time.Millisecond) // a locked database (backup, checkpoint) clears quickly
 	}
 	w.log.Error("usage rows could not be written", "rows", len(rows), "err", err)
+}
+
+// syncWAL fsyncs the WAL file after commits, at most every walSyncEvery, off the request path.
+func (w *Writer) syncWAL() {
+	defer w.loops.Done()
+	tick := time.NewTicker(walSyncEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-w.synced:
+		}
+		w.syncNow()
+		select {
+		case <-w.stop:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (w *Writer) syncNow() {
+	f, err := os.OpenFile(w.db.Path+"-wal", os.O_RDWR, 0)
+	if err != nil {
+		return // no WAL yet, or checkpointed away: nothing to sync
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		w.log.Warn("usage: fsync of the database WAL failed", "err", err)
+	}
 }
 
 // usageColumns are UsageRecord's columns in the order upsert binds them.
@@ -258,6 +347,7 @@ func (w *Writer) upsert(rows []Record) error {
 		return err
 	}
 	defer tx.Rollback()
+	final := rows
 	args := make([]any, 0, min(len(rows), upsertChunk)*len(usageColumns))
 	for len(rows) > 0 {
 		chunk := rows[:min(len(rows), upsertChunk)]
@@ -272,5 +362,54 @@ func (w *Writer) upsert(rows []Record) error {
 			return fmt.Errorf("usage rows: %w", err)
 		}
 	}
+	if err := addRollups(tx, final); err != nil {
+		return err
+	}
 	return tx.Commit()
+}
+
+// rollupKey is one row of usage_rollups.
+type rollupKey struct {
+	hour             int64
+	provider, model  string
+	accountID, keyID int64
+	combo            string
+}
+
+func hourOf(t time.Time) int64 { return t.Unix() / 3600 * 3600 }
+
+// rollupSQL adds to an hour's totals (store.UsageRollupsDDL).
+const rollupSQL = `INSERT INTO usage_rollups (hour, provider, model, account_id, key_id, combo, requests, errors, input,
+	output, cache_read, cache_write, reasoning, cost_usd) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+	ON CONFLICT(hour, provider, model, account_id, key_id, combo) DO UPDATE SET requests = requests + excluded.requests,
+	errors = errors + excluded.errors, input = input + excluded.input, output = output + excluded.output,
+	cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
+	reasoning = reasoning + excluded.reasoning, cost_usd = cost_usd + excluded.cost_usd`
+
+// addRollups adds the finished rows of a batch to the hourly roll-ups, in the batch's transaction: a row is
+// counted exactly when it is committed final (Finish and the start-up sweep each finalise a row once).
+func addRollups(tx *sql.Tx, rows []Record) error {
+	sums := map[rollupKey]*Totals{}
+	var order []rollupKey
+	for _, r := range rows {
+		if r.Outcome == InFlight {
+			continue
+		}
+		k := rollupKey{hourOf(r.Time), r.Provider, r.Model, r.AccountID, r.KeyID, r.Combo}
+		t := sums[k]
+		if t == nil {
+			t = &Totals{}
+			sums[k] = t
+			order = append(order, k)
+		}
+		t.add(r)
+	}
+	for _, k := range order {
+		t := sums[k]
+		if _, err := tx.Exec(rollupSQL, k.hour, k.provider, k.model, k.accountID, k.keyID, k.combo, t.Requests,
+			t.Errors, t.Input, t.Output, t.CacheRead, t.CacheWrite, t.Reasoning, t.CostUSD); err != nil {
+			return fmt.Errorf("usage roll-ups: %w", err)
+		}
+	}
+	return nil
 }

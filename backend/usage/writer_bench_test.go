@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm/clause"
-
 )
 
 // BenchmarkUpsert compares the writer's statement with gorm's CreateInBatches for a batch of 20 attempts (about
@@ -38,7 +37,7 @@ func BenchmarkUpsert(b *testing.B) {
 	})
 	b.Run("gorm", func(b *testing.B) {
 		for i := range b.N {
-			if err := db.Clauses(clause.OnConflict{UpdateAll: true}).CreateInBatches(batch(i+1_000_000), 100).Error; err != nil {
+			if err := db.Table(recordTable).Clauses(clause.OnConflict{UpdateAll: true}).CreateInBatches(batch(i+1_000_000), 100).Error; err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -1,0 +1,293 @@
+package usage
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// referenceReport sums rows the way the ledger did before roll-ups: every finished row in [since, until].
+func referenceReport(rows []Record, since, until time.Time, bucket string) (Totals, map[time.Time]Totals, map[string]map[string]Totals) {
+	var total Totals
+	buckets := map[time.Time]Totals{}
+	by := map[string]map[string]Totals{"provider": {}, "model": {}, "account": {}, "key": {}, "combo": {}}
+	for _, r := range rows {
+		if r.Outcome == InFlight || r.Time.Before(since) || r.Time.After(until) {
+			continue
+		}
+		total.add(r)
+		start := r.Time.UTC().Truncate(time.Hour)
+		if bucket == "day" {
+			start = time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC)
+		}
+		b := buckets[start]
+		b.add(r)
+		buckets[start] = b
+		for dim, k := range map[string]string{"provider": r.Provider, "model": r.Provider + "/" + r.Model,
+			"account": strconv.FormatInt(r.AccountID, 10), "key": strconv.FormatInt(r.KeyID, 10), "combo": r.Combo} {
+			t := by[dim][k]
+			t.add(r)
+			by[dim][k] = t
+		}
+	}
+	return total, buckets, by
+}
+
+func near(a, b Totals) bool {
+	d := a.CostUSD - b.CostUSD
+	a.CostUSD, b.CostUSD = 0, 0
+	return a == b && d < 1e-9 && d > -1e-9
+}
+
+// TestReportFromRollups: reports built from the hourly roll-ups plus raw edges equal the row-by-row sums, for
+// ranges that start and end inside hours, fit in one hour, or span days.
+func TestReportFromRollups(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	w, err := Open(ctx, db, quiet, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var rows []Record
+	for i := range 600 {
+		r := Record{ID: fmt.Sprint("r", i), RequestID: "q", Time: base.Add(time.Duration(rng.Int64N(int64(72 * time.Hour)))),
+			Provider: []string{"openai", "glm"}[rng.IntN(2)], Model: []string{"gpt-4o", "m2"}[rng.IntN(2)],
+			AccountID: rng.Int64N(3), KeyID: rng.Int64N(2), Combo: []string{"", "c"}[rng.IntN(2)],
+			Input: rng.Int64N(1000), Output: rng.Int64N(500), CacheRead: rng.Int64N(9), Reasoning: rng.Int64N(7)}
+		if rng.IntN(5) == 0 {
+			r.Outcome = Failed
+		}
+		w.Begin(r)
+		if i%50 == 49 {
+			rows = append(rows, Record{ID: r.ID, Time: r.Time, Outcome: InFlight})
+			continue // still in flight: in no report
+		}
+		w.Finish(r)
+		r.CostUSD = w.prices.Cost(r.Provider, r.Model, r)
+		if r.Outcome == "" {
+			r.Outcome = OK
+		}
+		rows = append(rows, r)
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name         string
+		since, until time.Time
+		bucket       string
+	}{
+		{"everything", base.Add(-time.Hour), base.Add(80 * time.Hour), "day"},
+		{"partial hours at both ends", base.Add(90 * time.Minute), base.Add(50*time.Hour + 17*time.Minute), "hour"},
+		{"within one hour", base.Add(5*time.Hour + 10*time.Minute), base.Add(5*time.Hour + 40*time.Minute), "hour"},
+		{"whole hours", base.Add(3 * time.Hour), base.Add(9 * time.Hour), "hour"},
+		{"across one boundary", base.Add(7*time.Hour + 59*time.Minute), base.Add(8*time.Hour + time.Minute), "hour"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := Aggregate(ctx, db, Query{Since: tc.since, Until: tc.until, Bucket: tc.bucket})
+			if err != nil {
+				t.Fatal(err)
+			}
+			total, buckets, by := referenceReport(rows, tc.since, tc.until, tc.bucket)
+			if !near(rep.Total, total) {
+				t.Fatalf("total %+v, want %+v", rep.Total, total)
+			}
+			if len(rep.Buckets) != len(buckets) {
+				t.Fatalf("%d buckets, want %d", len(rep.Buckets), len(buckets))
+			}
+			for _, b := range rep.Buckets {
+				if !near(b.Totals, buckets[b.Start]) {
+					t.Errorf("bucket %s %+v, want %+v", b.Start, b.Totals, buckets[b.Start])
+				}
+			}
+			for dim, groups := range by {
+				if len(rep.By[dim]) != len(groups) {
+					t.Errorf("%s: %d groups, want %d", dim, len(rep.By[dim]), len(groups))
+				}
+				for _, g := range rep.By[dim] {
+					if !near(g.Totals, groups[g.Key]) {
+						t.Errorf("%s %s %+v, want %+v", dim, g.Key, g.Totals, groups[g.Key])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestReportWhileReaderHolds: a report reader holding its connection (a long read transaction) does not stop
+// the writer from committing; before the read pool, reports and the writer shared one connection.
+func TestReportWhileReaderHolds(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	w, err := Open(ctx, db, quiet, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	tx := db.Reader().Begin()
+	var n int64
+	if err := tx.Raw("SELECT COUNT(*) FROM usage_records").Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	finished := make(chan struct{})
+	go func() {
+		w.Finish(Record{ID: "x", Time: time.Now().UTC(), Provider: "openai", Model: "gpt-4o"})
+		close(finished)
+	}()
+	select {
+	case <-finished:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the writer waited for a report reader")
+	}
+}
+
+// TestPruneKeepsRollups: rows past the retention are deleted, recent and in-flight rows stay, reports over the
+// pruned range still count them from the roll-ups, and 0 days keeps everything.
+func TestPruneKeepsRollups(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	w, err := Open(ctx, db, quiet, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	old := now.AddDate(0, 0, -100).Truncate(time.Hour)
+	for i := range 2*pruneChunk + 5 {
+		w.Finish(Record{ID: fmt.Sprint("old", i), Time: old.Add(time.Duration(i) * time.Millisecond), Provider: "glm", Model: "m", Input: 1})
+	}
+	w.Begin(Record{ID: "stuck", Time: old})
+	w.Finish(Record{ID: "new", Time: now.Add(-time.Hour), Provider: "glm", Model: "m", Input: 1})
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetSetting(ctx, RetentionSetting, "0"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.Prune(ctx, now); err != nil || n != 0 {
+		t.Fatalf("retention 0 pruned %d rows (%v)", n, err)
+	}
+	if err := db.SetSetting(ctx, RetentionSetting, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Prune(ctx, now); err == nil {
+		t.Fatal("an empty retention setting was accepted")
+	}
+	db.Exec("DELETE FROM settings WHERE key = ?", RetentionSetting)
+	n, err := w.Prune(ctx, now)
+	if err != nil || n != 2*pruneChunk+5 {
+		t.Fatalf("pruned %d rows (%v), want %d", n, err, 2*pruneChunk+5)
+	}
+	var ids []string
+	db.Table(recordTable).Order("id").Pluck("id", &ids)
+	if strings.Join(ids, ",") != "new,stuck" {
+		t.Fatalf("rows left %v", ids)
+	}
+	rep, err := Aggregate(ctx, db, Query{Since: old, Until: old.Add(time.Hour)})
+	if err != nil || rep.Total.Requests != 2*pruneChunk+5 || rep.Total.Input != 2*pruneChunk+5 {
+		t.Fatalf("report over the pruned hour %+v (%v)", rep.Total, err)
+	}
+}
+
+// crashChildEnv makes the test binary a helper process for TestKillAfterAnswer.
+const crashChildEnv = "NINEROUTER_USAGE_CRASH_CHILD"
+
+// TestKillAfterAnswer: a process that "answers" each request right after Finish returns is killed with SIGKILL
+// in the middle of a burst; every answered request has its ok row after the restart (issue #9 finding 7).
+// Before the group commit, Finish only queued the row and answered requests lost it.
+func TestKillAfterAnswer(t *testing.T) {
+	if dir := os.Getenv(crashChildEnv); dir != "" {
+		crashChild(dir)
+		return
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKillAfterAnswer$")
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var answered []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if id, ok := strings.CutPrefix(sc.Text(), "answered "); ok {
+			answered = append(answered, id)
+			if len(answered) == 300 {
+				_ = cmd.Process.Signal(syscall.SIGKILL)
+				break
+			}
+		}
+	}
+	_ = cmd.Wait()
+	if len(answered) < 300 {
+		t.Fatalf("the helper answered only %d requests", len(answered))
+	}
+	db := openDB(t, dir)
+	defer db.Close()
+	var ok []string
+	if err := db.Table(recordTable).Where("outcome = ?", OK).Pluck("id", &ok).Error; err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, id := range ok {
+		have[id] = true
+	}
+	var lost []string
+	for _, id := range answered {
+		if !have[id] {
+			lost = append(lost, id)
+		}
+	}
+	sort.Strings(lost)
+	if len(lost) > 0 {
+		t.Fatalf("%d of %d answered requests have no ok row: %v", len(lost), len(answered), lost)
+	}
+}
+
+// crashChild serves an endless burst from 8 goroutines: Begin, Finish, then "answer" (print the id).
+func crashChild(dir string) {
+	ctx := context.Background()
+	db, err := openDBErr(dir)
+	if err != nil {
+		fmt.Println("open:", err)
+		os.Exit(1)
+	}
+	w, err := Open(ctx, db, quiet, nil)
+	if err != nil {
+		fmt.Println("open writer:", err)
+		os.Exit(1)
+	}
+	answers := make(chan string, 64)
+	for g := range 8 {
+		go func() {
+			for i := 0; ; i++ {
+				r := Record{ID: fmt.Sprintf("g%d-%d", g, i), RequestID: "q", Time: time.Now().UTC(), Provider: "openai", Model: "gpt-4o", Input: 3}
+				w.Begin(r)
+				w.Finish(r)
+				answers <- r.ID
+			}
+		}()
+	}
+	for id := range answers {
+		fmt.Println("answered", id)
+	}
+}

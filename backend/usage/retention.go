@@ -1,0 +1,90 @@
+package usage
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// RetentionSetting names the setting that keeps raw usage rows for that many days (0 keeps them forever). The
+// hourly roll-ups are kept whatever it says, so reports over old ranges stay whole.
+const RetentionSetting = "usage_retention_days"
+
+// DefaultRetentionDays applies when the setting is unset.
+const DefaultRetentionDays = 90
+
+// pruneChunk bounds one DELETE transaction, so the writer (which shares the connection) waits at most one chunk.
+const pruneChunk = 2000
+
+// retain prunes raw rows older than the retention a minute after start and then every hour, until Close.
+func (w *Writer) retain() {
+	defer w.loops.Done()
+	next := time.NewTimer(time.Minute)
+	defer next.Stop()
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-next.C:
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			select {
+			case <-w.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		if n, err := w.Prune(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			w.log.Warn("usage: pruning old rows failed", "err", err)
+		} else if n > 0 {
+			w.log.Info("usage: pruned rows past the retention", "rows", n)
+		}
+		cancel()
+		next.Reset(time.Hour)
+	}
+}
+
+// RetentionDays reads the retention setting (DefaultRetentionDays when unset).
+func (w *Writer) RetentionDays(ctx context.Context) (int, error) {
+	v, ok, err := w.db.GetSetting(ctx, RetentionSetting)
+	if err != nil || !ok {
+		return DefaultRetentionDays, err
+	}
+	days, err := strconv.Atoi(v)
+	if err != nil || days < 0 {
+		return DefaultRetentionDays, fmt.Errorf("setting %s=%q: want a whole number of days (0 keeps every row)", RetentionSetting, v)
+	}
+	return days, nil
+}
+
+// Prune deletes finished raw rows older than the retention, in small transactions, and returns how many went.
+// In-flight rows are never pruned; the roll-ups are never touched.
+func (w *Writer) Prune(ctx context.Context, now time.Time) (int64, error) {
+	days, err := w.RetentionDays(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if days == 0 {
+		return 0, nil
+	}
+	cutoff := now.UTC().AddDate(0, 0, -days)
+	var total int64
+	for {
+		res := w.db.WithContext(ctx).Exec(`DELETE FROM usage_records WHERE rowid IN
+			(SELECT rowid FROM usage_records WHERE time < ? AND outcome <> ? LIMIT ?)`, cutoff, InFlight, pruneChunk)
+		if res.Error != nil {
+			return total, fmt.Errorf("usage: prune rows before %s: %w", cutoff.Format(time.DateOnly), res.Error)
+		}
+		total += res.RowsAffected
+		if res.RowsAffected < pruneChunk {
+			return total, nil
+		}
+		select { // let the writer in between chunks
+		case <-ctx.Done():
+			return total, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}

@@ -45,31 +45,19 @@ type routing struct {
 	errMu   sync.Mutex
 	lastErr map[int64]lastError // per account, in memory (no database write per failure)
 
-	reqLog    *usage.RequestLog
-	envProxy  atomic.Pointer[func(*url.URL) (*url.URL, error)]
-	stopWatch context.CancelFunc
-	watchDone chan struct{}
+	reqLog   *usage.RequestLog
+	envProxy atomic.Pointer[func(*url.URL) (*url.URL, error)]
 }
 
 // refreshSettings re-reads the settings the proxy follows (debug request logs, outbound proxy) so that the
-// hot path never reads the database for them.
+// hot path never reads the database for them. UpdateSettings calls it before returning, so a change is in
+// effect for the very next request; the event bus only tells the views.
 func (s *Service) refreshSettings(ctx context.Context) {
 	rt := s.routing
 	rt.reqLog.SetEnabled(s.DebugRequestLog(ctx))
 	httpP, httpsP, noP := s.OutboundProxy(ctx)
 	f := (&httpproxy.Config{HTTPProxy: httpP, HTTPSProxy: httpsP, NoProxy: noP}).ProxyFunc()
 	rt.envProxy.Store(&f)
-}
-
-// watchSettings follows settings changes until closeRouting; it is the routing core's one goroutine besides
-// the usage writer.
-func (s *Service) watchSettings(ctx context.Context, done chan struct{}) {
-	defer close(done)
-	for ev := range s.bus.Subscribe(ctx) {
-		if ev.Kind == events.KindSettings {
-			s.refreshSettings(ctx)
-		}
-	}
 }
 
 type lastError struct {
@@ -80,7 +68,7 @@ type lastError struct {
 // RoutingOptions tune the proxy (tests shorten the timeouts). Zero values take the defaults.
 type RoutingOptions struct {
 	AttemptBudget, HeaderTimeout, IdleTimeout, TotalTimeout time.Duration
-	// Translator converts between wire formats; nil serves same-format pairs only.
+	// Translator converts between wire formats; nil takes the translation package's table (proxy.Table).
 	Translator proxy.Translator
 }
 
@@ -106,9 +94,6 @@ func (s *Service) openRouting(ctx context.Context, o RoutingOptions) error {
 	rt.reqLog = usage.NewRequestLog(s.cfg.DataDir, false)
 	s.routing = rt
 	s.refreshSettings(ctx)
-	watchCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	rt.stopWatch, rt.watchDone = stop, make(chan struct{})
-	go s.watchSettings(watchCtx, rt.watchDone)
 	rt.proxy = proxy.New(proxy.Options{
 		Router: rt.router, Usage: rt.usage, Log: s.log, RequestLog: rt.reqLog,
 		Translator:    o.Translator, // nil: the translation package's table
@@ -132,8 +117,6 @@ func (s *Service) closeRouting() error {
 		return nil
 	}
 	rt := s.routing
-	rt.stopWatch()
-	<-rt.watchDone
 	rt.proxy.Close()
 	return errors.Join(rt.usage.Close(), rt.reqLog.Close())
 }

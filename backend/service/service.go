@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +38,7 @@ type Service struct {
 	// requireKey caches RequireAPIKey (loadRequireAPIKey).
 	requireKey atomic.Bool
 	listen     atomic.Pointer[string] // the address actually bound, once the server listens
+	settingsMu sync.Mutex             // serialises UpdateSettings (settings.go)
 }
 
 // Options tweak Open for tests and embedders.

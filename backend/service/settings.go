@@ -145,16 +145,23 @@ func (s *Service) UpdateSettings(ctx context.Context, changes map[string]string)
 			}
 		}
 	}
+	clean := make(map[string]string, len(changes))
 	for k, v := range changes {
 		if specs[k].Kind == "bool" {
 			b, _ := strconv.ParseBool(v)
 			v = strconv.FormatBool(b)
 		}
-		if err := s.db.SetSetting(ctx, k, strings.TrimSpace(v)); err != nil {
-			return err
-		}
+		clean[k] = strings.TrimSpace(v)
 	}
+	// One writer at a time, so two updates cannot apply their reads of the table in the wrong order.
+	s.settingsMu.Lock()
+	defer s.settingsMu.Unlock()
+	if err := s.db.SetSettings(ctx, clean); err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	// Applied here, synchronously: the bus drops events for a full subscriber, so it only tells the views.
 	s.loadRequireAPIKey(ctx)
+	s.refreshSettings(ctx)
 	s.Publish(events.KindSettings, nil)
 	return nil
 }

@@ -2,10 +2,14 @@ package service
 
 import (
 	"context"
+	"net/url"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/ninerouter/ninerouter/backend/config"
+	"github.com/ninerouter/ninerouter/backend/events"
 	"github.com/ninerouter/ninerouter/backend/secret"
 )
 
@@ -67,6 +71,72 @@ func TestEnvironmentWinsOverSettings(t *testing.T) {
 	for _, v := range views {
 		if v.Key == SettingRequireAPIKey && v.Overridden != "REQUIRE_API_KEY" {
 			t.Fatalf("overriddenBy = %q", v.Overridden)
+		}
+	}
+}
+
+// A settings change must be in effect for the very next request even when the event bus drops events: a
+// stalled view (a subscriber that never reads) has a full buffer, and the proxy must not depend on the bus.
+func TestSettingsAppliedWithoutTheBus(t *testing.T) {
+	ctx := context.Background()
+	svc := openTest(t, config.Config{Addr: "127.0.0.1:0"})
+	stalled, stop := context.WithCancel(ctx)
+	defer stop()
+	_ = svc.Events().Subscribe(stalled) // never read
+	for i := 0; i < 200; i++ {          // more than any subscriber buffer
+		svc.Publish(events.KindStatus, nil)
+	}
+	upstream, _ := url.Parse("https://api.example.test/v1/chat/completions")
+	for _, proxyURL := range []string{"http://proxy.test:3128", "http://other.test:8080", ""} {
+		on := proxyURL != ""
+		if err := svc.UpdateSettings(ctx, map[string]string{SettingHTTPSProxy: proxyURL, SettingDebug: strconv.FormatBool(on)}); err != nil {
+			t.Fatal(err)
+		}
+		// What the proxy consults on its next upstream request:
+		got, err := (*svc.routing.envProxy.Load())(upstream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (got == nil && proxyURL != "") || (got != nil && got.String() != proxyURL) {
+			t.Fatalf("outbound proxy for the next request = %v, want %q", got, proxyURL)
+		}
+		if svc.routing.reqLog.Enabled() != on {
+			t.Fatalf("request log enabled = %v right after setting it to %v", !on, on)
+		}
+	}
+}
+
+// A multi-key update with one bad value changes nothing, whichever key is bad.
+func TestSettingsBadValueChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	svc := openTest(t, config.Config{Addr: "127.0.0.1:0"})
+	values := func() map[string]string {
+		views, err := svc.Settings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, v := range views {
+			out[v.Key] = v.Value
+		}
+		return out
+	}
+	before := values()
+	for _, bad := range []map[string]string{
+		{SettingRequireAPIKey: "false", SettingDebug: "true", SettingHTTPSProxy: "not a url"},
+		{SettingHTTPProxy: "http://ok.test:1", SettingRequireAPIKey: "maybe"},
+		{SettingNoProxy: "localhost", SettingListenAddr: "nonsense"},
+		{SettingDebug: "true", "colour": "blue"},
+	} {
+		if err := svc.UpdateSettings(ctx, bad); err == nil {
+			t.Fatalf("accepted %v", bad)
+		}
+		after := values()
+		if !reflect.DeepEqual(before, after) {
+			t.Fatalf("refused update %v changed settings:\n%v\n->\n%v", bad, before, after)
+		}
+		if !svc.RequireAPIKey(ctx) || svc.routing.reqLog.Enabled() {
+			t.Fatalf("refused update %v changed the live state", bad)
 		}
 	}
 }

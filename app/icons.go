@@ -9,11 +9,16 @@ var (
 	iconTrayPNG []byte
 	//go:embed icons/tray-stopped.png
 	iconTrayStoppedPNG []byte
+	// The .ico files are the Windows tray's (tray_windows.go), the template the macOS menu bar's (tray_darwin.go):
+	// staticcheck, run on Linux, sees them unused.
 	//go:embed icons/tray.ico
+	//lint:ignore U1000 used by tray_windows.go
 	iconTrayICO []byte
 	//go:embed icons/tray-stopped.ico
+	//lint:ignore U1000 used by tray_windows.go
 	iconTrayStoppedICO []byte
 	//go:embed icons/tray-template.png
+	//lint:ignore U1000 used by tray_darwin.go
 	iconTrayTemplatePNG []byte
 	//go:embed icons/window.png
 	iconWindowPNG []byte

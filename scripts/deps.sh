@@ -52,6 +52,13 @@ if ! "$GOBIN_DIR/wails" version 2>/dev/null | grep -q "$WAILS_VERSION"; then
   go install "github.com/wailsapp/wails/v2/cmd/wails@$WAILS_VERSION"
 fi
 
+# staticcheck, exact version (scripts/ci/staticcheck.sh runs it; 0.8.2 is staticcheck 2026.2.2, which knows Go 1.26).
+STATICCHECK_VERSION=v0.8.2
+if ! "$GOBIN_DIR/staticcheck" -version 2>/dev/null | grep -q "(${STATICCHECK_VERSION#v})"; then
+  echo "deps: installing staticcheck $STATICCHECK_VERSION"
+  go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+fi
+
 # Go modules for the project itself.
 go mod download
 

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"syscall"
 	"time"
 
@@ -31,7 +30,6 @@ type Server struct {
 	assets fs.FS // the built frontend (frontend/dist), may be nil
 	http   *http.Server
 	ln     net.Listener
-	served chan error
 }
 
 // New builds the server. assets is the built web UI, served at /dashboard.
@@ -51,7 +49,6 @@ func (s *Server) WindowHandler() http.Handler { return s.router() }
 func (s *Server) router() http.Handler {
 	r := mux.NewRouter()
 	r.SkipClean(true) // keep /v1/v1/... intact; the model routes handle the doubled prefix themselves
-	var publicAPI []Route
 	for _, rt := range s.routes() {
 		h := http.Handler(rt.Handler)
 		switch rt.Access {
@@ -59,10 +56,6 @@ func (s *Server) router() http.Handler {
 			h = s.requireManage(h)
 		case Client:
 			h = s.requireClient(h)
-		case Public:
-			if strings.HasPrefix(rt.Path, "/api/") {
-				publicAPI = append(publicAPI, rt)
-			}
 		}
 		var m *mux.Route
 		if rt.Prefix {

@@ -577,7 +577,8 @@ func (m *Manager) Revert(ctx context.Context, id string, opt RevertOptions) (Res
 			res.Files = append(res.Files, fr)
 			continue
 		}
-		out, exists := snap.Data, true
+		var out []byte
+		exists := true
 		if b, ok := m.beforeBytes(af, snap); ok {
 			out, exists = b.data, b.exists
 		} else {

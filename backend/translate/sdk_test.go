@@ -343,8 +343,10 @@ func parseBody(f wire.Format, b []byte) (summary, error) {
 		m := c.Choices[0].Message
 		s.Text = m.Content + m.Refusal
 		s.Thinking = gjson.Get(m.RawJSON(), "reasoning_content").String()
-		if m.FunctionCall.Name != "" { // legacy functions API
-			s.Tools = append(s.Tools, toolSummary{m.FunctionCall.Name, canonJSON(m.FunctionCall.Arguments)})
+		//lint:ignore SA1019 the legacy functions API is still translated, so its deprecated field is read on purpose
+		fc := m.FunctionCall
+		if fc.Name != "" { // legacy functions API
+			s.Tools = append(s.Tools, toolSummary{fc.Name, canonJSON(fc.Arguments)})
 		}
 		for _, tc := range m.ToolCalls {
 			s.Tools = append(s.Tools, toolSummary{tc.Function.Name, canonJSON(tc.Function.Arguments)})

@@ -33,12 +33,7 @@ func usageMigrations() []Migration {
 			}
 			// Existing history is rolled up once; rows still in flight are added when the next start marks
 			// them interrupted.
-			return tx.Exec(`INSERT INTO usage_rollups (hour, provider, model, account_id, key_id, combo, requests,
-				errors, input, output, cache_read, cache_write, reasoning, cost_usd)
-				SELECT CAST(strftime('%s', time) AS INTEGER) / 3600 * 3600, provider, model, account_id, key_id, combo,
-				COUNT(*), SUM(outcome <> 'ok'), SUM(input), SUM(output), SUM(cache_read), SUM(cache_write),
-				SUM(reasoning), SUM(cost_usd)
-				FROM usage_records WHERE outcome <> 'in_flight' GROUP BY 1, 2, 3, 4, 5, 6`).Error
+			return RollUpUsage(tx)
 		}},
 		// Reports read the roll-ups now; every secondary index on the ledger costs a B-tree write per row on
 		// the request path's commit, so only those a remaining query uses stay (time: lists, retention, report
@@ -53,4 +48,19 @@ func usageMigrations() []Migration {
 			return nil
 		}},
 	}
+}
+
+// RollUpUsage rebuilds usage_rollups from every finished row of usage_records (the migration's backfill; the
+// benchmark uses it after seeding a ledger directly). Rows already pruned by retention are not in it any more, so
+// only a database that was never pruned should be rebuilt.
+func RollUpUsage(tx *gorm.DB) error {
+	if err := tx.Exec("DELETE FROM usage_rollups").Error; err != nil {
+		return err
+	}
+	return tx.Exec(`INSERT INTO usage_rollups (hour, provider, model, account_id, key_id, combo, requests,
+		errors, input, output, cache_read, cache_write, reasoning, cost_usd)
+		SELECT CAST(strftime('%s', time) AS INTEGER) / 3600 * 3600, provider, model, account_id, key_id, combo,
+		COUNT(*), SUM(outcome <> 'ok'), SUM(input), SUM(output), SUM(cache_read), SUM(cache_write),
+		SUM(reasoning), SUM(cost_usd)
+		FROM usage_records WHERE outcome <> 'in_flight' GROUP BY 1, 2, 3, 4, 5, 6`).Error
 }

@@ -60,7 +60,8 @@ func main() {
 func runBench(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("nrbench", flag.ContinueOnError)
 	smoke := fs.Bool("smoke", false, "a few seconds: every lane with tiny counts (CI keeps the harness alive with it)")
-	lanes := fs.String("lanes", "ABCDEPU", "lanes to run: A latency, B streaming, C rate ladder, D footprint, E go test -bench, P profile, U lane A unpinned")
+	lanes := fs.String("lanes", "ABCMDEPU", "lanes to run: A latency, B streaming, C rate ladder, M usage API on a million-row ledger, D footprint, E go test -bench, P profile, U lane A unpinned")
+	secretKey := fs.Bool("secret-key", false, "run NineRouter with NINEROUTER_SECRET_KEY (the scrypt-encrypted secret file) in every lane")
 	pin := fs.Bool("pin", true, "pin processes to cores with taskset where available")
 	out := fs.String("out", "bench/out", "directory for result.json, result.md and the CPU profile")
 	docs := fs.String("docs", "", "also write the Markdown report here (e.g. docs/benchmark.md)")
@@ -101,7 +102,7 @@ func runBench(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	res, err := harness.Run(ctx, harness.Options{Smoke: *smoke, Pin: *pin, Lanes: strings.ToUpper(*lanes), Self: self,
+	res, err := harness.Run(ctx, harness.Options{Smoke: *smoke, Pin: *pin, Lanes: strings.ToUpper(*lanes), Self: self, SecretKey: *secretKey,
 		RouterBin: *routerBin, ProfBin: *profBin, RepoDir: repo, OutDir: outDir, Log: os.Stderr})
 	if err != nil {
 		return err

@@ -35,7 +35,7 @@ func (w *world) laneD(ctx context.Context, dataDir, tmp string, during func()) (
 		BareIdleRSSMB: w.bareIdleRSS, BareAfterLoadRSSMB: w.bareLoadRSS}
 	var prof *report.Profile
 	key := w.nr.key
-	env := routerEnv(w.gomaxprocs())
+	env := w.routerEnv()
 
 	// -lanes P alone: only the profile, none of the slow footprint steps.
 	footprint := w.opt.lane('D')
@@ -265,7 +265,7 @@ func (w *world) sealedStart(ctx context.Context, from, dir, key string, env []st
 	if err := os.CopyFS(dir, os.DirFS(from)); err != nil {
 		return 0, 0, err
 	}
-	env = append(slices.Clone(env), "NINEROUTER_SECRET_KEY=nrbench-not-a-secret")
+	env = append(slices.Clone(env), "NINEROUTER_SECRET_KEY="+benchSecretKey)
 	nr, err := startRouter(ctx, "ninerouter (sealing)", w.opt.RouterBin, dir, w.proxyArgv, env)
 	if err != nil {
 		return 0, 0, err

@@ -22,7 +22,8 @@ import (
 type Options struct {
 	Smoke     bool   // a few seconds: every lane runs, with tiny counts
 	Pin       bool   // pin processes with taskset where possible
-	Lanes     string // subset of "ABCDEPU" (P = profile, U = lane A again unpinned)
+	Lanes     string // subset of "ABCDEMPU" (M = usage API on a million-row ledger, P = profile, U = lane A unpinned)
+	SecretKey bool   // run NineRouter with NINEROUTER_SECRET_KEY (the scrypt-encrypted secret file)
 	Self      string // this nrbench executable (runs the mock, relay and bare proxy subcommands)
 	RouterBin string // the headless ninerouter binary
 	ProfBin   string // the bench-only profiling build (bench/cmd/nrprof); "" skips goroutines and profile
@@ -101,6 +102,7 @@ func Run(ctx context.Context, opt Options) (*report.Result, error) {
 	}
 	pin, note := newPinner(opt.Pin, runtime.NumCPU())
 	res.Pinned, res.PinNote = pin.on, note
+	res.SecretKey = opt.SecretKey
 	if err := pin.pinSelf("0"); err != nil {
 		res.Notes = append(res.Notes, "could not pin the load generator: "+err.Error())
 	}
@@ -136,6 +138,10 @@ func Run(ctx context.Context, opt Options) (*report.Result, error) {
 	if opt.lane('C') {
 		opt.logf("lane C: open-loop rate ladder")
 		res.LaneC = w.laneC(ctx)
+	}
+	if opt.lane('M') {
+		opt.logf("lane M: usage API on a large ledger under load")
+		res.LaneM = w.laneM(ctx, filepath.Join(tmp, "ledger"))
 	}
 	if v, err := procstat.RSS(w.bare.pid()); err == nil {
 		w.bareLoadRSS = float64(v) / mb
@@ -194,7 +200,7 @@ func (w *world) start(ctx context.Context, dataDir string) error {
 		return err
 	}
 	var err error
-	w.nr, err = startRouter(ctx, "ninerouter", w.opt.RouterBin, dataDir, w.proxyArgv, routerEnv(w.gomaxprocs()))
+	w.nr, err = startRouter(ctx, "ninerouter", w.opt.RouterBin, dataDir, w.proxyArgv, w.routerEnv())
 	if err != nil {
 		return fmt.Errorf("start ninerouter: %w", err)
 	}

@@ -23,11 +23,14 @@ type Result struct {
 	LaneA    *LaneA    `json:"lane_a,omitempty"`
 	LaneB    *LaneB    `json:"lane_b,omitempty"`
 	// LaneAUnpinned is lane A again with no process pinned and default GOMAXPROCS (a laptop's reality).
-	LaneAUnpinned *LaneA   `json:"lane_a_unpinned,omitempty"`
-	LaneC         *LaneC   `json:"lane_c,omitempty"`
-	LaneD         *LaneD   `json:"lane_d,omitempty"`
-	LaneE         *LaneE   `json:"lane_e,omitempty"`
-	Profile       *Profile `json:"profile,omitempty"`
+	LaneAUnpinned *LaneA `json:"lane_a_unpinned,omitempty"`
+	LaneC         *LaneC `json:"lane_c,omitempty"`
+	LaneD         *LaneD `json:"lane_d,omitempty"`
+	LaneE         *LaneE `json:"lane_e,omitempty"`
+	LaneM         *LaneM `json:"lane_m,omitempty"`
+	// SecretKey: NineRouter ran with NINEROUTER_SECRET_KEY (the encrypted secret file) in every lane.
+	SecretKey bool     `json:"secret_key"`
+	Profile   *Profile `json:"profile,omitempty"`
 	// ProfileTranslation is the same for Anthropic Messages clients on an OpenAI upstream.
 	ProfileTranslation *Profile `json:"profile_translation,omitempty"`
 	// ProfileStartup is the merged start-up profiles (exec → first 200).
@@ -48,6 +51,25 @@ type Machine struct {
 	Commit    string `json:"commit"`
 	Dirty     bool   `json:"dirty"`
 	LoadAvg   string `json:"loadavg"`
+}
+
+// LaneM is the usage API against a large ledger while closed-loop model traffic runs (issue #9 finding 2).
+type LaneM struct {
+	Rows             int     `json:"rows"`
+	Days             int     `json:"days"`
+	SeedSeconds      float64 `json:"seed_s"`
+	Concurrency      int     `json:"concurrency"`
+	PhaseSeconds     float64 `json:"phase_s"`
+	PollEveryMs      int     `json:"poll_every_ms"`
+	ReqPerSecQuiet   float64 `json:"req_per_s_quiet"`  // mean of the phases before and after polling
+	ReqPerSecPolled  float64 `json:"req_per_s_polled"` // while GET /api/usage?since=720h is polled
+	Polls            int     `json:"polls"`
+	UsageP50ms       float64 `json:"usage_p50_ms"`
+	UsageP99ms       float64 `json:"usage_p99_ms"`
+	UsageMaxms       float64 `json:"usage_max_ms"`
+	ReportedRequests int64   `json:"reported_requests"` // the report's total, to show it read the whole ledger
+	Errors           int     `json:"errors"`
+	Skipped          string  `json:"skipped,omitempty"`
 }
 
 // LaneA is added latency at concurrency 1, non-streaming.
@@ -300,7 +322,12 @@ func Markdown(w io.Writer, r *Result) error {
 	p("| OS / kernel | %s / %s |\n", m.OS, m.Kernel)
 	p("| Go | %s |\n", m.GoVersion)
 	p("| Load average at start | %s |\n", m.LoadAvg)
-	p("| Pinning | %s |\n\n", r.PinNote)
+	p("| Pinning | %s |\n", r.PinNote)
+	secretStore := "plain 0600 file"
+	if r.SecretKey {
+		secretStore = "encrypted file (NINEROUTER_SECRET_KEY set)"
+	}
+	p("| NineRouter secret store | %s |\n\n", secretStore)
 
 	p("## Targets\n\n```\n")
 	for _, t := range r.Targets {
@@ -395,6 +422,18 @@ func Markdown(w io.Writer, r *Result) error {
 				p("\n%s\n", d.GoroutineNote)
 			}
 			p("\n")
+		}
+	}
+	if m := r.LaneM; m != nil {
+		p("## Lane M: usage API on a large ledger while traffic runs\n\n")
+		if m.Skipped != "" {
+			p("Skipped: %s\n\n", m.Skipped)
+		} else {
+			p("%d usage rows over %d days seeded into a stopped instance (%.1f s), then NineRouter passthrough at\n", m.Rows, m.Days, m.SeedSeconds)
+			p("concurrency %d for three %.1f s phases: alone, with `GET /api/usage?since=720h` every %d ms, alone again.\n\n", m.Concurrency, m.PhaseSeconds, m.PollEveryMs)
+			p("| requests/s alone (mean of 2) | requests/s while polled | usage API p50 / p99 / max ms | polls | requests in the report | errors |\n")
+			p("|---:|---:|---:|---:|---:|---:|\n")
+			p("| %.0f | %.0f | %.1f / %.1f / %.1f | %d | %d | %d |\n\n", m.ReqPerSecQuiet, m.ReqPerSecPolled, m.UsageP50ms, m.UsageP99ms, m.UsageMaxms, m.Polls, m.ReportedRequests, m.Errors)
 		}
 	}
 	if e := r.LaneE; e != nil {

@@ -18,8 +18,11 @@ func sample() *Result {
 			{Name: "nr", Kind: "passthrough", Baseline: "direct", P50us: 400, AddedP50us: 300, RatioBare: 1.5, RatioFloor: 3},
 			{Name: "pair", Kind: "translation", Skipped: "HTTP 400"},
 		}},
-		LaneD:   &LaneD{Skipped: "no /proc"},
-		Targets: []Target{{Name: "x", Want: "≤ 1", Got: "2", Status: "miss", Note: "why"}},
+		LaneD: &LaneD{Skipped: "no /proc"},
+		LaneM: &LaneM{Rows: 1_000_000, Days: 30, Concurrency: 8, PhaseSeconds: 5, PollEveryMs: 250, ReqPerSecQuiet: 900,
+			ReqPerSecPolled: 880, Polls: 20, UsageP50ms: 12.5, UsageP99ms: 40.25, UsageMaxms: 41, ReportedRequests: 1_000_000},
+		SecretKey: true,
+		Targets:   []Target{{Name: "x", Want: "≤ 1", Got: "2", Status: "miss", Note: "why"}},
 	}
 }
 
@@ -30,7 +33,8 @@ func TestMarkdownShowsEveryLaneAndTarget(t *testing.T) {
 	}
 	md := b.String()
 	for _, want := range []string{"`abc123` (+ uncommitted", "AMD EPYC, 2 cores", "MISS  x: got 2 (want ≤ 1); why",
-		"| nr | 400 |", "1.50×", "skipped: HTTP 400", "## Lane D", "Skipped: no /proc"} {
+		"| nr | 400 |", "1.50×", "skipped: HTTP 400", "## Lane D", "Skipped: no /proc",
+		"## Lane M", "| 900 | 880 | 12.5 / 40.2 / 41.0 | 20 | 1000000 | 0 |", "encrypted file (NINEROUTER_SECRET_KEY set)"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}

@@ -150,7 +150,7 @@ func seedLedger(ctx context.Context, dataDir string, rows, days int) error {
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO usage_records (id, request_id, attempt, time, provider,
 		account_id, model, requested, combo, entry, key_id, endpoint, outcome, status, error, latency_ms, ttfb_ms,
 		input, output, cache_read, cache_write, reasoning, reported, cost_usd)
-		VALUES (?,?,1,?,?,?,?,?,?,'',?,'/v1/chat/completions',?,?,'',?,?,?,?,?,0,0,1,?)`)
+		VALUES (?,?,1,?,?,?,?,?,?,'',?,'/v1/chat/completions',?,?,'',?,?,?,?,0,0,0,1,?)`)
 	if err != nil {
 		return err
 	}

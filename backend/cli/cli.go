@@ -96,7 +96,7 @@ func dispatch(ctx context.Context, args []string, e *Env) error {
 	}
 	name := args[0]
 	if name == "help" || name == "-h" || name == "--help" {
-		printHelp(e.Stdout)
+		printHelp(e.Stdout, e.Desktop != nil)
 		return nil
 	}
 	for _, c := range commands() {
@@ -104,13 +104,19 @@ func dispatch(ctx context.Context, args []string, e *Env) error {
 			return c.run(ctx, e, args[1:])
 		}
 	}
-	printHelp(e.Stderr)
+	printHelp(e.Stderr, e.Desktop != nil)
 	return fmt.Errorf("%w: unknown command %q", errUsage, name)
 }
 
-func printHelp(w io.Writer) {
+// printHelp lists the commands; the first usage line says what a bare `ninerouter` does in this build (the
+// headless build has no window to start).
+func printHelp(w io.Writer, desktop bool) {
 	fmt.Fprintln(w, "NineRouter: one endpoint for every coding CLI, routed across your subscriptions and keys.")
-	fmt.Fprintln(w, "\nUsage:\n  ninerouter                 start the desktop app (window, tray, router)\n  ninerouter COMMAND [flags]")
+	if desktop {
+		fmt.Fprintln(w, "\nUsage:\n  ninerouter                 start the desktop app (window, tray, router)\n  ninerouter COMMAND [flags]")
+	} else {
+		fmt.Fprintln(w, "\nUsage (headless build: no window or tray):\n  ninerouter serve [flags]   run the router\n  ninerouter COMMAND [flags]")
+	}
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)

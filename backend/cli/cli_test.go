@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -87,6 +88,33 @@ func TestVersionAndHelp(t *testing.T) {
 	code, out, _ = run(t, nil, "help")
 	if code != 0 || !strings.Contains(out, "serve") {
 		t.Fatalf("help: %d %q", code, out)
+	}
+}
+
+// The headless build's help must not offer a desktop app it does not have; the desktop build's must.
+func TestHelpNamesWhatABareCommandStarts(t *testing.T) {
+	noDesktop := func(context.Context, config.Config, fs.FS) error { return nil }
+	cases := []struct {
+		name    string
+		desktop Desktop
+		want    string
+		notWant string
+	}{
+		{"headless", nil, "headless build: no window or tray", "start the desktop app"},
+		{"desktop", noDesktop, "start the desktop app", "headless build"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out bytes.Buffer
+			e := &Env{Stdout: &out, Stderr: io.Discard, Stdin: strings.NewReader(""), Desktop: c.desktop,
+				Getenv: func(string) (string, bool) { return "", false }}
+			if code := Main(context.Background(), []string{"help"}, e); code != 0 {
+				t.Fatalf("help exited %d", code)
+			}
+			if !strings.Contains(out.String(), c.want) || strings.Contains(out.String(), c.notWant) {
+				t.Fatalf("help text:\n%s", out.String())
+			}
+		})
 	}
 }
 

@@ -1,8 +1,9 @@
 // Command icongen draws NineRouter's icon (a routing glyph: one node fanning out to three) and writes it in each
 // OS's format: the tray icons embedded by app/ (small PNG for Linux' StatusNotifierItem, .ico for the Windows
-// notification area, a black template PNG for the macOS menu bar), build/appicon.png for Wails and
-// build/windows/icon.ico for the exe. The files are committed; rerun with `go run ./internal/cmd/icongen` after
-// changing the drawing. Drawn in code so the icon needs no design tool and stays reproducible.
+// notification area, a black template PNG for the macOS menu bar), build/appicon.png for Wails,
+// build/windows/icon.ico for the exe and the hicolor PNGs in build/linux/icons for the Linux packages. The files
+// are committed; rerun with `go run ./internal/cmd/icongen` after changing the drawing. Drawn in code so the icon
+// needs no design tool and stays reproducible.
 package main
 
 import (
@@ -69,6 +70,13 @@ func run(root string) error {
 	}
 	if files[filepath.Join(root, "build", "windows", "icon.ico")], err = ico(running, 16, 24, 32, 48, 64, 128, 256); err != nil {
 		return err
+	}
+	// The freedesktop hicolor theme sizes, installed by the Linux packages (internal/cmd/package).
+	for _, size := range []int{16, 24, 32, 48, 64, 128, 256, 512} {
+		dir := fmt.Sprintf("%dx%d", size, size)
+		if files[filepath.Join(root, "build", "linux", "icons", "hicolor", dir, "apps", "ninerouter.png")], err = pngBytes(draw(size, running)); err != nil {
+			return err
+		}
 	}
 	for path, b := range files {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -70,6 +70,12 @@ func build(o options) ([]built, error) {
 	if err != nil {
 		return nil, err
 	}
+	return buildFor(o, bin)
+}
+
+// buildFor writes the packages for a binary already inspected.
+func buildFor(o options, bin binary) ([]built, error) {
+	var err error
 	version := o.version
 	if version == "" {
 		if version, err = productVersion(o.wailsJSON); err != nil {

@@ -3,6 +3,10 @@
 # scripts/deps.sh (apt packages, the wails CLI v2.12.0, Go modules, npm packages), so both work on a fresh
 # Debian/Ubuntu machine.
 SHELL := /bin/bash
+# The Go and Node that scripts/deps.sh installs when the system's are missing or too old (first on PATH), and
+# where Go puts the tools it installs (the wails CLI).
+NINEROUTER_TOOLS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ninerouter
+export PATH := $(NINEROUTER_TOOLS)/go/bin:$(NINEROUTER_TOOLS)/node/bin:$(PATH):/usr/local/go/bin:$(HOME)/go/bin
 GO ?= go
 BIN := build/bin
 OUT := build/out
@@ -10,7 +14,13 @@ OUT := build/out
 DESKTOP_TAGS = $(shell bash -c '. scripts/lib.sh && echo $$DESKTOP_TAGS')
 LDFLAGS := -s -w
 
+# The released version (wails.json's info.productVersion): stamped into packaged binaries and package names.
+VERSION := $(shell sed -n 's/.*"productVersion": *"\([^"]*\)".*/\1/p' wails.json)
+VERSION_LDFLAGS := -X github.com/ninerouter/ninerouter/backend/version.Version=$(VERSION)
+PKG := build/pkg
+
 .PHONY: all deps frontend build headless windows windows-installer run test smoke bad-input install-desktop clean
+.PHONY: package package-linux package-webkit41
 
 all: build headless
 
@@ -36,11 +46,31 @@ windows: frontend
 	wails build -platform windows/amd64 -s -m -skipbindings -o ninerouter.exe
 	@test -f $(BIN)/ninerouter.exe && echo "built $(BIN)/ninerouter.exe"
 
-# windows-installer: the same plus the NSIS installer (build/windows/installer/project.nsi).
+# windows-installer: the same plus the per-user NSIS installer (build/windows/installer/project.nsi):
+# build/bin/NineRouter-amd64-installer.exe. wails exits 0 without an installer when makensis is missing, hence
+# the check.
 windows-installer: frontend
 	@bash scripts/deps.sh --nsis
-	wails build -platform windows/amd64 -s -m -skipbindings -nsis -o ninerouter.exe
-	@ls $(BIN)/*installer*.exe
+	wails build -platform windows/amd64 -s -m -skipbindings -nsis -ldflags "$(VERSION_LDFLAGS)" -o ninerouter.exe
+	@ls -l $(BIN)/NineRouter-amd64-installer.exe
+
+# package: every installer this machine can build: the .deb and .rpm (build/pkg/) and the Windows installer
+# (build/bin/). The macOS .app and .dmg need a Mac: .github/workflows/macos.yml. docs/packaging.md.
+package: package-linux windows-installer
+
+# package-linux: .deb and .rpm of the desktop app for the WebKitGTK ABI this machine builds (4.0 on Debian 12),
+# with nfpm (internal/cmd/package, build/linux/nfpm.yaml). The dependencies follow the libraries the binary links.
+package-linux: frontend
+	@bash scripts/deps.sh --packaging
+	CGO_ENABLED=1 $(GO) build -tags $(DESKTOP_TAGS) -ldflags "$(LDFLAGS) $(VERSION_LDFLAGS)" -o $(PKG)/bin/ninerouter .
+	$(GO) run ./internal/cmd/package -bin $(PKG)/bin/ninerouter -out $(PKG) -version $(VERSION)
+
+# package-webkit41: the same linked against WebKitGTK 4.1 (libsoup 3): the package for Ubuntu 24.04 and later,
+# Debian 13 and Fedora. Installs libwebkit2gtk-4.1-dev (Debian 12 ships both ABIs).
+package-webkit41: frontend
+	@bash scripts/deps.sh --packaging --webkit41
+	CGO_ENABLED=1 $(GO) build -tags desktop,production,webkit2_41 -ldflags "$(LDFLAGS) $(VERSION_LDFLAGS)" -o $(PKG)/bin-webkit41/ninerouter .
+	$(GO) run ./internal/cmd/package -bin $(PKG)/bin-webkit41/ninerouter -out $(PKG) -version $(VERSION)
 
 # run: installs what is missing, builds, starts the desktop app (or focuses the running one).
 run: build
@@ -66,7 +96,7 @@ install-desktop: build
 	install -Dm644 build/linux/ninerouter.desktop $(HOME)/.local/share/applications/ninerouter.desktop
 
 clean:
-	rm -rf $(BIN) $(OUT)
+	rm -rf $(BIN) $(OUT) $(PKG)
 
 # Benchmark targets (issue 6). The rest of this Makefile belongs to the build/CI owner; these two stay as they are.
 

@@ -1,6 +1,11 @@
 # Shared helpers for NineRouter's scripts. Source it: `. "$(dirname "$0")/lib.sh"`.
 
-# Go and the tools it installs, wherever this machine keeps them.
+# The Go and Node that scripts/deps.sh installs when the system's are missing or too old come first (the
+# Makefile does the same); then Go and the tools it installs, wherever this machine keeps them.
+NINEROUTER_TOOLS=${NINEROUTER_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/ninerouter}
+for d in "$NINEROUTER_TOOLS/node/bin" "$NINEROUTER_TOOLS/go/bin"; do
+  case ":$PATH:" in *":$d:"*) ;; *) [ -d "$d" ] && PATH="$d:$PATH" ;; esac
+done
 for d in /usr/local/go/bin "$HOME/go/bin"; do
   case ":$PATH:" in *":$d:"*) ;; *) [ -d "$d" ] && PATH="$PATH:$d" ;; esac
 done

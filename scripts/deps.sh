@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-want_nsis= want_packaging= want_webkit41=
+want_nsis='' want_packaging='' want_webkit41=''
 for arg in "$@"; do
   case "$arg" in
     --nsis) want_nsis=1 ;;

@@ -112,7 +112,7 @@ phase_done
 
 phase "reinstall over a running instance"
 port=$(free_port)
-NINEROUTER_SECRET_STORE=file /usr/bin/ninerouter serve --addr "127.0.0.1:$port" --data-dir "$OUT/running-data" \
+NINEROUTER_SECRET_STORE="file" /usr/bin/ninerouter serve --addr "127.0.0.1:$port" --data-dir "$OUT/running-data" \
   >"$OUT/running.log" 2>&1 &
 running_pid=$!
 cleanups+=("kill $running_pid 2>/dev/null")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/ninerouter/ninerouter/backend/jsonguard"
 	"github.com/ninerouter/ninerouter/backend/proxy"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
@@ -56,6 +57,12 @@ func (s *Server) readModelBody(w http.ResponseWriter, r *http.Request, client wi
 	}
 	if err != nil {
 		proxy.WriteClientError(w, client, http.StatusBadRequest, "invalid_request_error", "could not read the request body: "+err.Error())
+		return nil, false
+	}
+	// Depth first: gjson's validator and the translators recurse, and ten million '[' overflow the stack
+	// (issue #9 finding 1). The guard is a flat scan, so it is safe on any input.
+	if err := jsonguard.Check(body); err != nil {
+		proxy.WriteClientError(w, client, http.StatusBadRequest, "invalid_request_error", "the request body is refused: "+err.Error())
 		return nil, false
 	}
 	if !gjson.ValidBytes(body) {

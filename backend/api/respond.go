@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/ninerouter/ninerouter/backend/jsonguard"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -56,6 +58,10 @@ func decodeManage(w http.ResponseWriter, r *http.Request, v any) bool {
 	}
 	if err != nil {
 		writeJSONError(w, http.StatusBadRequest, "bad_request", "could not read body: "+err.Error())
+		return false
+	}
+	if err := jsonguard.Check(b); err != nil {
+		writeJSONError(w, http.StatusBadRequest, "bad_json", "body is refused: "+err.Error())
 		return false
 	}
 	if err := json.Unmarshal(b, v); err != nil {

@@ -4,6 +4,7 @@ package logging
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -63,19 +64,24 @@ func Redact(s string) string {
 
 // redactingHandler wraps a slog.Handler so that every string attribute and message passes through Redact, and
 // attributes whose key names a secret are masked whole.
-type redactingHandler struct{ inner slog.Handler }
+type redactingHandler struct {
+	inner  slog.Handler
+	redact func(string) string // Redact, or a Values' Redact
+}
 
-// NewHandler wraps inner with redaction.
-func NewHandler(inner slog.Handler) slog.Handler { return redactingHandler{inner: inner} }
+// NewHandler wraps inner with redaction by shape. Values.Handler adds redaction by value.
+func NewHandler(inner slog.Handler) slog.Handler {
+	return redactingHandler{inner: inner, redact: Redact}
+}
 
 func (h redactingHandler) Enabled(ctx context.Context, l slog.Level) bool {
 	return h.inner.Enabled(ctx, l)
 }
 
 func (h redactingHandler) Handle(ctx context.Context, r slog.Record) error {
-	nr := slog.NewRecord(r.Time, r.Level, Redact(r.Message), r.PC)
+	nr := slog.NewRecord(r.Time, r.Level, h.redact(r.Message), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
-		nr.AddAttrs(redactAttr(a))
+		nr.AddAttrs(redactAttr(a, h.redact))
 		return true
 	})
 	return h.inner.Handle(ctx, nr)
@@ -84,34 +90,53 @@ func (h redactingHandler) Handle(ctx context.Context, r slog.Record) error {
 func (h redactingHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	out := make([]slog.Attr, len(as))
 	for i, a := range as {
-		out[i] = redactAttr(a)
+		out[i] = redactAttr(a, h.redact)
 	}
-	return redactingHandler{inner: h.inner.WithAttrs(out)}
+	return redactingHandler{inner: h.inner.WithAttrs(out), redact: h.redact}
 }
 
 func (h redactingHandler) WithGroup(name string) slog.Handler {
-	return redactingHandler{inner: h.inner.WithGroup(name)}
+	return redactingHandler{inner: h.inner.WithGroup(name), redact: h.redact}
 }
 
-var secretAttrKey = regexp.MustCompile(`(?i)(api[_-]?key|token|secret|password|authorization|cookie)`)
+// secretKeySuffixes name attributes that hold a credential. Matching the end of the key (not anywhere in it)
+// keeps "secret_store", "token_count" or "password_set" readable while "api_key", "access_token",
+// "client_secret" and "x-api-key" are masked (issue #9 finding 8: the start-up log printed
+// secret_store=[REDACTED]).
+var secretKeySuffixes = []string{"apikey", "api_key", "api-key", "token", "secret", "password", "passwd",
+	"authorization", "cookie", "credential", "credentials"}
 
-func redactAttr(a slog.Attr) slog.Attr {
-	if secretAttrKey.MatchString(a.Key) {
+// IsSecretKey reports whether an attribute or field name holds a credential.
+func IsSecretKey(key string) bool {
+	k := strings.ToLower(key)
+	for _, s := range secretKeySuffixes {
+		if strings.HasSuffix(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func redactAttr(a slog.Attr, redact func(string) string) slog.Attr {
+	if IsSecretKey(a.Key) {
 		return slog.String(a.Key, Mask)
 	}
 	switch a.Value.Kind() {
 	case slog.KindString:
-		return slog.String(a.Key, Redact(a.Value.String()))
+		return slog.String(a.Key, redact(a.Value.String()))
 	case slog.KindGroup:
 		g := a.Value.Group()
 		out := make([]any, len(g))
 		for i, x := range g {
-			out[i] = redactAttr(x)
+			out[i] = redactAttr(x, redact)
 		}
 		return slog.Group(a.Key, out...)
 	case slog.KindAny:
-		if err, ok := a.Value.Any().(error); ok {
-			return slog.String(a.Key, Redact(err.Error()))
+		switch x := a.Value.Any().(type) {
+		case error:
+			return slog.String(a.Key, redact(x.Error()))
+		case fmt.Stringer:
+			return slog.String(a.Key, redact(x.String()))
 		}
 	}
 	return a

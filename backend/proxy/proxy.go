@@ -22,6 +22,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/ninerouter/ninerouter/backend/logging"
 	"github.com/ninerouter/ninerouter/backend/provider"
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/translate/sse"
@@ -56,6 +57,9 @@ type Options struct {
 	OnFailure func(account int64, v route.Verdict, until time.Time, message string)
 	// RequestLog, when set and enabled, receives each attempt's request and error answer (debug mode).
 	RequestLog RequestLogger
+	// Secrets masks every secret value the service knows (and the client's presented credentials) in error
+	// messages before they reach the client, the usage row or the account's last error. nil masks shapes only.
+	Secrets *logging.Values
 	// EnvProxy chooses the outbound proxy for accounts without their own (HTTP(S)_PROXY/NO_PROXY or the
 	// settings); nil means the environment.
 	EnvProxy func(*url.URL) (*url.URL, error)
@@ -245,6 +249,10 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, in Inbound, 
 
 	up := t.Spec.PickFormat(in.Client)
 	fail := func(f route.Failure, status int, msg string) attemptResult {
+		// Upstreams echo keys in their errors ("Incorrect API key provided: ..."): mask by value here, the one
+		// place every failure passes, so the answer, the usage row and lastError all get the masked text.
+		reqSecrets := logging.RequestSecrets(in.Header)
+		msg, f.Message = p.o.Secrets.Redact(msg, reqSecrets...), p.o.Secrets.Redact(f.Message, reqSecrets...)
 		if ctx.Err() != nil && f.Net != route.NetNone {
 			f.Canceled = true
 		}
@@ -400,7 +408,7 @@ func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inb
 		setUsage(rec, st.Usage())
 		res := fail(f, statusOr(f.Status, http.StatusBadGateway), msg)
 		res.committed = true
-		out = appendStreamError(out, in.Client, f.Status, f.Type, msg)
+		out = appendStreamError(out, in.Client, f.Status, f.Type, res.message)
 		_, _ = w.Write(out)
 		_ = rc.Flush()
 		return res

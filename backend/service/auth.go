@@ -41,6 +41,7 @@ type Auth struct {
 	windowToken [32]byte // sha256 of the per-launch token
 	windowPlain string
 	cliToken    [32]byte
+	cliPlain    string // kept only to register it with the value redactor
 
 	mu       sync.Mutex
 	sessions map[[32]byte]time.Time // sha256(session id) -> expiry
@@ -60,7 +61,7 @@ func newAuth(ctx context.Context, s *Service) (*Auth, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.cliToken = sha256.Sum256([]byte(tok))
+	a.cliToken, a.cliPlain = sha256.Sum256([]byte(tok)), tok
 	if p := s.cfg.InitialPassword; p != "" && !a.PasswordSet(ctx) {
 		if err := a.SetPassword(ctx, p); err != nil {
 			return nil, fmt.Errorf("NINEROUTER_PASSWORD: %w", err)

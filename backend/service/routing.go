@@ -92,10 +92,11 @@ func (s *Service) openRouting(ctx context.Context, o RoutingOptions) error {
 	}
 	rt.router = route.New(snap, rt.usage.Spend())
 	rt.reqLog = usage.NewRequestLog(s.cfg.DataDir, false)
+	rt.reqLog.SetRedactor(s.redact)
 	s.routing = rt
 	s.refreshSettings(ctx)
 	rt.proxy = proxy.New(proxy.Options{
-		Router: rt.router, Usage: rt.usage, Log: s.log, RequestLog: rt.reqLog,
+		Router: rt.router, Usage: rt.usage, Log: s.log, RequestLog: rt.reqLog, Secrets: s.redact,
 		Translator:    o.Translator, // nil: the translation package's table
 		EnvProxy:      func(u *url.URL) (*url.URL, error) { return (*rt.envProxy.Load())(u) },
 		AttemptBudget: o.AttemptBudget, HeaderTimeout: o.HeaderTimeout, IdleTimeout: o.IdleTimeout, TotalTimeout: o.TotalTimeout,

@@ -15,6 +15,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/clitool"
 	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/events"
+	"github.com/ninerouter/ninerouter/backend/logging"
 	"github.com/ninerouter/ninerouter/backend/secret"
 	"github.com/ninerouter/ninerouter/backend/store"
 	"github.com/ninerouter/ninerouter/backend/version"
@@ -26,6 +27,7 @@ type Service struct {
 	log     *slog.Logger
 	db      *store.DB
 	secrets secret.Store
+	redact  *logging.Values // every secret value the service has seen (redact.go)
 	bus     *events.Bus
 	auth    *Auth
 	routing *routing         // the router core (routing.go)
@@ -71,12 +73,16 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 			return nil, err
 		}
 	}
-	s := &Service{cfg: cfg, log: log, db: db, secrets: sec, bus: events.NewBus(), started: time.Now()}
+	values := logging.NewValues()
+	log = slog.New(values.Handler(log.Handler()))
+	s := &Service{cfg: cfg, log: log, db: db, secrets: watchedSecrets{Store: sec, values: values}, redact: values,
+		bus: events.NewBus(), started: time.Now()}
 	s.auth, err = newAuth(ctx, s)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	values.Add(s.auth.windowPlain, s.auth.cliPlain)
 	s.loadRequireAPIKey(ctx)
 	if err := s.applySettings(ctx); err != nil {
 		db.Close()

@@ -21,9 +21,10 @@ import (
 // logging's one redaction path, bodies capped, files rotated by size. lumberjack does the rotation: it is the
 // well-kept standard for size-capped rotating files, so no hand-written rotation races a crash.
 type RequestLog struct {
-	on  atomic.Bool
-	mu  sync.Mutex
-	out *lumberjack.Logger
+	on     atomic.Bool
+	values atomic.Pointer[logging.Values] // value redaction (SetRedactor); nil masks shapes only
+	mu     sync.Mutex
+	out    *lumberjack.Logger
 }
 
 // Request-log limits.
@@ -40,6 +41,9 @@ func NewRequestLog(dataDir string, enabled bool) *RequestLog {
 	l.on.Store(enabled)
 	return l
 }
+
+// SetRedactor makes Log mask every secret value the service knows, not only credential shapes.
+func (l *RequestLog) SetRedactor(v *logging.Values) { l.values.Store(v) }
 
 // SetEnabled turns logging on or off at once (the debug setting changed).
 func (l *RequestLog) SetEnabled(on bool) { l.on.Store(on) }
@@ -66,10 +70,11 @@ func (l *RequestLog) Log(e Entry) {
 	if !l.Enabled() {
 		return
 	}
-	e.URL = logging.Redact(e.URL)
-	e.RequestHeader = logging.RedactHeaders(e.RequestHeader)
-	e.RequestBody = logging.Redact(capBody(e.RequestBody))
-	e.ResponseBody = logging.Redact(capBody(e.ResponseBody))
+	v := l.values.Load() // nil redacts by shape only
+	e.URL = v.Redact(e.URL)
+	e.RequestHeader = v.RedactHeaders(e.RequestHeader)
+	e.RequestBody = v.Redact(capBody(e.RequestBody))
+	e.ResponseBody = v.Redact(capBody(e.ResponseBody))
 	b, err := json.Marshal(e)
 	if err != nil {
 		return

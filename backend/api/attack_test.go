@@ -6,8 +6,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/ninerouter/ninerouter/backend/service"
 )
 
 // TestDeepNestingAttack is issue #9 finding 1: a body nesting ten million '[' (20 MB, under the model-API
@@ -69,4 +72,46 @@ func TestDeepNestingAttack(t *testing.T) {
 		t.Fatalf("healthz after the attack: %v %v", resp, err)
 	}
 	resp.Body.Close()
+}
+
+// TestLoginLockDoesNotLockTheOwnerOut is issue #9 finding 4: any local process can lock the dashboard login,
+// so the desktop window's token, the CLI token and sessions already open keep working while it is locked.
+func TestLoginLockDoesNotLockTheOwnerOut(t *testing.T) {
+	srv, svc := newTestServer(t)
+	h := srv.Handler()
+	if err := svc.Auth().SetPassword(context.Background(), "the-owners-password"); err != nil {
+		t.Fatal(err)
+	}
+	send := func(method, path, body, remote string, hdr ...string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, "http://127.0.0.1:20128"+path, strings.NewReader(body))
+		req.RemoteAddr = remote
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	login := send("POST", "/api/auth/login", `{"password":"the-owners-password"}`, "127.0.0.1:1")
+	cookie := strings.SplitN(login.Header().Get("Set-Cookie"), ";", 2)[0]
+	// Guesses from many loopback addresses lock the login for everyone.
+	for i := range 50 {
+		send("POST", "/api/auth/login", `{"password":"guess-guess"}`, "127.0.0."+strconv.Itoa(i+2)+":1")
+	}
+	if rec := send("POST", "/api/auth/login", `{"password":"the-owners-password"}`, "127.0.0.1:1"); rec.Code != http.StatusTooManyRequests {
+		t.Fatalf("login is not locked after 50 addresses guessed: %d", rec.Code)
+	}
+	cliTok, err := service.ReadCLIToken(svc.Config().DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, hdr := range map[string][]string{
+		"window token":     {"Authorization", "Bearer " + svc.Auth().WindowToken()},
+		"CLI token":        {"Authorization", "Bearer " + cliTok},
+		"existing session": {"Cookie", cookie},
+	} {
+		if rec := send("GET", "/api/status", "", "127.0.0.1:1", hdr...); rec.Code != http.StatusOK {
+			t.Errorf("%s while the login is locked: %d", name, rec.Code)
+		}
+	}
 }

@@ -60,6 +60,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, service.ErrLockedOut):
 		writeJSONError(w, http.StatusTooManyRequests, "locked_out", err.Error())
 		return
+	case errors.Is(err, service.ErrBusy):
+		w.Header().Set("Retry-After", "1")
+		writeJSONError(w, http.StatusTooManyRequests, "busy", err.Error())
+		return
 	case errors.Is(err, service.ErrNoPassword):
 		writeJSONError(w, http.StatusConflict, "no_password", "choose a password first")
 		return
@@ -106,9 +110,15 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	if !decodeManage(w, r, &body) {
 		return
 	}
-	if !s.hasToken(r) && s.svc.Auth().PasswordSet(r.Context()) && !s.svc.Auth().CheckPassword(r.Context(), body.Current) {
-		writeJSONError(w, http.StatusForbidden, "bad_current_password", "the current password is wrong")
-		return
+	if !s.hasToken(r) && s.svc.Auth().PasswordSet(r.Context()) {
+		switch err := s.svc.Auth().CheckPassword(r.Context(), remoteIP(r), body.Current); {
+		case errors.Is(err, service.ErrLockedOut), errors.Is(err, service.ErrBusy):
+			writeJSONError(w, http.StatusTooManyRequests, "locked_out", err.Error())
+			return
+		case err != nil:
+			writeJSONError(w, http.StatusForbidden, "bad_current_password", "the current password is wrong")
+			return
+		}
 	}
 	if err := s.svc.Auth().SetPassword(r.Context(), body.Password); err != nil {
 		writeJSONError(w, http.StatusBadRequest, "weak_password", err.Error())

@@ -91,8 +91,8 @@ func (s *Server) isManager(r *http.Request) bool {
 
 // hasToken reports whether the request carries the window or CLI management token.
 func (s *Server) hasToken(r *http.Request) bool {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && s.svc.Auth().CheckToken(strings.TrimSpace(tok))
+	tok, ok := bearerToken(r)
+	return ok && s.svc.Auth().CheckToken(tok)
 }
 
 // remoteIP is the socket's peer address; never a client-supplied header (9Router #3294).

@@ -85,6 +85,17 @@ func (s *Server) serveModel(w http.ResponseWriter, r *http.Request, client wire.
 	})
 }
 
+// bearerToken reads "Authorization: Bearer <token>"; the scheme is case-insensitive (RFC 9110 §11.1), so
+// "bearer" from hand-written clients is accepted too (issue #9 finding 8).
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok = strings.TrimSpace(tok)
+	return tok, tok != ""
+}
+
 type keyIDCtx struct{}
 
 // clientKeyID is the id of the client API key that authenticated the request (0 when none was needed).
@@ -109,8 +120,8 @@ func clientFormatForPath(p string) wire.Format {
 // presentedKey finds a client key: Authorization: Bearer (OpenAI SDKs, Codex), x-api-key (Anthropic SDKs,
 // Claude Code), x-goog-api-key or ?key= (Gemini SDKs and CLI).
 func presentedKey(r *http.Request) string {
-	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		return strings.TrimSpace(v)
+	if v, ok := bearerToken(r); ok {
+		return v
 	}
 	for _, h := range []string{"x-api-key", "x-goog-api-key"} {
 		if v := strings.TrimSpace(r.Header.Get(h)); v != "" {

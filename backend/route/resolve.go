@@ -117,8 +117,8 @@ func (s *Snapshot) resolveDirect(model string) (*provider.Spec, string, error) {
 	if prefix, rest, ok := strings.Cut(model, "/"); ok {
 		spec, found := s.Registry.ByPrefix(prefix)
 		if !found {
-			return nil, "", fmt.Errorf("%w: no provider or node has the prefix %q (known prefixes: %s)",
-				ErrUnknownModel, prefix, strings.Join(s.Registry.PrefixList(), ", "))
+			return nil, "", fmt.Errorf("%w: no provider or node has the prefix %q (usable prefixes: %s)",
+				ErrUnknownModel, prefix, listOrNone(s.usablePrefixes()))
 		}
 		if rest == "" {
 			return nil, "", fmt.Errorf("%w: %q names a provider but no model", ErrUnknownModel, model)
@@ -133,6 +133,18 @@ func (s *Snapshot) resolveDirect(model string) (*provider.Spec, string, error) {
 	}
 	return nil, "", fmt.Errorf("%w: %q is not a combo, an alias or a prefixed model (use provider/model; combos: %s; aliases: %s)",
 		ErrUnknownModel, model, listOrNone(keys(s.Combos)), listOrNone(keys(s.Aliases)))
+}
+
+// usablePrefixes lists the prefixes of providers with an enabled account. An unknown-model error goes to any
+// key holder, so it names what a request can use, not every provider and node configured (issue #9 finding 8).
+func (s *Snapshot) usablePrefixes() []string {
+	var out []string
+	for _, p := range s.Registry.PrefixList() {
+		if spec, ok := s.Registry.ByPrefix(p); ok && s.HasAccounts(spec.ID) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // inferProviders lists the providers a bare model name may belong to, most likely first. DeepSeek names go to

@@ -65,7 +65,7 @@ func TestResolve(t *testing.T) {
 		{model: "gpt-4o-mini", want: "openai/gpt-4o-mini"},
 		{model: "deepseek-reasoner", want: "deepseek/deepseek-reasoner"},
 		{model: "claude-sonnet-4", wantErr: "not a combo"}, // no anthropic or openrouter account
-		{model: "nope/x", wantErr: "known prefixes"},
+		{model: "nope/x", wantErr: "usable prefixes"},
 		{model: "openai/", wantErr: "no model"},
 		{model: "", wantErr: "names no model"},
 		{model: "llama-3", wantErr: "combos: all, fast"},
@@ -132,7 +132,7 @@ func TestCheckCombo(t *testing.T) {
 		{Combo{Name: "a/b", Strategy: ComboFallback, Entries: []ComboEntry{{Model: "fast"}}}, "no '/'"},
 		{Combo{Name: "x", Strategy: "random", Entries: []ComboEntry{{Model: "fast"}}}, "strategy"},
 		{Combo{Name: "x", Strategy: ComboFallback}, "at least one"},
-		{Combo{Name: "x", Strategy: ComboFallback, Entries: []ComboEntry{{Model: "nope/m"}}}, "known prefixes"},
+		{Combo{Name: "x", Strategy: ComboFallback, Entries: []ComboEntry{{Model: "nope/m"}}}, "usable prefixes"},
 		{Combo{Name: "ninerouter", Strategy: ComboFallback, Entries: []ComboEntry{{Model: "fast"}}}, "reserved"},
 	}
 	for _, tc := range cases {

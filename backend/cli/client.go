@@ -28,28 +28,39 @@ type client struct {
 	token   string
 	hc      *http.Client
 	offline *service.Service // set when working on the data dir directly
+	claim   *daemon.Claim    // the data dir's lock, held while working on it directly
 }
 
 // Close releases the data dir when the client opened it.
 func (c *client) Close() error {
 	if c.offline != nil {
-		return c.offline.Close()
+		return errors.Join(c.offline.Close(), c.claim.Release())
 	}
 	return nil
 }
 
-// open connects to the running instance, or opens the data dir when none runs.
+// open connects to the running instance, or opens the data dir when none runs. Working offline, it holds the
+// data dir's lock, so an instance cannot start on the database halfway through the command, and a command
+// never writes into the database of an instance it failed to find.
 func open(ctx context.Context, e *Env, cfg config.Config) (*client, error) {
 	c, err := connect(ctx, cfg)
 	if !errors.Is(err, errNotRunning) {
 		return c, err
 	}
+	if err := config.EnsureDataDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	claim, err := daemon.ClaimDataDir(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, err // an instance holds the data dir but does not answer where it said it listens
+	}
 	svc, err := service.Open(ctx, cfg, service.Options{Logger: newLogger(e.Stderr, false)})
 	if err != nil {
+		claim.Release()
 		return nil, err
 	}
 	h := api.New(svc, nil).WindowHandler()
-	return &client{base: "http://ninerouter.localhost", token: svc.Auth().WindowToken(), offline: svc,
+	return &client{base: "http://ninerouter.localhost", token: svc.Auth().WindowToken(), offline: svc, claim: claim,
 		hc: &http.Client{Transport: handlerTransport{h}}}, nil
 }
 
@@ -63,8 +74,15 @@ func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return rec.Result(), nil
 }
 
-// connect finds the running instance for cfg. It returns errNotRunning when nothing listens.
+// connect finds the running instance for cfg. It returns errNotRunning when nothing listens. Unless an address
+// was given (--addr, NINEROUTER_ADDR, PORT), the instance that holds the data dir is asked where it listens
+// (daemon.Running), so `serve --addr 127.0.0.1:P` is found by every command whatever P is.
 func connect(ctx context.Context, cfg config.Config) (*client, error) {
+	if cfg.AddrSource == "default" || cfg.AddrSource == "settings" {
+		if rec, running, err := daemon.Running(cfg.DataDir); err == nil && running && rec.Addr != "" {
+			cfg.Addr = rec.Addr
+		}
+	}
 	ok, err := daemon.Probe(ctx, cfg.Addr)
 	if err != nil {
 		return nil, err

@@ -2,9 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"net/http"
-
-	"github.com/ninerouter/ninerouter/backend/daemon"
 )
 
 // runDesktop starts the window and tray, unless an instance already runs on the address: then it asks that one
@@ -20,16 +19,11 @@ func runDesktop(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	running, err := daemon.Probe(ctx, cfg.Addr)
-	if err != nil {
-		return err
-	}
-	if running {
-		c, err := connect(ctx, cfg)
-		if err != nil {
-			return err
-		}
+	switch c, err := connect(ctx, cfg); {
+	case err == nil:
 		return c.do(ctx, http.MethodPost, "/api/app/show", nil, nil)
+	case !errors.Is(err, errNotRunning):
+		return err
 	}
 	cfg.Desktop = true
 	return e.Desktop(ctx, cfg, e.Assets)

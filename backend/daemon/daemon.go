@@ -27,25 +27,44 @@ type Instance struct {
 
 	cancelBg context.CancelFunc // ends start-up background work
 	bgDone   chan struct{}
+	claim    *Claim // the data dir's lock and address record (instance.go)
 }
 
 // Start opens the service and starts serving. It returns once the port is bound, so callers can report the
 // address; serving goes on until Stop.
 func Start(ctx context.Context, cfg config.Config, assets fs.FS, log *slog.Logger) (*Instance, error) {
 	ApplyStoredAddr(ctx, &cfg)
-	ln, err := api.Listen(ctx, cfg.Addr)
+	ln, err := api.Listen(ctx, cfg.Addr) // first: a port in use leaves no data dir behind
 	if err != nil {
+		return nil, err
+	}
+	// One instance per data dir, whatever port it listens on: a second one would share the database and the
+	// CLI could not tell which to talk to.
+	if err := config.EnsureDataDir(cfg.DataDir); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	claim, err := ClaimDataDir(ctx, cfg.DataDir)
+	if err != nil {
+		ln.Close()
 		return nil, err
 	}
 	svc, err := service.Open(ctx, cfg, service.Options{Logger: log})
 	if err != nil {
 		ln.Close()
+		claim.Release()
 		return nil, err
 	}
 	srv := api.New(svc, assets)
 	srv.Attach(ctx, ln)
+	if err := claim.Publish(srv.Addr()); err != nil {
+		ln.Close()
+		svc.Close()
+		claim.Release()
+		return nil, err
+	}
 	bgCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	inst := &Instance{Svc: svc, API: srv, done: make(chan struct{}), cancelBg: cancel, bgDone: make(chan struct{})}
+	inst := &Instance{Svc: svc, API: srv, done: make(chan struct{}), cancelBg: cancel, bgDone: make(chan struct{}), claim: claim}
 	go func() {
 		inst.serveErr = srv.Serve()
 		close(inst.done)
@@ -57,7 +76,7 @@ func Start(ctx context.Context, cfg config.Config, assets fs.FS, log *slog.Logge
 		defer close(inst.bgDone)
 		svc.CheckStaleTools(bgCtx)
 	}()
-	log.Info("NineRouter listening", "endpoint", "http://"+srv.Addr()+"/v1", "data_dir", cfg.DataDir,
+	svc.Logger().Info("NineRouter listening", "endpoint", "http://"+srv.Addr()+"/v1", "data_dir", cfg.DataDir,
 		"secret_store", svc.Secrets().Describe())
 	return inst, nil
 }
@@ -90,6 +109,7 @@ func (i *Instance) Stop(grace time.Duration) error {
 	errs = append(errs, i.serveErr)
 	<-i.bgDone
 	errs = append(errs, i.Svc.Close())
+	errs = append(errs, i.claim.Release()) // last: the data dir is free only once the database is closed
 	return errors.Join(errs...)
 }
 

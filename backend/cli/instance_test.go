@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -107,4 +108,21 @@ func TestStoppedInstanceFreesTheDataDir(t *testing.T) {
 		t.Fatalf("restart on a freed data dir: %v", err)
 	}
 	again.Stop(5 * time.Second)
+}
+
+// TestInlineAPIKeyWarns is issue #9 finding 8: a key given as --api-key VALUE is visible in ps; the CLI says so
+// and names the stdin way, which stays silent.
+func TestInlineAPIKeyWarns(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"NINEROUTER_SECRET_STORE": "file", "NINEROUTER_DATA_DIR": dir}
+	code, _, errOut := run(t, env, "provider", "add", "openai", "--name", "inline", "--api-key", "sk-inline-key-0000000000")
+	if code != 0 || !strings.Contains(errOut, "visible to other local users") || !strings.Contains(errOut, "--api-key -") {
+		t.Fatalf("inline key: exit %d, stderr %q", code, errOut)
+	}
+	var out, errb bytes.Buffer
+	e := &Env{Stdout: &out, Stderr: &errb, Stdin: strings.NewReader("sk-stdin-key-0000000000\n"),
+		Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	if code := Main(context.Background(), []string{"provider", "add", "openai", "--name", "stdin", "--api-key", "-"}, e); code != 0 || strings.Contains(errb.String(), "warning") {
+		t.Fatalf("stdin key: exit %d, stderr %q", code, errb.String())
+	}
 }

@@ -532,6 +532,7 @@ func runUsage(ctx context.Context, e *Env, args []string) error {
 // ---- helpers ----
 
 func readKeyFlag(e *Env, v string) (string, error) {
+	inline := v != "" && v != "-"
 	if v == "-" {
 		if e.Stdin == nil {
 			return "", fmt.Errorf("%w: --api-key - needs the key on stdin", errUsage)
@@ -549,6 +550,11 @@ func readKeyFlag(e *Env, v string) (string, error) {
 	}
 	if v == "" {
 		return "", fmt.Errorf("%w: --api-key is required", errUsage)
+	}
+	if inline {
+		// Any local user can read another process's arguments (ps, /proc/PID/cmdline) and shells keep them in
+		// their history (issue #9 finding 8).
+		fmt.Fprintln(e.Stderr, "warning: a key given on the command line is visible to other local users (ps) and kept in shell history; pass --api-key - and send the key on stdin instead")
 	}
 	return v, nil
 }

@@ -43,6 +43,7 @@ type File struct {
 // error; an unencrypted file is encrypted on the next write once a key is given.
 func OpenFile(dataDir, passphrase string) (*File, error) {
 	f := &File{path: filepath.Join(dataDir, FileName), pass: passphrase, values: map[string]string{}}
+	removeStaleTemps(f.path)
 	raw, err := os.ReadFile(f.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return f, nil
@@ -219,6 +220,16 @@ func openSealed(key, nonce, sealed []byte) ([]byte, error) {
 		return nil, errors.New("bad nonce")
 	}
 	return gcm.Open(nil, nonce, sealed, nil)
+}
+
+// removeStaleTemps deletes temp files a killed write left beside path (issue #9 finding 5: a plain store's temp
+// holds every key in clear). The store is opened once per process before any write, so no temp is in use yet.
+// The temp holds exactly the bytes of the next file, so with NINEROUTER_SECRET_KEY it is sealed like the file.
+func removeStaleTemps(path string) {
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*"))
+	for _, p := range stale {
+		_ = os.Remove(p)
+	}
 }
 
 // writeFileAtomic writes via a temp file in the same directory, fsyncs it, renames it over the target and

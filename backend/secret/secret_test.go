@@ -230,3 +230,26 @@ func TestRealSecretService(t *testing.T) {
 	}
 	storeContract(t, s)
 }
+
+// TestStaleTempFilesRemovedAtOpen is issue #9 finding 5: a write killed between the temp file and the rename
+// left .secrets.json.tmp-* holding every key; opening the store removes it.
+func TestStaleTempFilesRemovedAtOpen(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "."+FileName+".tmp-123456")
+	if err := os.WriteFile(stale, []byte(`{"version":1,"values":{"account/1/api_key":"sk-left-in-clear-000000"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "unrelated.tmp-1")
+	if err := os.WriteFile(other, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenFile(dir, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Fatalf("stale temp file still there: %v", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Fatalf("an unrelated file was removed: %v", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -142,7 +143,18 @@ func moveAside(path string, cause error) error {
 		}
 	}
 	return fmt.Errorf("%w: %s failed its check (%v); it was moved to %s and kept. Start again to begin with an "+
-		"empty database, or copy a file from the backups folder back to %s", ErrCorrupt, path, cause, dest, path)
+		"empty database%s", ErrCorrupt, path, cause, dest, restoreHint(path))
+}
+
+// restoreHint names the newest database backup, or says that none exists (issue #9 finding 8: the message sent
+// users to a backups folder that is only made before the first schema migration).
+func restoreHint(path string) string {
+	backups, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "backups", "ninerouter-*.db"))
+	if len(backups) == 0 {
+		return " (no database backup exists yet: backups are made before schema upgrades)"
+	}
+	sort.Strings(backups) // names carry a UTC timestamp, so the last is the newest
+	return fmt.Sprintf(", or copy the newest backup %s back to %s", backups[len(backups)-1], path)
 }
 
 func fileExists(p string) bool {

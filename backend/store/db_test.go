@@ -80,6 +80,25 @@ func TestCorruptDatabaseIsMovedAsideNotReinitialised(t *testing.T) {
 	if !strings.Contains(err.Error(), matches[0]) {
 		t.Fatalf("error does not say where the file went: %v", err)
 	}
+	// No backups/ folder exists here: the message must not send the user to one.
+	if strings.Contains(err.Error(), "backups folder") || !strings.Contains(err.Error(), "no database backup exists yet") {
+		t.Fatalf("error points at backups that do not exist: %v", err)
+	}
+	// With a backup, it names the newest one.
+	if err := os.MkdirAll(filepath.Join(dir, "backups"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"ninerouter-20260101T000000Z-v3.db", "ninerouter-20260301T000000Z-v4.db"} {
+		if err := os.WriteFile(filepath.Join(dir, "backups", n), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(path, garbage, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = Open(ctx, dir); err == nil || !strings.Contains(err.Error(), "ninerouter-20260301T000000Z-v4.db") {
+		t.Fatalf("error does not name the newest backup: %v", err)
+	}
 }
 
 func TestDamagedPagesFailQuickCheck(t *testing.T) {

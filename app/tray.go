@@ -181,6 +181,18 @@ func (t *tray) handle(ctx context.Context, a traymenu.Action) {
 	case traymenu.ActQuit:
 		t.log.Info("Quit chosen in the tray")
 		t.shell.quit()
+	case traymenu.ActSignIn:
+		inst, err := t.shell.instance(ctx)
+		if err != nil {
+			return
+		}
+		show, err := traySignIn(ctx, inst.Svc, a.Arg)
+		if err != nil {
+			t.log.Warn("tray: sign in again", "account", a.Arg, "err", err)
+		}
+		if show {
+			t.shell.showWindow()
+		}
 	case traymenu.ActCopyURL:
 		st := t.state(ctx)
 		if st.Endpoint == "" {
@@ -224,6 +236,7 @@ func (t *tray) state(ctx context.Context) traymenu.State {
 		t.log.Warn("tray: reading combos", "err", err)
 	}
 	state.Combos, state.Tools = combos, t.tools
+	state.SignIn = traySignIns(ctx, inst.Svc)
 	return state
 }
 

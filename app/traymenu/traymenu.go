@@ -25,6 +25,15 @@ type State struct {
 	Combos []Combo
 	// Tools lists the coding CLIs NineRouter can configure. Nil until the tool service lands in-process.
 	Tools []Tool
+	// SignIn lists subscription accounts that must be signed in again (routing skips them meanwhile).
+	SignIn []SignIn
+}
+
+// SignIn is one subscription account that needs signing in again.
+type SignIn struct {
+	AccountID int64
+	Label     string // "Claude (me@example.com)"
+	Reason    string // the vendor's own words
 }
 
 // Phase is the backend's life-cycle stage.
@@ -63,6 +72,7 @@ const (
 	ActSelectCombo ActionKind = "combo"
 	ActApplyTool   ActionKind = "tool-apply"
 	ActRevertTool  ActionKind = "tool-revert"
+	ActSignIn      ActionKind = "sign-in" // Arg: the account id
 )
 
 // Action is a click: a kind and its argument (a combo name, a tool id).
@@ -125,6 +135,13 @@ func Build(s State) Menu {
 	items := []Item{{Key: "status", Title: status, Tooltip: statusTooltip(s), Disabled: true}}
 	if s.Phase == Failed && s.Err != "" {
 		items = append(items, Item{Key: "error", Title: truncate(firstLine(s.Err), 80), Tooltip: s.Err, Disabled: true})
+	}
+	if s.Phase == Running {
+		for _, si := range s.SignIn {
+			id := fmt.Sprint(si.AccountID)
+			items = append(items, Item{Key: "sign-in:" + id, Title: "Sign in again: " + truncate(si.Label, 60),
+				Tooltip: si.Reason, Action: Action{Kind: ActSignIn, Arg: id}})
+		}
 	}
 	items = append(items,
 		Item{Key: "sep-top", Separator: true},

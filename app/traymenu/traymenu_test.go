@@ -50,11 +50,23 @@ func TestBuild(t *testing.T) {
 		{ID: "claude", Name: "Claude Code", State: "applied", CanRevert: true},
 		{ID: "codex", State: "not applied", CanApply: true},
 	}
+	needsSignIn := running
+	needsSignIn.SignIn = []SignIn{{AccountID: 4, Label: "Claude (me@example.com)", Reason: "invalid_grant"}}
 	tests := []struct {
 		name  string
 		state State
 		want  string
 	}{
+		{"an account that needs signing in again gets its own row", needsSignIn,
+			`icon=0 tooltip="NineRouter: running on 127.0.0.1:20128\n3 requests served"
+Running on 127.0.0.1:20128 · 3 requests served (off)
+Sign in again: Claude (me@example.com) => sign-in:4
+--
+Open NineRouter => open
+Copy endpoint URL => copy-endpoint
+--
+Quit => quit
+`},
 		{"starting", State{Phase: Starting}, `icon=1 tooltip="NineRouter: starting"
 NineRouter: starting… (off)
 --

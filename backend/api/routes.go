@@ -35,6 +35,7 @@ func (s *Server) routes() []Route {
 	all = append(all, s.modelRoutes()...)
 	all = append(all, s.routingRoutes()...)
 	all = append(all, s.toolRoutes()...)
+	all = append(all, s.signInRoutes()...)
 	all = append(all, s.dashboardRoutes()...)
 	return all
 }

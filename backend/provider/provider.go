@@ -27,6 +27,8 @@ type Credential struct {
 	APIKey      string
 	AccessToken string
 	ExpiresAt   time.Time
+	// Meta carries an OAuth account's non-secret request context (Google project id, Copilot API base).
+	Meta map[string]string
 }
 
 // ErrNotRefreshable is returned by Refresh for credentials that cannot be refreshed (API keys).

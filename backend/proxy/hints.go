@@ -26,6 +26,12 @@ func retryAt(h http.Header, body []byte, now time.Time) time.Time {
 			return now.Add(time.Duration(ms) * time.Millisecond)
 		}
 	}
+	// A Claude subscription's unified 5-hour/weekly limit: epoch seconds (providers.md §5).
+	if v := h.Get("anthropic-ratelimit-unified-reset"); v != "" {
+		if secs, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && secs > now.Unix() {
+			return time.Unix(secs, 0)
+		}
+	}
 	var latest time.Time
 	for _, k := range []string{"anthropic-ratelimit-requests-reset", "anthropic-ratelimit-tokens-reset",
 		"anthropic-ratelimit-input-tokens-reset", "anthropic-ratelimit-output-tokens-reset"} {

@@ -25,6 +25,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/logging"
 	"github.com/ninerouter/ninerouter/backend/provider"
 	"github.com/ninerouter/ninerouter/backend/route"
+	"github.com/ninerouter/ninerouter/backend/translate"
 	"github.com/ninerouter/ninerouter/backend/translate/sse"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 	"github.com/ninerouter/ninerouter/backend/usage"
@@ -247,7 +248,9 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, in Inbound, 
 	}
 	p.o.Usage.Begin(rec)
 
-	up := t.Spec.PickFormat(in.Client)
+	up := t.Spec.PickFormatFor(in.Client, t.Model)
+	// A stream-only upstream (Codex) is always asked for a stream; finishFolded folds it for a JSON client.
+	upStream := in.Stream || t.Spec.IsStreamOnly()
 	fail := func(f route.Failure, status int, msg string) attemptResult {
 		// Upstreams echo keys in their errors ("Incorrect API key provided: ..."): mask by value here, the one
 		// place every failure passes, so the answer, the usage row and lastError all get the masked text.
@@ -266,7 +269,7 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, in Inbound, 
 		return attemptResult{failure: f, verdict: v, until: until, status: status, message: msg}
 	}
 
-	body, err := p.translator.Request(in.Client, up, t.Model, in.Body, in.Stream)
+	body, err := p.translator.Request(in.Client, up, t.Model, in.Body, upStream)
 	if err != nil {
 		return fail(route.Failure{Status: http.StatusBadRequest, Type: "invalid_request_error", Message: err.Error()},
 			http.StatusBadRequest, "cannot convert the request for "+t.Spec.ID+": "+err.Error())
@@ -297,10 +300,12 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, in Inbound, 
 	idle := func() { wd.idleMode(p.o.IdleTimeout, func() { cancelAttempt(errIdleTimeout) }) }
 
 	var resp *http.Response
+	var call provider.Call
 	refreshed := false
 	for {
-		req, err := t.Spec.Executor.NewRequest(actx, provider.Call{BaseURL: acct.BaseURL, Credential: cred, Format: up,
-			Model: t.Model, Body: body, Stream: in.Stream, ClientHeader: in.Header})
+		call = provider.Call{BaseURL: acct.BaseURL, Credential: cred, Format: up,
+			Model: t.Model, Body: body, Stream: upStream, ClientHeader: in.Header}
+		req, err := t.Spec.Executor.NewRequest(actx, call)
 		if err != nil {
 			return fail(route.Failure{Status: http.StatusBadRequest, Message: err.Error()}, http.StatusBadGateway, err.Error())
 		}
@@ -333,12 +338,20 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, in Inbound, 
 			logEntry(raw)
 		}
 		ue := parseUpstreamError(resp.StatusCode, raw)
-		f := route.Failure{Status: resp.StatusCode, Type: ue.Type, Message: ue.Message, RetryAt: retryAt(resp.Header, raw, time.Now())}
+		f := route.Failure{Status: resp.StatusCode, Type: ue.Type, Message: ue.Message, RetryAt: retryAt(resp.Header, raw, time.Now()),
+			CredentialScoped: t.Spec.Auth == provider.AuthOAuth}
 		return fail(f, resp.StatusCode, fmt.Sprintf("%s/%s answered %d: %s", t.Spec.ID, t.Model, resp.StatusCode, ue.Message))
 	}
 
 	if logging {
 		logEntry(nil)
+	}
+	if ad, ok := t.Spec.Executor.(provider.ResponseAdapter); ok {
+		ad.AdaptResponse(call, resp) // unwrap a vendor envelope into the declared wire format
+	}
+	if !in.Stream && upStream {
+		idle()
+		return p.finishFolded(actx, w, in, t, up, resp, wd, began, &rec, fail)
 	}
 	if !in.Stream {
 		idle()
@@ -374,6 +387,55 @@ func (p *Proxy) finishWhole(actx context.Context, w http.ResponseWriter, in Inbo
 	rec.Outcome, rec.Status, rec.TTFBMs, rec.LatencyMs = "ok", http.StatusOK, ttfb, ttfb
 	// Finish returns once the row is committed, before the handler returns and the answer is flushed whole
 	// (issue #9 finding 7).
+	p.o.Usage.Finish(*rec)
+	return attemptResult{committed: true}
+}
+
+// finishFolded answers a JSON client from a stream-only upstream: the events are folded into one answer in the
+// client's format (translate.Fold), which holds the answer, never the raw stream.
+func (p *Proxy) finishFolded(actx context.Context, w http.ResponseWriter, in Inbound, t route.Target, up wire.Format, resp *http.Response,
+	wd *watchdog, began time.Time, rec *usage.Record, fail func(route.Failure, int, string) attemptResult) attemptResult {
+	fold := translate.NewFold(up, in.Client, in.Model)
+	rd := sse.NewReader(&kickReader{r: resp.Body, wd: wd}, 0)
+	sawEnd := false
+	for {
+		ev, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fail(netFailure(actx, err), statusForNet(actx), "the "+t.Spec.ID+" stream broke: "+describeNet(actx, err))
+		}
+		if terminal(up, ev) {
+			sawEnd = true
+		}
+		if err := fold.Event(ev); err != nil {
+			var ue *wire.UpstreamError
+			f := route.Failure{Status: http.StatusBadGateway, Type: "api_error", Message: err.Error(), InBand: true,
+				CredentialScoped: t.Spec.Auth == provider.AuthOAuth}
+			if errors.As(err, &ue) {
+				f.Status, f.Type, f.Message = ue.Status, ue.Type, ue.Message
+			}
+			return fail(f, statusOr(f.Status, http.StatusBadGateway), fmt.Sprintf("%s/%s reported an error: %s", t.Spec.ID, t.Model, f.Message))
+		}
+	}
+	if !sawEnd {
+		return fail(route.Failure{Net: route.NetReset, Message: "stream ended without its final event"}, http.StatusBadGateway,
+			"the "+t.Spec.ID+" stream ended early (no final event)")
+	}
+	out, u, err := fold.Result()
+	if err != nil {
+		return fail(route.Failure{Status: http.StatusBadGateway, Type: "api_error", Message: err.Error()}, http.StatusBadGateway,
+			"cannot convert the answer of "+t.Spec.ID+": "+err.Error())
+	}
+	wd.stop()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out)
+	ttfb := time.Since(began).Milliseconds()
+	p.o.Router.Succeed(rec.AccountID, t.Model)
+	setUsage(rec, u)
+	rec.Outcome, rec.Status, rec.TTFBMs, rec.LatencyMs = "ok", http.StatusOK, ttfb, ttfb
 	p.o.Usage.Finish(*rec)
 	return attemptResult{committed: true}
 }

@@ -26,6 +26,9 @@ type Failure struct {
 	Net      NetKind
 	RetryAt  time.Time // from Retry-After or a reset hint; zero when none
 	Canceled bool      // the client went away or the request's own deadline passed
+	// CredentialScoped: the account is a subscription, whose 5-hour and weekly limits block every model of the
+	// account at once (providers.md §2.1, routing.md §4.3).
+	CredentialScoped bool
 }
 
 // Action is what the attempt loop does next.
@@ -103,6 +106,10 @@ func Classify(f Failure) Verdict {
 	case status == http.StatusTooManyRequests || containsAny(msg, "rate_limit", "rate limit", "too many requests"):
 		if containsAny(msg, "insufficient_quota", "billing", "credit balance") {
 			return Verdict{Action: NextAccount, Scope: ScopeAccount, Fixed: billingCooldown, Until: f.RetryAt, Reason: "out of credit"}
+		}
+		if f.CredentialScoped && (!f.RetryAt.IsZero() || containsAny(msg, "usage_limit_reached", "usage limit")) {
+			// A subscription's plan limit: every model of the account cools until the upstream's reset.
+			return Verdict{Action: NextAccount, Scope: ScopeAccount, Backoff: rateBackoff, Until: f.RetryAt, Reason: "plan limit reached"}
 		}
 		return Verdict{Action: NextAccount, Scope: ScopeModel, Backoff: rateBackoff, Until: f.RetryAt, Reason: "rate limited"}
 	case status == http.StatusPaymentRequired || containsAny(msg, "insufficient_quota", "credit balance is too low"):

@@ -2,6 +2,8 @@ package route
 
 import (
 	"sync"
+
+	"github.com/ninerouter/ninerouter/backend/provider"
 	"sync/atomic"
 	"time"
 )
@@ -91,6 +93,12 @@ func (r *Router) Next(t Target, tried map[int64]bool) (*Account, Blocked) {
 		case tried[a.ID]:
 			b.note(time.Time{}, "tried")
 			return false
+		}
+		if u, ok := a.Cred.(provider.Unusable); ok {
+			if reason := u.Unusable(); reason != "" { // a subscription account that needs signing in again
+				b.note(time.Time{}, reason)
+				return false
+			}
 		}
 		if until, _ := r.cool.blockedUntil(a.ID, t.Model, now); !until.IsZero() {
 			b.note(until, "cooling")

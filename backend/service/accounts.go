@@ -37,6 +37,7 @@ type AccountView struct {
 	LastErrorAt  *time.Time       `json:"lastErrorAt,omitempty"`
 	Cooldowns    []route.Cooldown `json:"cooldowns"`
 	CreatedAt    time.Time        `json:"createdAt"`
+	SignIn       *SignInView      `json:"signIn,omitempty"` // subscription accounts only (subscriptions.go)
 }
 
 // AccountInput creates or edits an account. Nil pointers leave a field unchanged on edit.
@@ -100,6 +101,7 @@ func (s *Service) accountView(r store.Account) AccountView {
 			v.Cooldowns = append(v.Cooldowns, c)
 		}
 	}
+	v.SignIn = s.signInView(r.ID, r.Provider)
 	s.routing.errMu.Lock()
 	if le, ok := s.routing.lastErr[r.ID]; ok {
 		at := le.At
@@ -120,6 +122,9 @@ func (s *Service) AddAccount(ctx context.Context, in AccountInput) (AccountView,
 	if !ok {
 		return AccountView{}, fmt.Errorf("%w: unknown provider %q (known: %s)", ErrInvalid, in.Provider,
 			strings.Join(s.Router().Snapshot().Registry.PrefixList(), ", "))
+	}
+	if s.isSubscription(spec.ID) {
+		return AccountView{}, fmt.Errorf("%w: %s accounts sign in instead of taking a key: run `ninerouter login %s`", ErrInvalid, spec.Name, spec.ID)
 	}
 	if in.APIKey == nil || strings.TrimSpace(*in.APIKey) == "" {
 		return AccountView{}, fmt.Errorf("%w: an API key is required", ErrInvalid)
@@ -249,6 +254,7 @@ func (s *Service) DeleteAccount(ctx context.Context, id int64) error {
 	if err := s.secrets.Delete(store.AccountSecretKey(id)); err != nil && !errors.Is(err, secret.ErrNotFound) {
 		s.log.Warn("could not delete an account's key from the secret store", "account", id, "err", err)
 	}
+	s.forgetSignIn(ctx, id)
 	s.Router().ResetCooldowns(id)
 	return s.reload(ctx, events.KindAccounts)
 }

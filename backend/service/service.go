@@ -32,6 +32,7 @@ type Service struct {
 	auth    *Auth
 	routing *routing         // the router core (routing.go)
 	tools   *clitool.Manager // CLI tool auto-config (tools.go)
+	subs    *subs            // subscription sign-ins and token refresh (subscriptions.go)
 
 	started  time.Time
 	requests atomic.Int64
@@ -50,6 +51,8 @@ type Options struct {
 	Secrets secret.Store
 	// Routing tunes the router core (tests shorten its timeouts).
 	Routing RoutingOptions
+	// Getenv reads NINEROUTER_ENDPOINTS (tests); nil reads the process environment.
+	Getenv func(string) (string, bool)
 }
 
 // Open opens the data dir, database and secret store. cfg must have been Finish()ed.
@@ -88,11 +91,17 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 		db.Close()
 		return nil, err
 	}
+	if err := s.openSubscriptions(opts.Getenv); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.openRouting(ctx, opts.Routing); err != nil {
 		db.Close()
 		return nil, err
 	}
+	s.startRefresher()
 	if err := s.openTools(); err != nil {
+		s.closeSubscriptions()
 		s.closeRouting()
 		db.Close()
 		return nil, err
@@ -103,6 +112,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 // Close releases the database. The HTTP server must have been drained first.
 func (s *Service) Close() error {
 	var errs []error
+	s.closeSubscriptions()                // sign-in listeners and the refresher end before the router and database
 	errs = append(errs, s.closeRouting()) // commits queued usage rows before the database closes
 	if s.db != nil {
 		errs = append(errs, s.db.Close())
@@ -172,6 +182,8 @@ type Status struct {
 	Loopback      bool         `json:"loopback"`
 	Desktop       bool         `json:"desktop"`
 	SchemaVersion int          `json:"schemaVersion"`
+	// NeedsSignIn lists subscription accounts that must be signed in again (routing skips them).
+	NeedsSignIn []NeedsSignIn `json:"needsSignIn,omitempty"`
 }
 
 // Status reports the current state.
@@ -198,6 +210,7 @@ func (s *Service) Status(ctx context.Context) Status {
 		Loopback:      config.IsLoopbackAddr(addr),
 		Desktop:       s.cfg.Desktop,
 		SchemaVersion: schema,
+		NeedsSignIn:   s.AccountsNeedingSignIn(ctx),
 	}
 }
 

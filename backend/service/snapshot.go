@@ -39,6 +39,7 @@ func (s *Service) buildSnapshot(ctx context.Context) (*route.Snapshot, error) {
 		return nil, err
 	}
 	specs := builtin.Specs()
+	s.applyEndpoints(specs)
 	for _, n := range nodes {
 		specs = append(specs, compatible.Spec(compatible.Node{Prefix: n.Prefix, Name: n.Name, Format: wire.Format(n.Format), BaseURL: n.BaseURL}))
 	}
@@ -55,13 +56,19 @@ func (s *Service) buildSnapshot(ctx context.Context) (*route.Snapshot, error) {
 			s.log.Warn("account of an unknown provider is ignored", "account", a.ID, "provider", a.Provider)
 			continue
 		}
-		key, err := s.secrets.Get(store.AccountSecretKey(a.ID))
-		if err != nil && !errors.Is(err, secret.ErrNotFound) {
-			return nil, fmt.Errorf("read the key of account %d from the %s store: %w", a.ID, s.secrets.Kind(), err)
+		var cred provider.CredentialSource
+		if spec.Auth == provider.AuthOAuth {
+			cred = s.subscriptionCredential(ctx, a) // tokens are read lazily by the account's own source
+		} else {
+			key, err := s.secrets.Get(store.AccountSecretKey(a.ID))
+			if err != nil && !errors.Is(err, secret.ErrNotFound) {
+				return nil, fmt.Errorf("read the key of account %d from the %s store: %w", a.ID, s.secrets.Kind(), err)
+			}
+			cred = provider.StaticKey(key)
 		}
 		ra := &route.Account{ID: a.ID, Provider: a.Provider, Name: a.Name, BaseURL: a.BaseURL, ProxyURL: a.ProxyURL,
 			Priority: a.Priority, Enabled: a.Enabled, Models: decodeList(a.Models), DailyUSD: a.DailyUSD,
-			MonthlyUSD: a.MonthlyUSD, Cred: provider.StaticKey(key)}
+			MonthlyUSD: a.MonthlyUSD, Cred: cred}
 		if ra.BaseURL == "" {
 			ra.BaseURL = spec.DefaultBaseURL
 		}

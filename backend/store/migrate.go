@@ -36,6 +36,7 @@ func migrations() []Migration {
 	all = append(all, routingMigrations()...)
 	all = append(all, toolMigrations()...)
 	all = append(all, usageMigrations()...)
+	all = append(all, oauthMigrations()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Version < all[j].Version })
 	return all
 }

@@ -2,11 +2,14 @@
 // (apikey.go); OAuth subscription providers, which have behaviour of their own, join from their own packages.
 package builtin
 
-import "github.com/ninerouter/ninerouter/backend/provider"
+import (
+	"github.com/ninerouter/ninerouter/backend/provider"
+	"github.com/ninerouter/ninerouter/backend/provider/subscriptions"
+)
 
 // Specs returns fresh specs of every built-in provider.
 func Specs() []*provider.Spec {
-	return apiKeySpecs()
+	return append(apiKeySpecs(), subscriptions.Specs()...)
 }
 
 // Registry is the built-in registry.

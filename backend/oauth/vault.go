@@ -1,0 +1,111 @@
+package oauth
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/ninerouter/ninerouter/backend/secret"
+)
+
+// Token is an account's secret material. It lives only in the secret store (OS keychain), never in SQLite,
+// logs or API answers; the database keeps only its expiry.
+type Token struct {
+	AccessToken  string            `json:"access_token"`
+	RefreshToken string            `json:"refresh_token,omitempty"`
+	IDToken      string            `json:"id_token,omitempty"`
+	Expiry       time.Time         `json:"expiry,omitzero"`
+	Extra        map[string]string `json:"extra,omitempty"` // secret extras (Kiro's registered client secret)
+	// Seq grows with every stored refresh; when both vault slots hold a token, the higher one is the newer.
+	Seq int64 `json:"seq"`
+}
+
+// Vault keeps tokens in the secret store with a two-slot write, so that a kill -9 at any point leaves a usable
+// refresh token: a new token is first written to the "next" slot, then over the primary slot, and only then is
+// the next slot removed. A crash during either write leaves the other slot whole (the chunked keychain store
+// reads a half-written value as absent, see backend/secret), and Load picks the newer whole slot.
+type Vault struct{ S secret.Store }
+
+// TokenKey is the primary slot of an account's token.
+func TokenKey(account int64) string {
+	return "account/" + strconv.FormatInt(account, 10) + "/oauth"
+}
+
+func nextKey(account int64) string { return TokenKey(account) + ".next" }
+
+// ErrNoToken means the account has no stored token (never signed in, or removed).
+var ErrNoToken = errors.New("no stored sign-in token")
+
+func (v Vault) read(key string) (Token, bool, error) {
+	raw, err := v.S.Get(key)
+	if errors.Is(err, secret.ErrNotFound) {
+		return Token{}, false, nil
+	}
+	if err != nil {
+		return Token{}, false, fmt.Errorf("read token from the %s store: %w", v.S.Kind(), err)
+	}
+	var t Token
+	if json.Unmarshal([]byte(raw), &t) != nil || (t.AccessToken == "" && t.RefreshToken == "") {
+		return Token{}, false, nil // a damaged slot counts as absent; the other slot decides
+	}
+	return t, true, nil
+}
+
+// Load returns the newest whole token, repairing the primary slot when a crash left the newer one in "next".
+func (v Vault) Load(account int64) (Token, error) {
+	prim, okP, errP := v.read(TokenKey(account))
+	next, okN, errN := v.read(nextKey(account))
+	switch {
+	case okN && (!okP || next.Seq >= prim.Seq):
+		if err := v.S.Set(TokenKey(account), mustJSON(next)); err == nil {
+			_ = v.S.Delete(nextKey(account))
+		}
+		return next, nil
+	case okP:
+		return prim, nil
+	}
+	if err := errors.Join(errP, errN); err != nil {
+		return Token{}, err
+	}
+	return Token{}, ErrNoToken
+}
+
+// Save stores t as the account's token, newer than any stored one. When it returns nil the token is durable;
+// until then the previous token (and its refresh token) stays readable.
+func (v Vault) Save(account int64, t Token) error {
+	if cur, err := v.Load(account); err == nil && t.Seq <= cur.Seq {
+		t.Seq = cur.Seq + 1
+	}
+	raw := mustJSON(t)
+	if err := v.S.Set(nextKey(account), raw); err != nil {
+		return fmt.Errorf("store the new token in the %s store: %w", v.S.Kind(), err)
+	}
+	if err := v.S.Set(TokenKey(account), raw); err != nil {
+		return fmt.Errorf("store the new token in the %s store: %w", v.S.Kind(), err)
+	}
+	if err := v.S.Delete(nextKey(account)); err != nil && !errors.Is(err, secret.ErrNotFound) {
+		return fmt.Errorf("tidy the token slots in the %s store: %w", v.S.Kind(), err)
+	}
+	return nil
+}
+
+// Delete removes both slots.
+func (v Vault) Delete(account int64) error {
+	var errs []error
+	for _, k := range []string{nextKey(account), TokenKey(account)} {
+		if err := v.S.Delete(k); err != nil && !errors.Is(err, secret.ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // Token always marshals
+	}
+	return string(b)
+}

@@ -1,0 +1,67 @@
+package provider
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/ninerouter/ninerouter/backend/translate/wire"
+)
+
+// AuthSubscription marks providers whose accounts sign in (backend/oauth) rather than hold an API key. Their
+// rate limits are credential-scoped: a 5-hour or weekly limit blocks every model of the account.
+const AuthSubscription = AuthOAuth
+
+// StreamOnly is implemented by executors whose upstream answers only as a stream (Codex): the proxy always asks
+// for a stream and folds it into one answer for a client that wanted JSON.
+type StreamOnly interface{ StreamOnly() bool }
+
+// ModelFormats is implemented by executors whose wire format depends on the model (Copilot serves some models
+// only on /responses). It replaces Formats for that model.
+type ModelFormats interface {
+	FormatsFor(model string) []wire.Format
+}
+
+// ResponseAdapter is implemented by executors whose upstream wraps its answers (Gemini Code Assist's
+// {"response": …} envelope): it rewrites a successful response's body, as a stream, into the declared format.
+type ResponseAdapter interface {
+	AdaptResponse(c Call, resp *http.Response)
+}
+
+// Unusable is implemented by credential sources that can be out of service (a subscription account that needs
+// signing in again): routing skips the account while the reason is non-empty.
+type Unusable interface{ Unusable() string }
+
+// FormatsFor is the wire formats spoken for model: the executor's per-model choice, else its Formats.
+func (s *Spec) FormatsFor(model string) []wire.Format {
+	if mf, ok := s.Executor.(ModelFormats); ok {
+		if f := mf.FormatsFor(model); len(f) > 0 {
+			return f
+		}
+	}
+	return s.Executor.Formats()
+}
+
+// PickFormatFor is PickFormat for one model.
+func (s *Spec) PickFormatFor(client wire.Format, model string) wire.Format {
+	fs := s.FormatsFor(model)
+	for _, f := range fs {
+		if f == client {
+			return f
+		}
+	}
+	return fs[0]
+}
+
+// IsStreamOnly reports whether the upstream always streams.
+func (s *Spec) IsStreamOnly() bool {
+	so, ok := s.Executor.(StreamOnly)
+	return ok && so.StreamOnly()
+}
+
+// NewJSONRequest builds a POST with NineRouter's common headers (for executors in provider subpackages).
+func NewJSONRequest(ctx context.Context, rawURL string, c Call) (*http.Request, error) {
+	return newJSONRequest(ctx, rawURL, c)
+}
+
+// JoinURL appends path (and an optional query) to a base URL.
+func JoinURL(base, path, query string) (string, error) { return joinURL(base, path, query) }

@@ -1,0 +1,21 @@
+// Package subscriptions lists the subscription providers: their routing specs (joined to the built-in
+// registry) and their sign-in definitions (backend/oauth).
+package subscriptions
+
+import (
+	"github.com/ninerouter/ninerouter/backend/oauth"
+	"github.com/ninerouter/ninerouter/backend/provider"
+	"github.com/ninerouter/ninerouter/backend/provider/claude"
+	"github.com/ninerouter/ninerouter/backend/provider/codex"
+	"github.com/ninerouter/ninerouter/backend/provider/copilot"
+)
+
+// Specs are the routing specs, in the Connect dialog's order.
+func Specs() []*provider.Spec {
+	return []*provider.Spec{claude.Spec(), codex.Spec(), copilot.Spec()}
+}
+
+// SignIns are the sign-in definitions.
+func SignIns() []*oauth.Provider {
+	return []*oauth.Provider{claude.OAuth(), codex.OAuth(), copilot.OAuth()}
+}

@@ -71,7 +71,7 @@ func newSubsRig(t *testing.T) *subsRig {
 	}
 	t.Setenv("NINEROUTER_ENDPOINTS", epFile)
 	r := &subsRig{mock: m, dir: t.TempDir(), logs: &syncBuffer{},
-		env: map[string]string{"NINEROUTER_SECRET_STORE": "file", "NINEROUTER_SECRET_KEY": "test-key-for-the-secret-file"}}
+		env: map[string]string{"NINEROUTER_SECRET_STORE": "file", "NINEROUTER_SECRET_KEY": "test-key-for-the-secret-file", "REQUIRE_API_KEY": "false"}}
 	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := r.env[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)

@@ -108,7 +108,8 @@ func (e Env) DeviceToken(ctx context.Context, da *oauth2.DeviceAuthResponse) (To
 }
 
 func fromOAuth2(t *oauth2.Token) TokenResponse {
-	r := TokenResponse{Token: Token{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, Expiry: t.Expiry}, Raw: map[string]any{}}
+	r := TokenResponse{Token: Token{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, Expiry: t.Expiry, Issued: time.Now()},
+		Raw: map[string]any{}}
 	if id, ok := t.Extra("id_token").(string); ok {
 		r.Token.IDToken = id
 		r.Raw["id_token"] = id
@@ -166,7 +167,7 @@ func (e Env) TokenCall(ctx context.Context, rawURL, contentType string, body []b
 		return TokenResponse{}, &VendorError{Status: status, Code: code, Description: desc}
 	}
 	t := Token{AccessToken: firstStr(m, "access_token", "accessToken"), RefreshToken: firstStr(m, "refresh_token", "refreshToken"),
-		IDToken: str(m, "id_token")}
+		IDToken: str(m, "id_token"), Issued: time.Now()}
 	if secs := firstNum(m, "expires_in", "expiresIn"); secs > 0 {
 		t.Expiry = time.Now().Add(time.Duration(secs * float64(time.Second)))
 	}

@@ -245,15 +245,29 @@ func (s *Source) Credential(ctx context.Context) (provider.Credential, error) {
 	return s.credentialLocked(), nil
 }
 
-// Refresh is the reactive path after the upstream refused the credential (401/403): one refresh, shared by
-// every request refused at the same time.
+// Refresh is the reactive path after the upstream refused the credential (401/403) when the refused token is
+// not known: a refresh within the last 30 s is reused.
 func (s *Source) Refresh(ctx context.Context) (provider.Credential, error) {
+	return s.RefreshRefused(ctx, "")
+}
+
+// RefreshRefused is the reactive path: the upstream refused the access token `refused`. If the account's token
+// has already moved on (another request refreshed it meanwhile), the current one is returned without a token
+// call, so every request refused at the same time shares one refresh.
+func (s *Source) RefreshRefused(ctx context.Context, refused string) (provider.Credential, error) {
 	if err := s.acquire(ctx); err != nil {
 		return provider.Credential{}, err
 	}
 	defer s.release()
 	s.mu.Lock()
-	recent := time.Since(s.lastRefresh) < refreshCoalesce && s.fresh(time.Now())
+	now := time.Now()
+	current := s.credentialLocked().AccessToken
+	var recent bool
+	if refused != "" {
+		recent = current != refused && s.fresh(now)
+	} else {
+		recent = now.Sub(s.lastRefresh) < refreshCoalesce && s.fresh(now)
+	}
 	s.mu.Unlock()
 	if !recent {
 		if err := s.ensureLocked(ctx, true); err != nil {
@@ -417,7 +431,7 @@ func (s *Source) due() time.Time {
 	}
 	var d time.Time
 	if !s.tok.Expiry.IsZero() && s.tok.RefreshToken != "" {
-		d = s.tok.Expiry.Add(-s.p.Lead)
+		d = s.tok.Expiry.Add(-s.lead())
 	}
 	if s.p.Derive != nil && !s.derived.Expiry.IsZero() {
 		if dd := s.derived.Expiry.Add(-derivedLead); d.IsZero() || dd.Before(d) {
@@ -428,6 +442,18 @@ func (s *Source) due() time.Time {
 		d = s.retryAt
 	}
 	return d
+}
+
+// lead is the provider's lead time, but never more than half the token's lifetime: a vendor that issues tokens
+// shorter than the lead would otherwise be asked for a new one on every wake. Callers hold s.mu.
+func (s *Source) lead() time.Duration {
+	l := s.p.Lead
+	if !s.tok.Issued.IsZero() {
+		if life := s.tok.Expiry.Sub(s.tok.Issued); life > 0 && l > life/2 {
+			l = life / 2
+		}
+	}
+	return l
 }
 
 // refreshIfDue is the refresher's work on one account.
@@ -445,7 +471,7 @@ func (s *Source) refreshIfDue(ctx context.Context, now time.Time) {
 	}
 	s.mu.Lock()
 	loaded := s.loaded
-	tokDue := loaded && !s.tok.Expiry.IsZero() && s.tok.RefreshToken != "" && !time.Now().Before(s.tok.Expiry.Add(-s.p.Lead))
+	tokDue := loaded && !s.tok.Expiry.IsZero() && s.tok.RefreshToken != "" && !time.Now().Before(s.tok.Expiry.Add(-s.lead()))
 	derivedDue := loaded && s.p.Derive != nil && !s.derived.Expiry.IsZero() && !time.Now().Before(s.derived.Expiry.Add(-derivedLead))
 	s.mu.Unlock()
 	var err error

@@ -17,6 +17,7 @@ type Token struct {
 	RefreshToken string            `json:"refresh_token,omitempty"`
 	IDToken      string            `json:"id_token,omitempty"`
 	Expiry       time.Time         `json:"expiry,omitzero"`
+	Issued       time.Time         `json:"issued,omitzero"` // when NineRouter received it, to bound the lead time
 	Extra        map[string]string `json:"extra,omitempty"` // secret extras (Kiro's registered client secret)
 	// Seq grows with every stored refresh; when both vault slots hold a token, the higher one is the newer.
 	Seq int64 `json:"seq"`

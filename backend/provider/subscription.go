@@ -27,6 +27,13 @@ type ResponseAdapter interface {
 	AdaptResponse(c Call, resp *http.Response)
 }
 
+// RefusedRefresher is implemented by credential sources that can tell a stale refusal from a real one: given
+// the access token the upstream just refused, a source whose token has already moved on returns the current one
+// without a token call (50 requests refused at once cause one refresh).
+type RefusedRefresher interface {
+	RefreshRefused(ctx context.Context, refused string) (Credential, error)
+}
+
 // Unusable is implemented by credential sources that can be out of service (a subscription account that needs
 // signing in again): routing skips the account while the reason is non-empty.
 type Unusable interface{ Unusable() string }

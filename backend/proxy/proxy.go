@@ -315,7 +315,14 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, in Inbound, 
 		}
 		// A refused OAuth token is refreshed once and the same account retried (API keys cannot refresh).
 		if (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) && !refreshed {
-			if fresh, rerr := acct.Cred.Refresh(actx); rerr == nil {
+			var fresh provider.Credential
+			var rerr error
+			if rr, ok := acct.Cred.(provider.RefusedRefresher); ok {
+				fresh, rerr = rr.RefreshRefused(actx, cred.AccessToken)
+			} else {
+				fresh, rerr = acct.Cred.Refresh(actx)
+			}
+			if rerr == nil {
 				drain(resp.Body)
 				cred, refreshed = fresh, true
 				continue

@@ -45,7 +45,7 @@ func newRig(t *testing.T) *rig {
 	t.Helper()
 	m := mockvendor.New()
 	t.Cleanup(m.Close)
-	r := &rig{mock: m, vault: oauth.Vault{S: secret.NewMemory()}, grants: map[int64]oauth.Grant{},
+	r := &rig{mock: m, vault: oauth.Vault{S: secret.NewMemory(), NotFound: secret.ErrNotFound}, grants: map[int64]oauth.Grant{},
 		states: map[int64]oauth.State{}, msgs: map[int64]string{}}
 	r.mgr = oauth.NewManager(oauth.Options{Providers: []*oauth.Provider{claude.OAuth(), codex.OAuth(), copilot.OAuth()},
 		Endpoints: m.Endpoints(0), Vault: r.vault, Meta: r})

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-
-	"github.com/ninerouter/ninerouter/backend/secret"
 )
 
 // Token is an account's secret material. It lives only in the secret store (OS keychain), never in SQLite,
@@ -27,7 +25,22 @@ type Token struct {
 // refresh token: a new token is first written to the "next" slot, then over the primary slot, and only then is
 // the next slot removed. A crash during either write leaves the other slot whole (the chunked keychain store
 // reads a half-written value as absent, see backend/secret), and Load picks the newer whole slot.
-type Vault struct{ S secret.Store }
+type Vault struct {
+	S SecretStore
+	// NotFound is the store's "no such key" error (secret.ErrNotFound); oauth does not import the secret
+	// package, so that provider definitions, which import oauth, stay free of state.
+	NotFound error
+}
+
+// SecretStore is the part of backend/secret.Store the vault uses.
+type SecretStore interface {
+	Get(key string) (string, error)
+	Set(key, value string) error
+	Delete(key string) error
+	Kind() string
+}
+
+func (v Vault) missing(err error) bool { return v.NotFound != nil && errors.Is(err, v.NotFound) }
 
 // TokenKey is the primary slot of an account's token.
 func TokenKey(account int64) string {
@@ -41,7 +54,7 @@ var ErrNoToken = errors.New("no stored sign-in token")
 
 func (v Vault) read(key string) (Token, bool, error) {
 	raw, err := v.S.Get(key)
-	if errors.Is(err, secret.ErrNotFound) {
+	if v.missing(err) {
 		return Token{}, false, nil
 	}
 	if err != nil {
@@ -86,7 +99,7 @@ func (v Vault) Save(account int64, t Token) error {
 	if err := v.S.Set(TokenKey(account), raw); err != nil {
 		return fmt.Errorf("store the new token in the %s store: %w", v.S.Kind(), err)
 	}
-	if err := v.S.Delete(nextKey(account)); err != nil && !errors.Is(err, secret.ErrNotFound) {
+	if err := v.S.Delete(nextKey(account)); err != nil && !v.missing(err) {
 		return fmt.Errorf("tidy the token slots in the %s store: %w", v.S.Kind(), err)
 	}
 	return nil
@@ -96,7 +109,7 @@ func (v Vault) Save(account int64, t Token) error {
 func (v Vault) Delete(account int64) error {
 	var errs []error
 	for _, k := range []string{nextKey(account), TokenKey(account)} {
-		if err := v.S.Delete(k); err != nil && !errors.Is(err, secret.ErrNotFound) {
+		if err := v.S.Delete(k); err != nil && !v.missing(err) {
 			errs = append(errs, err)
 		}
 	}

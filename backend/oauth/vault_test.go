@@ -38,12 +38,12 @@ func TestVaultCrashAtEveryWrite(t *testing.T) {
 	fresh := oauth.Token{AccessToken: "at-new", RefreshToken: "rt-new"}
 	for crashAfter := 0; crashAfter <= 3; crashAfter++ {
 		mem := secret.NewMemory()
-		if err := (oauth.Vault{S: mem}).Save(7, old); err != nil {
+		if err := (oauth.Vault{S: mem, NotFound: secret.ErrNotFound}).Save(7, old); err != nil {
 			t.Fatal(err)
 		}
 		cs := &crashStore{Memory: mem, left: crashAfter}
-		_ = (oauth.Vault{S: cs}).Save(7, fresh)
-		got, err := (oauth.Vault{S: mem}).Load(7) // the next start
+		_ = (oauth.Vault{S: cs, NotFound: secret.ErrNotFound}).Save(7, fresh)
+		got, err := (oauth.Vault{S: mem, NotFound: secret.ErrNotFound}).Load(7) // the next start
 		if err != nil {
 			t.Fatalf("crash after %d writes: no token left: %v", crashAfter, err)
 		}

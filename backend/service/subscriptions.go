@@ -19,6 +19,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/oauth"
 	"github.com/ninerouter/ninerouter/backend/provider"
 	"github.com/ninerouter/ninerouter/backend/provider/subscriptions"
+	"github.com/ninerouter/ninerouter/backend/secret"
 	"github.com/ninerouter/ninerouter/backend/store"
 )
 
@@ -45,7 +46,7 @@ func (s *Service) openSubscriptions(getenv func(string) (string, bool)) error {
 		s.log.Warn("provider URLs replaced from "+oauth.EnvEndpoints+" (tests and mock vendors only)", "file", path, "overrides", ep.Summary())
 	}
 	sb := &subs{endpoints: ep}
-	sb.mgr = oauth.NewManager(oauth.Options{Providers: subscriptions.SignIns(), Endpoints: ep, Vault: oauth.Vault{S: s.secrets},
+	sb.mgr = oauth.NewManager(oauth.Options{Providers: subscriptions.SignIns(), Endpoints: ep, Vault: oauth.Vault{S: s.secrets, NotFound: secret.ErrNotFound},
 		Meta: signInMeta{s}, Log: s.log, OnChange: func(int64) { s.Publish(events.KindAccounts, nil) }})
 	sb.flows = oauth.NewFlows(sb.mgr, s.completeSignIn)
 	s.subs = sb

@@ -24,7 +24,7 @@ import (
 const ledgerDays = 30
 
 func (w *world) laneM(ctx context.Context, dataDir string) *report.LaneM {
-	m := &report.LaneM{Rows: 1_000_000, Days: ledgerDays, Concurrency: 8, PhaseSeconds: 5, PollEveryMs: 250}
+	m := &report.LaneM{Rows: 1_000_000, Days: ledgerDays, Concurrency: 8, PhaseSeconds: 5, PollEveryMs: 1000}
 	if w.opt.Smoke {
 		m.Rows, m.Concurrency, m.PhaseSeconds, m.PollEveryMs = 5_000, 4, 0.7, 50
 	}

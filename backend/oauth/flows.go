@@ -445,6 +445,7 @@ func (f *Flows) finishToken(s *session, resp TokenResponse) (FlowView, error) {
 }
 
 func (f *Flows) finishGrant(s *session, g Grant) (FlowView, error) {
+	f.m.sensitive(g.Token.AccessToken, g.Token.RefreshToken, g.Token.IDToken)
 	acct, err := f.complete(s.ctx, s.p, g, s.relogin)
 	if err != nil {
 		msg := "the account could not be saved: " + err.Error()

@@ -35,6 +35,7 @@ type Manager struct {
 	meta      MetaStore
 	log       *slog.Logger
 	onChange  func(account int64) // the service publishes an accounts event
+	sensitive func(values ...string)
 
 	mu      sync.Mutex
 	sources map[int64]*Source
@@ -50,12 +51,17 @@ type Options struct {
 	Meta      MetaStore
 	Log       *slog.Logger
 	OnChange  func(account int64)
+	// Sensitive is told every token value before anyone uses it (the service's value redactor).
+	Sensitive func(values ...string)
 }
 
 // NewManager builds the manager; Run starts its refresher.
 func NewManager(o Options) *Manager {
 	m := &Manager{providers: map[string]*Provider{}, endpoints: o.Endpoints, http: o.HTTP, vault: o.Vault, meta: o.Meta,
-		log: o.Log, onChange: o.OnChange, sources: map[int64]*Source{}, wake: make(chan struct{}, 1)}
+		log: o.Log, onChange: o.OnChange, sensitive: o.Sensitive, sources: map[int64]*Source{}, wake: make(chan struct{}, 1)}
+	if m.sensitive == nil {
+		m.sensitive = func(...string) {}
+	}
 	if m.http == nil {
 		m.http = NewHTTPClient()
 	}
@@ -308,6 +314,7 @@ func (s *Source) ensureLocked(ctx context.Context, force bool) error {
 		if err != nil {
 			return err
 		}
+		s.m.sensitive(t.AccessToken, t.RefreshToken, t.IDToken)
 		s.mu.Lock()
 		s.tok, s.loaded = t, true
 		s.mu.Unlock()
@@ -344,6 +351,7 @@ func (s *Source) refreshLocked(ctx context.Context) error {
 	if err != nil {
 		return s.failed(err)
 	}
+	s.m.sensitive(n.AccessToken, n.RefreshToken, n.IDToken)
 	if n.Seq <= old.Seq {
 		n.Seq = old.Seq + 1
 	}
@@ -371,6 +379,7 @@ func (s *Source) deriveLocked(ctx context.Context) error {
 	if err != nil {
 		return s.failed(err)
 	}
+	s.m.sensitive(d.AccessToken)
 	s.mu.Lock()
 	s.derived, s.lastRefresh, s.retryAt = d, time.Now(), time.Time{}
 	s.mu.Unlock()

@@ -69,8 +69,9 @@ type Mock struct {
 	// Device is the device flow's behaviour; AutoApprove approves every device code at its first poll.
 	Device      DeviceMode
 	AutoApprove bool
-	// BeforeRefresh, when set, runs inside every refresh_token grant before it answers (kill -9 tests block here).
-	BeforeRefresh func(vendor string)
+	// BeforeRefresh, when set, runs inside every refresh_token grant before it is processed (kill -9 tests block
+	// here); false drops the request unprocessed, as a vendor does when the client is gone before it answers.
+	BeforeRefresh func(vendor string) bool
 	// Email is the account every vendor reports.
 	Email string
 
@@ -324,8 +325,13 @@ func (m *Mock) token(w http.ResponseWriter, r *http.Request, vendor string) {
 			writeJSON(w, 200, out)
 		}
 	case "refresh_token":
-		if m.BeforeRefresh != nil {
-			m.BeforeRefresh(vendor)
+		if m.BeforeRefresh != nil && !m.BeforeRefresh(vendor) {
+			if hj, ok := w.(http.Hijacker); ok {
+				if c, _, err := hj.Hijack(); err == nil {
+					c.Close()
+				}
+			}
+			return
 		}
 		m.mu.Lock()
 		v, ok := m.refresh[p["refresh_token"]]

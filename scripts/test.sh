@@ -7,8 +7,8 @@
 #   1. deps, then the frontend build (the Go builds embed it): serial, fatal.
 #   2. two lanes at once:
 #      tests:  gofmt, go test -race with the real keychain (D-Bus session + unlocked gnome-keyring), fuzz;
-#      builds: headless and desktop builds, go vet over the same tags (reusing those compiles, not a third full
-#              compile), frontend unit tests, bench-smoke, browser e2e, bad-input, the desktop smoke under Xvfb,
+#      builds: headless and desktop builds, go vet of what go test -vet=all does not reach (reusing those
+#              compiles, not a third full compile), frontend unit tests, bench-smoke, browser e2e, bad-input, the desktop smoke under Xvfb,
 #              then every scripts/ci/*.sh (one step each: staticcheck, packages, PostgreSQL, ...).
 # Each step's output goes to OUT/steps/NAME.log and is printed whole when the step ends, so lanes never interleave.
 # Env: FUZZTIME (default 3s), OUT (default build/out), SKIP="step names" to leave steps out while iterating,
@@ -104,11 +104,14 @@ step_build_headless() {
   CGO_ENABLED=0 go build -tags headless -o "$BIN/ninerouter-headless" . && ls -l "$BIN/ninerouter-headless"
 }
 
-# go vet over every package, twice: the headless tag set (everything but the GUI) and the desktop tag set (the
-# GUI packages). Both reuse the compiles of the two builds before it; a plain `go vet ./...` would compile the
-# whole tree, cgo GUI bindings included, a third time with tags nothing else uses (that was 13 minutes cold).
+# go vet: `go test -vet=all` below vets every package that has tests, on the compiles the race run needs anyway;
+# this step vets the rest (packages without tests) with the headless tag set, reusing the headless build's compiles,
+# and the GUI packages with the desktop tag set, reusing the desktop build's. A plain `go vet ./...` compiled the
+# whole tree and every test-only SDK a third time (13 minutes on a fresh machine).
 step_vet() {
-  CGO_ENABLED=0 go vet -tags headless ./... &&
+  local pkgs
+  pkgs=$(go list -tags headless -f '{{if and (not .TestGoFiles) (not .XTestGoFiles)}}{{.ImportPath}}{{end}}' ./...) &&
+    CGO_ENABLED=0 go vet -tags headless $pkgs &&
     CGO_ENABLED=1 go vet -tags "$DESKTOP_TAGS" . ./app/...
 }
 
@@ -124,7 +127,7 @@ step_e2e() {
 
 lane_tests() {
   run gofmt step_gofmt
-  run go-test bash scripts/with-session.sh go test -race -count=1 ./...
+  run go-test bash scripts/with-session.sh go test -race -vet=all -count=1 ./...
   run fuzz step_fuzz
 }
 

@@ -61,11 +61,7 @@ var layerRules = []layerRule{
 
 // layerExceptions are known breaches with the issue that removes them. The test fails when one is no longer
 // needed, so the list cannot go stale.
-var layerExceptions = map[string]string{
-	// issue #10 item 1: the responses codec reuses the Chat and Messages codecs' helpers.
-	"backend/translate/responses -> backend/translate/openai":    "issue #10 item 1",
-	"backend/translate/responses -> backend/translate/anthropic": "issue #10 item 1",
-}
+var layerExceptions = map[string]string{}
 
 func codecsExcept(self string) []string {
 	var out []string

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/provider"
@@ -15,9 +14,9 @@ import (
 // countTimeout bounds a native count call: counting is advisory, and the offline tokenizer is always there.
 const countTimeout = 10 * time.Second
 
-// CountTokens asks the upstream that would serve an Anthropic count_tokens request (body in Anthropic's
-// format, model as the client asked) for its own count, when that upstream's wire has a count endpoint
-// (Anthropic, Gemini). ok=false means no native count could be had, and the caller counts offline.
+// CountTokens asks the upstream that would serve a count_tokens request (the body in the format of that
+// endpoint, model as the client asked) for its own count, when that upstream's wire has a count call
+// (translate.NativeCountFormat). ok=false means no native count could be had, and the caller counts offline.
 //
 // Counting is advisory: only the first available account of each target is asked, failures neither cool an
 // account nor fail over, and no usage row is written (a count costs no tokens).
@@ -29,14 +28,8 @@ func (p *Proxy) CountTokens(ctx context.Context, model string, body []byte, head
 	ctx, cancel := context.WithTimeout(ctx, countTimeout)
 	defer cancel()
 	for _, t := range plan.Targets {
-		formats := t.Spec.Executor.Formats()
-		var up wire.Format
-		switch {
-		case slices.Contains(formats, wire.Anthropic):
-			up = wire.Anthropic
-		case slices.Contains(formats, wire.Gemini):
-			up = wire.Gemini
-		default:
+		up, ok := translate.NativeCountFormat(t.Spec.Executor.Formats())
+		if !ok {
 			continue
 		}
 		acct, _ := p.o.Router.Next(t, nil)
@@ -52,8 +45,8 @@ func (p *Proxy) CountTokens(ctx context.Context, model string, body []byte, head
 }
 
 func (p *Proxy) countOnce(ctx context.Context, ex provider.Executor, baseURL, proxyURL string, src provider.CredentialSource,
-	up wire.Format, model string, anthropicBody []byte, header http.Header) (int, bool) {
-	body, ok, err := translate.NativeCountRequest(up, model, anthropicBody)
+	up wire.Format, model string, clientBody []byte, header http.Header) (int, bool) {
+	body, ok, err := translate.NativeCountRequest(up, model, clientBody)
 	if err != nil || !ok {
 		return 0, false
 	}

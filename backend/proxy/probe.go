@@ -10,7 +10,6 @@ import (
 	"github.com/ninerouter/ninerouter/backend/provider"
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/translate"
-	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
 
 // ProbeResult is the outcome of an account test.
@@ -20,14 +19,6 @@ type ProbeResult struct {
 	LatencyMs int64  `json:"latencyMs"`
 	Model     string `json:"model"`
 	Message   string `json:"message"`
-}
-
-// probeBodies are the smallest valid requests per wire format (one output token where the wire allows it).
-var probeBodies = map[wire.Format]string{
-	wire.OpenAI:    `{"model":"","messages":[{"role":"user","content":"ping"}],"max_tokens":1}`,
-	wire.Responses: `{"model":"","input":"ping","max_output_tokens":16}`,
-	wire.Anthropic: `{"model":"","messages":[{"role":"user","content":"ping"}],"max_tokens":1}`,
-	wire.Gemini:    `{"contents":[{"role":"user","parts":[{"text":"ping"}]}],"generationConfig":{"maxOutputTokens":1}}`,
 }
 
 // Probe sends one tiny non-streaming request on an account, outside routing: no cooldown, no usage row (the
@@ -41,7 +32,7 @@ func (p *Proxy) Probe(ctx context.Context, spec *provider.Spec, acct *route.Acco
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	f := spec.Format()
-	body, err := translate.Request(f, f, model, []byte(probeBodies[f]), false)
+	body, err := translate.ProbeRequest(f, model)
 	if err != nil {
 		res.Message = err.Error()
 		return res
@@ -75,7 +66,7 @@ func (p *Proxy) Probe(ctx context.Context, spec *provider.Spec, acct *route.Acco
 		res.OK, res.Message = true, "the account answered"
 		return res
 	}
-	ue := parseUpstreamError(resp.StatusCode, raw)
+	ue := translate.ParseUpstreamError(resp.StatusCode, resp.Header, raw, time.Now())
 	res.Message = fmt.Sprintf("%d %s: %s", resp.StatusCode, http.StatusText(resp.StatusCode), ue.Message)
 	return res
 }

@@ -20,8 +20,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/ninerouter/ninerouter/backend/logging"
 	"github.com/ninerouter/ninerouter/backend/provider"
 	"github.com/ninerouter/ninerouter/backend/route"
@@ -39,10 +37,9 @@ type Recorder interface {
 
 // Options configure a Proxy. Zero durations take the defaults.
 type Options struct {
-	Router     *route.Router
-	Usage      Recorder
-	Translator Translator // nil = Table (the translation package)
-	Log        *slog.Logger
+	Router *route.Router
+	Usage  Recorder
+	Log    *slog.Logger
 	// AttemptBudget bounds the time from the request's arrival to its first byte, across every attempt: retries
 	// never add their timeouts up.
 	AttemptBudget time.Duration
@@ -73,12 +70,15 @@ type RequestLogger interface {
 }
 
 // Proxy serves model requests.
+//
+// The proxy knows no wire format, the way httputil.ReverseProxy knows no application: everything that reads or
+// writes a format's bytes (request and answer translation, a stream's end and in-band errors, upstream error
+// bodies and retry hints, the client's error shapes) is the translation package's, called through translate.*.
 type Proxy struct {
-	o          Options
-	tr         *transports
-	idPrefix   string
-	idCounter  atomic.Uint64
-	translator Translator
+	o         Options
+	tr        *transports
+	idPrefix  string
+	idCounter atomic.Uint64
 }
 
 // New builds a proxy.
@@ -101,13 +101,9 @@ func New(o Options) *Proxy {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	tl := o.Translator
-	if tl == nil {
-		tl = Table{}
-	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	return &Proxy{o: o, tr: newTransports(o.HeaderTimeout, o.EnvProxy), idPrefix: hex.EncodeToString(b[:]), translator: tl}
+	return &Proxy{o: o, tr: newTransports(o.HeaderTimeout, o.EnvProxy), idPrefix: hex.EncodeToString(b[:])}
 }
 
 // Close drops idle upstream connections.
@@ -157,6 +153,7 @@ func (p *Proxy) Serve(ctx context.Context, w http.ResponseWriter, in Inbound) {
 	}
 	reqID := p.idPrefix + strconv.FormatUint(p.idCounter.Add(1), 36)
 	budgetEnd := start.Add(p.o.AttemptBudget)
+	reqs := translate.NewRequests(in.Client, in.Body)
 
 	var last *attemptResult
 	var soonest time.Time
@@ -184,7 +181,7 @@ targets:
 			}
 			tried[acct.ID] = true
 			attempts++
-			res := p.attempt(ctx, w, in, plan, t, acct, reqID, attempts, budgetEnd)
+			res := p.attempt(ctx, w, in, &reqs, plan, t, acct, reqID, attempts, budgetEnd)
 			if res.committed {
 				return
 			}
@@ -239,7 +236,7 @@ func (p *Proxy) answerExhausted(w http.ResponseWriter, in Inbound, plan route.Pl
 }
 
 // attempt runs one upstream attempt on one account.
-func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, in Inbound, plan route.Plan, t route.Target, acct *route.Account, reqID string, n int, budgetEnd time.Time) attemptResult {
+func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, in Inbound, reqs *translate.Requests, plan route.Plan, t route.Target, acct *route.Account, reqID string, n int, budgetEnd time.Time) attemptResult {
 	began := time.Now()
 	rec := usage.Record{
 		ID: reqID + "-" + strconv.Itoa(n), RequestID: reqID, Attempt: n, Time: began.UTC(), Provider: t.Spec.ID,
@@ -260,7 +257,7 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, in Inbound, 
 			f.Canceled = true
 		}
 		v, until := p.o.Router.Fail(acct.ID, t.Model, f)
-		rec.Outcome, rec.Status, rec.Error = "error", status, truncate(msg, 500)
+		rec.Outcome, rec.Status, rec.Error = "error", status, wire.Truncate(msg, 500)
 		rec.LatencyMs = time.Since(began).Milliseconds()
 		p.o.Usage.Finish(rec)
 		if p.o.OnFailure != nil && !f.Canceled {
@@ -269,7 +266,7 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, in Inbound, 
 		return attemptResult{failure: f, verdict: v, until: until, status: status, message: msg}
 	}
 
-	body, err := p.translator.Request(in.Client, up, t.Model, in.Body, upStream)
+	body, err := reqs.For(up, t.Model, upStream)
 	if err != nil {
 		return fail(route.Failure{Status: http.StatusBadRequest, Type: "invalid_request_error", Message: err.Error()},
 			http.StatusBadRequest, "cannot convert the request for "+t.Spec.ID+": "+err.Error())
@@ -344,8 +341,8 @@ func (p *Proxy) attempt(ctx context.Context, w http.ResponseWriter, in Inbound, 
 		if logging {
 			logEntry(raw)
 		}
-		ue := parseUpstreamError(resp.StatusCode, raw)
-		f := route.Failure{Status: resp.StatusCode, Type: ue.Type, Message: ue.Message, RetryAt: retryAt(resp.Header, raw, time.Now()),
+		ue := translate.ParseUpstreamError(resp.StatusCode, resp.Header, raw, time.Now())
+		f := route.Failure{Status: resp.StatusCode, Type: ue.Type, Message: ue.Message, RetryAt: ue.RetryAt,
 			CredentialScoped: t.Spec.Auth == provider.AuthOAuth}
 		return fail(f, resp.StatusCode, fmt.Sprintf("%s/%s answered %d: %s", t.Spec.ID, t.Model, resp.StatusCode, ue.Message))
 	}
@@ -374,7 +371,7 @@ func (p *Proxy) finishWhole(actx context.Context, w http.ResponseWriter, in Inbo
 	if err != nil {
 		return fail(netFailure(actx, err), statusForNet(actx), "reading "+t.Spec.ID+" answer: "+describeNet(actx, err))
 	}
-	out, u, err := p.translator.Response(up, in.Client, in.Model, raw)
+	out, u, err := translate.Response(up, in.Client, in.Model, raw)
 	if err != nil {
 		var ue *wire.UpstreamError
 		if errors.As(err, &ue) {
@@ -404,7 +401,6 @@ func (p *Proxy) finishFolded(actx context.Context, w http.ResponseWriter, in Inb
 	wd *watchdog, began time.Time, rec *usage.Record, fail func(route.Failure, int, string) attemptResult) attemptResult {
 	fold := translate.NewFold(up, in.Client, in.Model)
 	rd := sse.NewReader(&kickReader{r: resp.Body, wd: wd}, 0)
-	sawEnd := false
 	for {
 		ev, err := rd.Next()
 		if err == io.EOF {
@@ -412,9 +408,6 @@ func (p *Proxy) finishFolded(actx context.Context, w http.ResponseWriter, in Inb
 		}
 		if err != nil {
 			return fail(netFailure(actx, err), statusForNet(actx), "the "+t.Spec.ID+" stream broke: "+describeNet(actx, err))
-		}
-		if terminal(up, ev) {
-			sawEnd = true
 		}
 		if err := fold.Event(ev); err != nil {
 			var ue *wire.UpstreamError
@@ -426,7 +419,7 @@ func (p *Proxy) finishFolded(actx context.Context, w http.ResponseWriter, in Inb
 			return fail(f, statusOr(f.Status, http.StatusBadGateway), fmt.Sprintf("%s/%s reported an error: %s", t.Spec.ID, t.Model, f.Message))
 		}
 	}
-	if !sawEnd {
+	if !fold.Complete() {
 		return fail(route.Failure{Net: route.NetReset, Message: "stream ended without its final event"}, http.StatusBadGateway,
 			"the "+t.Spec.ID+" stream ended early (no final event)")
 	}
@@ -452,10 +445,10 @@ func (p *Proxy) finishFolded(actx context.Context, w http.ResponseWriter, in Inb
 func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inbound, t route.Target, up wire.Format, resp *http.Response,
 	wd *watchdog, idle func(), began time.Time, rec *usage.Record, fail func(route.Failure, int, string) attemptResult) attemptResult {
 	rc := http.NewResponseController(w)
-	st := p.translator.NewStream(up, in.Client, in.Model)
+	st := translate.NewStream(up, in.Client, in.Model)
 	rd := sse.NewReader(&kickReader{r: resp.Body, wd: wd}, 0)
 	var out []byte
-	committed, sawEnd := false, false
+	committed := false
 	lastWrite := time.Now()
 	commit := func() {
 		committed = true
@@ -467,7 +460,8 @@ func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inb
 		w.WriteHeader(http.StatusOK)
 		rec.TTFBMs = time.Since(began).Milliseconds()
 	}
-	// endWithError finishes a committed stream that broke: an in-band error in the client's format, no [DONE].
+	// endWithError finishes a committed stream that broke: an in-band error in the client's format and no
+	// terminator (translate.StreamError).
 	endWithError := func(f route.Failure, msg string) attemptResult {
 		if actx.Err() != nil && context.Cause(actx) == context.Canceled {
 			f.Canceled = true
@@ -477,7 +471,7 @@ func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inb
 		setUsage(rec, st.Usage())
 		res := fail(f, statusOr(f.Status, http.StatusBadGateway), msg)
 		res.committed = true
-		out = appendStreamError(out, in.Client, f.Status, f.Type, res.message)
+		out = translate.StreamError(in.Client, out, &wire.UpstreamError{Status: f.Status, Type: f.Type, Message: res.message})
 		_, _ = w.Write(out)
 		_ = rc.Flush()
 		return res
@@ -496,15 +490,7 @@ func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inb
 			}
 			return endWithError(f, msg)
 		}
-		if terminal(up, ev) {
-			sawEnd = true
-		}
-		if len(ev.Data) > 0 && ev.Data[0] == '{' && !gjson.ValidBytes(ev.Data) {
-			// Half a JSON object would break the client's parser: end with an explicit error instead.
-			err = &wire.UpstreamError{Status: http.StatusBadGateway, Type: "api_error", Message: "upstream sent a malformed event", InBand: true}
-		} else {
-			out, err = st.Event(out, ev)
-		}
+		out, err = st.Event(out, ev)
 		if err != nil {
 			var ue *wire.UpstreamError
 			f := route.Failure{Status: http.StatusBadGateway, Type: "api_error", Message: err.Error(), InBand: true}
@@ -547,7 +533,7 @@ func (p *Proxy) finishStream(actx context.Context, w http.ResponseWriter, in Inb
 		out = out[:0]
 		lastWrite = time.Now()
 	}
-	if !sawEnd {
+	if !st.Complete() {
 		f := route.Failure{Net: route.NetReset, Message: "stream ended without its final event"}
 		msg := "the " + t.Spec.ID + " stream ended early (no final event)"
 		if !committed {
@@ -627,43 +613,6 @@ func statusOr(s, def int) int {
 		return s
 	}
 	return def
-}
-
-// parseUpstreamError reads the vendor error shapes: {"error":{"message","type"|"code"|"status"}},
-// {"type":"error","error":{...}}, {"message":...} or plain text.
-func parseUpstreamError(status int, raw []byte) wire.UpstreamError {
-	ue := wire.UpstreamError{Status: status}
-	if gjson.ValidBytes(raw) {
-		e := gjson.GetBytes(raw, "error")
-		if e.IsObject() {
-			ue.Message = e.Get("message").String()
-			for _, k := range []string{"type", "code", "status"} {
-				if v := e.Get(k); v.Exists() && v.Type == gjson.String && v.String() != "" {
-					ue.Type = v.String()
-					break
-				}
-			}
-		} else if e.Type == gjson.String {
-			ue.Message = e.String()
-		}
-		if ue.Message == "" {
-			ue.Message = gjson.GetBytes(raw, "message").String()
-		}
-	}
-	if ue.Message == "" {
-		ue.Message = strings.TrimSpace(truncate(string(raw), 300))
-	}
-	if ue.Message == "" {
-		ue.Message = http.StatusText(status)
-	}
-	return ue
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 func drain(rc io.ReadCloser) {

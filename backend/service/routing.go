@@ -68,8 +68,6 @@ type lastError struct {
 // RoutingOptions tune the proxy (tests shorten the timeouts). Zero values take the defaults.
 type RoutingOptions struct {
 	AttemptBudget, HeaderTimeout, IdleTimeout, TotalTimeout time.Duration
-	// Translator converts between wire formats; nil takes the translation package's table (proxy.Table).
-	Translator proxy.Translator
 }
 
 // openRouting starts the router core: the usage writer, the client keys and the first snapshot.
@@ -97,7 +95,6 @@ func (s *Service) openRouting(ctx context.Context, o RoutingOptions) error {
 	s.refreshSettings(ctx)
 	rt.proxy = proxy.New(proxy.Options{
 		Router: rt.router, Usage: rt.usage, Log: s.log, RequestLog: rt.reqLog, Secrets: s.redact,
-		Translator:    o.Translator, // nil: the translation package's table
 		EnvProxy:      func(u *url.URL) (*url.URL, error) { return (*rt.envProxy.Load())(u) },
 		AttemptBudget: o.AttemptBudget, HeaderTimeout: o.HeaderTimeout, IdleTimeout: o.IdleTimeout, TotalTimeout: o.TotalTimeout,
 		OnFailure: func(account int64, v route.Verdict, until time.Time, msg string) {

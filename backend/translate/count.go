@@ -3,6 +3,7 @@ package translate
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/tidwall/gjson"
@@ -83,6 +84,17 @@ func CountTokens(client wire.Format, body []byte) (int, error) {
 func CountTokensBody(n int) []byte {
 	b, _ := json.Marshal(map[string]int{"input_tokens": n})
 	return b
+}
+
+// NativeCountFormat picks, among the wire formats an upstream speaks, one that has its own token-count call
+// (Anthropic's before Gemini's); ok is false when none has.
+func NativeCountFormat(formats []wire.Format) (wire.Format, bool) {
+	for _, f := range []wire.Format{wire.Anthropic, wire.Gemini} {
+		if slices.Contains(formats, f) {
+			return f, true
+		}
+	}
+	return "", false
 }
 
 // NativeCountRequest builds the body of the upstream's own token-count call for an Anthropic count_tokens

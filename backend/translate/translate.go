@@ -2,19 +2,24 @@
 //
 // # API (what the router calls)
 //
+// This package is the proxy's only window on wire formats: backend/proxy reads and writes no format's bytes
+// itself, so everything format-specific it needs is here.
+//
 //	Request(client, upstream, model, body, stream) ([]byte, error)  // client request -> upstream request body
+//	NewRequests(client, body).For(upstream, model, stream)          // the same, each built once per request
 //	Response(upstream, client, model, body) ([]byte, wire.Usage, error) // upstream 2xx JSON -> client JSON
-//	NewStream(upstream, client, model) Stream   // upstream SSE events -> client SSE bytes, per event
+//	NewStream(upstream, client, model) Stream   // upstream SSE events -> client SSE bytes, per event; Complete()
 //	NewFold(upstream, client, model) *Fold      // upstream SSE events -> one client JSON (stream-only upstreams)
+//	ParseUpstreamError(status, header, body, now) *wire.UpstreamError // a non-2xx answer, with its retry hint
 //	StreamError(client, dst, err) []byte        // an in-band error event in the client's stream shape
-//	ErrorBody(client, err) (status, body)       // an upstream error as the client's error JSON
+//	ErrorBody(client, err) (status, body)       // an error as the client's error JSON
 //	CountTokens(client, body) (int, error)      // offline token estimate (tiktoken o200k_base)
-//	NativeCountRequest / ParseNativeCount       // the upstream's own count call (Anthropic, Gemini)
+//	NativeCountFormat / NativeCountRequest / ParseNativeCount // the upstream's own count call (Anthropic, Gemini)
+//	ProbeRequest(format, model)                 // the smallest request, for account tests
 //	Supported(client, upstream) bool
 //
-// proxy.Table adapts this API to the router's proxy.Translator (its default); translate/sse is
-// the bounded incremental SSE reader and flushing writer; translate/ollama adapts Ollama's /api/chat on top of
-// the Chat Completions codec.
+// translate/sse is the bounded incremental SSE reader and flushing writer; translate/ollama adapts Ollama's
+// /api/chat on top of the Chat Completions codec.
 //
 // `model` in Request is the upstream model id written into the body (Gemini carries it in the URL, so its body
 // is left alone). In Response/NewStream/NewFold it is the name reported to the client (the alias it asked
@@ -97,22 +102,94 @@ func Request(client, upstream wire.Format, model string, body []byte, stream boo
 		return nil, err
 	}
 	if p.passthrough {
-		out, err := p.upstream.SetModel(body, model, stream)
-		if err != nil {
-			return nil, &InvalidRequestError{Err: err}
-		}
-		return out, nil
+		return setModel(p.upstream, body, model, stream)
 	}
-	req, err := p.client.DecodeRequest(body)
+	req, err := decodeRequest(p.client, body)
 	if err != nil {
-		return nil, &InvalidRequestError{Err: err}
+		return nil, err
 	}
-	ir.FillToolNames(req)
-	out, err := p.upstream.EncodeRequest(req, model, stream)
+	return encodeRequest(p.upstream, req, model, stream)
+}
+
+func setModel(c *ir.Codec, body []byte, model string, stream bool) ([]byte, error) {
+	out, err := c.SetModel(body, model, stream)
 	if err != nil {
 		return nil, &InvalidRequestError{Err: err}
 	}
 	return out, nil
+}
+
+func decodeRequest(c *ir.Codec, body []byte) (*ir.Request, error) {
+	req, err := c.DecodeRequest(body)
+	if err != nil {
+		return nil, &InvalidRequestError{Err: err}
+	}
+	ir.FillToolNames(req)
+	return req, nil
+}
+
+// encodeRequest writes req for one upstream. Encoders only read the request, so one decoded request serves
+// every upstream (TestRequestsDecodeOnce).
+func encodeRequest(c *ir.Codec, req *ir.Request, model string, stream bool) ([]byte, error) {
+	out, err := c.EncodeRequest(req, model, stream)
+	if err != nil {
+		return nil, &InvalidRequestError{Err: err}
+	}
+	return out, nil
+}
+
+// Requests is one client request prepared for every upstream it may be sent to. The client body is read once,
+// and each (upstream format, model) body is built once: accounts failing over to one another send the same
+// bytes without translating again. The bodies returned are shared; callers must not modify them.
+type Requests struct {
+	client  wire.Format
+	body    []byte
+	decoded *ir.Request
+	decErr  error
+	built   []builtRequest
+}
+
+type builtRequest struct {
+	upstream wire.Format
+	model    string
+	stream   bool
+	body     []byte
+	err      error
+}
+
+// NewRequests prepares a client request.
+func NewRequests(client wire.Format, body []byte) Requests {
+	return Requests{client: client, body: body}
+}
+
+// For is the request body for one upstream format and model, asking for a stream or not (Request, done at most
+// once per combination).
+func (r *Requests) For(upstream wire.Format, model string, stream bool) ([]byte, error) {
+	for _, b := range r.built {
+		if b.upstream == upstream && b.model == model && b.stream == stream {
+			return b.body, b.err
+		}
+	}
+	body, err := r.build(upstream, model, stream)
+	r.built = append(r.built, builtRequest{upstream: upstream, model: model, stream: stream, body: body, err: err})
+	return body, err
+}
+
+func (r *Requests) build(upstream wire.Format, model string, stream bool) ([]byte, error) {
+	p, err := lookup(r.client, upstream)
+	if err != nil {
+		return nil, err
+	}
+	if p.passthrough {
+		return setModel(p.upstream, r.body, model, stream)
+	}
+	if r.decoded == nil && r.decErr == nil {
+		r.decoded, r.decErr = decodeRequest(p.client, r.body)
+	}
+	if r.decErr != nil {
+		return nil, r.decErr
+	}
+	return encodeRequest(p.upstream, r.decoded, model, stream)
 }
 
 // InvalidRequestError is a client body that could not be read or translated.
@@ -126,6 +203,11 @@ func Response(upstream, client wire.Format, model string, body []byte) ([]byte, 
 	p, err := lookup(client, upstream)
 	if err != nil {
 		return nil, wire.Usage{}, err
+	}
+	if p.passthrough && !gjson.ValidBytes(body) {
+		// Forwarded, a broken body would reach the client as a 200; like a body no codec can decode, it is the
+		// upstream's failure (the translated path finds it when decoding).
+		return nil, wire.Usage{}, fmt.Errorf("translate %s response: the body is not valid JSON", upstream)
 	}
 	if ue := inBandError(body); ue != nil {
 		return nil, wire.Usage{}, ue
@@ -169,8 +251,12 @@ func inBandError(body []byte) *wire.UpstreamError {
 // Stream translates one upstream stream into the client's, event by event.
 type Stream interface {
 	// Event appends the client bytes for one upstream event to dst. It returns a *wire.UpstreamError for an
-	// in-band error event (and nothing appended for it: the router decides between failover and StreamError).
+	// in-band error event or a malformed one (and nothing appended for it: the router decides between
+	// failover and StreamError).
 	Event(dst []byte, ev sse.Event) ([]byte, error)
+	// Complete says whether the upstream's own terminal event has arrived; a stream that ends without it was
+	// cut short, whatever it carried.
+	Complete() bool
 	// Finish appends the closing events once the upstream ended cleanly ([DONE], message_stop, ...).
 	Finish(dst []byte) []byte
 	// Usage is the usage seen so far; after Finish, the stream's total.
@@ -193,9 +279,10 @@ func NewStream(upstream, client wire.Format, model string) Stream {
 
 // passStream forwards events unchanged and sniffs usage and errors.
 type passStream struct {
-	codec *ir.Codec
-	usage wire.Usage
-	ended bool
+	codec    *ir.Codec
+	usage    wire.Usage
+	complete bool // the upstream's terminal event passed
+	finished bool
 }
 
 func (s *passStream) Event(dst []byte, ev sse.Event) ([]byte, error) {
@@ -205,16 +292,18 @@ func (s *passStream) Event(dst []byte, ev sse.Event) ([]byte, error) {
 		return dst, err
 	}
 	if s.codec.Ends(ev.Data, ev.Name) {
-		s.ended = true
+		s.complete = true
 	}
 	return sse.Append(dst, ev.Name, ev.Data), nil
 }
 
+func (s *passStream) Complete() bool { return s.complete }
+
 func (s *passStream) Finish(dst []byte) []byte {
-	if s.ended {
+	if s.complete || s.finished {
 		return dst
 	}
-	s.ended = true
+	s.finished = true
 	return s.codec.Close(dst)
 }
 
@@ -222,20 +311,26 @@ func (s *passStream) Usage() wire.Usage { return s.usage }
 
 // crossStream decodes upstream events into neutral events and re-encodes them for the client.
 type crossStream struct {
-	dec  ir.Decoder
-	seq  ir.Sequencer
-	evs  []ir.Event
-	done bool
+	dec      ir.Decoder
+	seq      ir.Sequencer
+	evs      []ir.Event
+	complete bool
+	done     bool
 }
 
 func (s *crossStream) Event(dst []byte, ev sse.Event) ([]byte, error) {
 	var err error
 	s.evs, err = s.dec.Decode(s.evs[:0], ev)
 	for i := range s.evs {
+		if s.evs[i].Kind == ir.EvEnd {
+			s.complete = true
+		}
 		dst = s.seq.Apply(dst, &s.evs[i])
 	}
 	return dst, err
 }
+
+func (s *crossStream) Complete() bool { return s.complete }
 
 func (s *crossStream) Finish(dst []byte) []byte {
 	if s.done {
@@ -250,11 +345,12 @@ func (s *crossStream) Usage() wire.Usage { return s.seq.Usage() }
 // Fold gathers a whole upstream stream into one client JSON answer, for a client that asked for JSON from an
 // upstream that only streams (Codex). It holds the answer, never the raw stream.
 type Fold struct {
-	dec    ir.Decoder
-	seq    ir.Sequencer
-	col    ir.Collector
-	client *ir.Codec
-	evs    []ir.Event
+	dec      ir.Decoder
+	seq      ir.Sequencer
+	col      ir.Collector
+	client   *ir.Codec
+	evs      []ir.Event
+	complete bool
 }
 
 // NewFold builds a fold for one stream.
@@ -269,10 +365,16 @@ func (f *Fold) Event(ev sse.Event) error {
 	var err error
 	f.evs, err = f.dec.Decode(f.evs[:0], ev)
 	for i := range f.evs {
+		if f.evs[i].Kind == ir.EvEnd {
+			f.complete = true
+		}
 		f.seq.Apply(nil, &f.evs[i])
 	}
 	return err
 }
+
+// Complete says whether the upstream's own terminal event has arrived (Stream.Complete).
+func (f *Fold) Complete() bool { return f.complete }
 
 // Result finishes the fold and renders the client's JSON.
 func (f *Fold) Result() ([]byte, wire.Usage, error) {
@@ -280,23 +382,4 @@ func (f *Fold) Result() ([]byte, wire.Usage, error) {
 	resp := f.col.Resp
 	out, err := f.client.EncodeResponse(&resp)
 	return out, resp.Usage, err
-}
-
-// StreamError appends an in-band error event in the client's stream shape: what a client sees when the
-// upstream fails after the first bytes were sent and failover is no longer possible.
-func StreamError(client wire.Format, dst []byte, e *wire.UpstreamError) []byte {
-	c, ok := codecs[client]
-	if !ok {
-		c = codecs[wire.OpenAI]
-	}
-	return c.StreamError(dst, e)
-}
-
-// ErrorBody renders an upstream error as the client's error JSON, keeping the status.
-func ErrorBody(client wire.Format, e *wire.UpstreamError) (int, []byte) {
-	status := e.Status
-	if status < 400 {
-		status = 502
-	}
-	return status, wire.ErrorBody(client, status, e.Type, e.Message)
 }

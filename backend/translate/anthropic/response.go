@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/tidwall/gjson"
-	"github.com/tidwall/sjson"
 
 	"github.com/ninerouter/ninerouter/backend/translate/internal/jsonx"
 	"github.com/ninerouter/ninerouter/backend/translate/ir"
@@ -22,7 +21,7 @@ var Codec = ir.Codec{
 	EncodeResponse: EncodeResponse,
 	NewDecoder:     func() ir.Decoder { return &decoder{skip: map[int64]bool{}} },
 	NewEncoder:     func() ir.Encoder { return &encoder{} },
-	SetModel:       SetModel,
+	SetModel:       ir.SetModel,
 	SniffEvent:     SniffEvent,
 	SniffBody:      func(b []byte) wire.Usage { return usageOf(gjson.GetBytes(b, "usage")) },
 	StreamError:    StreamError,
@@ -30,23 +29,6 @@ var Codec = ir.Codec{
 		return name == "message_stop" || gjson.GetBytes(ev, "type").String() == "message_stop"
 	},
 	Close: func(dst []byte) []byte { return dst },
-}
-
-// SetModel rewrites only `model` (and `stream` when forced), leaving every other byte as the client sent it.
-func SetModel(body []byte, model string, stream bool) ([]byte, error) {
-	if !gjson.ValidBytes(body) {
-		return nil, fmt.Errorf("body is not valid JSON")
-	}
-	var err error
-	if model != "" && gjson.GetBytes(body, "model").String() != model {
-		if body, err = sjson.SetBytes(body, "model", model); err != nil {
-			return nil, err
-		}
-	}
-	if stream && !gjson.GetBytes(body, "stream").Bool() {
-		body, err = sjson.SetBytes(body, "stream", true)
-	}
-	return body, err
 }
 
 func usageOf(u gjson.Result) wire.Usage {
@@ -65,6 +47,9 @@ func usageOf(u gjson.Result) wire.Usage {
 
 // SniffEvent reads usage and in-band errors from one Anthropic stream event.
 func SniffEvent(ev []byte, name string) (wire.Usage, error) {
+	if err := ir.CheckEvent(ev); err != nil {
+		return wire.Usage{}, err
+	}
 	typ := gjson.GetBytes(ev, "type").String()
 	switch typ {
 	case "message_start":
@@ -183,6 +168,9 @@ type decoder struct {
 }
 
 func (d *decoder) Decode(out []ir.Event, ev sse.Event) ([]ir.Event, error) {
+	if err := ir.CheckEvent(ev.Data); err != nil {
+		return out, err
+	}
 	root := gjson.ParseBytes(ev.Data)
 	typ := root.Get("type").String()
 	if typ == "" {
@@ -230,8 +218,13 @@ func (d *decoder) Decode(out []ir.Event, ev sse.Event) ([]ir.Event, error) {
 	case "message_delta":
 		out = append(out, ir.Event{Kind: ir.EvStop, Stop: stopOf(root.Get("delta.stop_reason").String())},
 			ir.Event{Kind: ir.EvUsage, Usage: usageOf(root.Get("usage"))})
+	case "message_stop":
+		out = append(out, ir.Event{Kind: ir.EvEnd})
 	case "error":
 		return out, inBand(ev.Data)
+	}
+	if typ != "message_stop" && ev.Name == "message_stop" {
+		out = append(out, ir.Event{Kind: ir.EvEnd}) // the same test as Codec.Ends
 	}
 	return out, nil
 }

@@ -34,8 +34,9 @@ var Codec = ir.Codec{
 	SniffEvent:  SniffEvent,
 	SniffBody:   func(b []byte) wire.Usage { return UsageOf(gjson.GetBytes(b, "usageMetadata")) },
 	StreamError: StreamError,
-	Ends:        func([]byte, string) bool { return true }, // Gemini streams have no terminal event
-	Close:       func(dst []byte) []byte { return dst },
+	// Gemini streams have no terminal event of their own: the chunk carrying the finish reason ends one.
+	Ends:  func(ev []byte, _ string) bool { return gjson.GetBytes(ev, "candidates.0.finishReason").Exists() },
+	Close: func(dst []byte) []byte { return dst },
 }
 
 // UsageOf normalises usageMetadata. Output counts thoughts too (translation.md §4.7).
@@ -51,6 +52,9 @@ func UsageOf(u gjson.Result) wire.Usage {
 
 // SniffEvent reads usage and in-band errors from one chunk.
 func SniffEvent(ev []byte, _ string) (wire.Usage, error) {
+	if err := ir.CheckEvent(ev); err != nil {
+		return wire.Usage{}, err
+	}
 	if gjson.GetBytes(ev, "error").Exists() {
 		e := wire.ParseError(0, ev)
 		e.InBand = true
@@ -190,6 +194,9 @@ type decoder struct {
 }
 
 func (d *decoder) Decode(out []ir.Event, ev sse.Event) ([]ir.Event, error) {
+	if err := ir.CheckEvent(ev.Data); err != nil {
+		return out, err
+	}
 	root := gjson.ParseBytes(ev.Data)
 	if root.Get("error").Exists() {
 		_, err := SniffEvent(ev.Data, "")
@@ -224,14 +231,18 @@ func (d *decoder) Decode(out []ir.Event, ev sse.Event) ([]ir.Event, error) {
 		}
 		return true
 	})
-	if fr := cand.Get("finishReason").String(); fr != "" {
-		out = append(out, ir.Event{Kind: ir.EvStop, Stop: stopOf(fr)})
+	fr := cand.Get("finishReason")
+	if fr.String() != "" {
+		out = append(out, ir.Event{Kind: ir.EvStop, Stop: stopOf(fr.String())})
 	}
 	if root.Get("promptFeedback.blockReason").String() != "" {
 		out = append(out, ir.Event{Kind: ir.EvStop, Stop: ir.StopRefusal})
 	}
 	if u := UsageOf(root.Get("usageMetadata")); u.Reported {
 		out = append(out, ir.Event{Kind: ir.EvUsage, Usage: u})
+	}
+	if fr.Exists() {
+		out = append(out, ir.Event{Kind: ir.EvEnd}) // the same test as Codec.Ends
 	}
 	return out, nil
 }

@@ -2,7 +2,11 @@ package ir
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 )
 
 // DecodeContent reads the content shape OpenAI's Chat and Responses wires share: either a JSON string (one text
@@ -31,4 +35,46 @@ func DecodeContent[P any](raw json.RawMessage, conv func(P) (Block, bool)) ([]Bl
 		}
 	}
 	return out, nil
+}
+
+// ImageBlock reads an image URL (the Chat and Responses wires carry images as URLs), splitting data URIs into
+// media type and base64 bytes.
+func ImageBlock(url string) Block {
+	if rest, ok := strings.CutPrefix(url, "data:"); ok {
+		if meta, data, ok := strings.Cut(rest, ","); ok {
+			mt, _, _ := strings.Cut(meta, ";")
+			return Block{Kind: Image, MediaType: mt, ImageData: data}
+		}
+	}
+	return Block{Kind: Image, ImageURL: url}
+}
+
+// ImageURL writes an image block as a URL (data URI for inline bytes).
+func ImageURL(b Block) string {
+	if b.ImageURL != "" {
+		return b.ImageURL
+	}
+	mt := b.MediaType
+	if mt == "" {
+		mt = "image/png"
+	}
+	return "data:" + mt + ";base64," + b.ImageData
+}
+
+// SetModel is the passthrough rewrite most formats share: only `model` (and `stream` when forced), every other
+// byte as the client sent it.
+func SetModel(body []byte, model string, stream bool) ([]byte, error) {
+	if !gjson.ValidBytes(body) {
+		return nil, fmt.Errorf("body is not valid JSON")
+	}
+	var err error
+	if model != "" && gjson.GetBytes(body, "model").String() != model {
+		if body, err = sjson.SetBytes(body, "model", model); err != nil {
+			return nil, err
+		}
+	}
+	if stream && !gjson.GetBytes(body, "stream").Bool() {
+		body, err = sjson.SetBytes(body, "stream", true)
+	}
+	return body, err
 }

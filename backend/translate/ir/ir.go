@@ -148,6 +148,9 @@ const (
 	EvStop
 	// EvUsage merges usage.
 	EvUsage
+	// EvEnd is the upstream's own terminal event ([DONE], message_stop, response.completed, a Gemini chunk with
+	// its finishReason): the stream is complete. A stream that stops without one was cut. It writes nothing.
+	EvEnd
 )
 
 // Event is one decoded upstream stream event.
@@ -166,7 +169,7 @@ type Event struct {
 }
 
 // Codec is everything one wire format knows about itself. The translate package composes two codecs into a
-// pair; no codec knows any other format.
+// pair; no codec knows any other format (what two formats share, such as image data URLs, lives here in ir).
 type Codec struct {
 	Format wire.Format
 	// DecodeRequest reads a client request body.
@@ -185,8 +188,8 @@ type Codec struct {
 	SniffEvent  func(ev []byte, name string) (wire.Usage, error)
 	SniffBody   func(body []byte) wire.Usage
 	StreamError func(dst []byte, e *wire.UpstreamError) []byte
-	// Ends says whether an event is the format's own terminal event, after which a passthrough stream needs no
-	// closing bytes from us.
+	// Ends says whether an event is the format's own terminal event (the one its decoder reports as EvEnd): a
+	// stream that stops without one was cut, and a passthrough stream that saw it needs no closing bytes.
 	Ends func(ev []byte, name string) bool
 	// Close is what a passthrough stream appends when the upstream ended without its own terminal event.
 	Close func(dst []byte) []byte

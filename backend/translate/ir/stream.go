@@ -5,14 +5,30 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/ninerouter/ninerouter/backend/translate/sse"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
 
 // Decoder turns one upstream stream event into neutral events appended to out. It returns a
-// *wire.UpstreamError for an in-band error event.
+// *wire.UpstreamError for an in-band error event and for a malformed one (CheckEvent).
 type Decoder interface {
 	Decode(out []Event, ev sse.Event) ([]Event, error)
+}
+
+// errMalformed is what a decoder reports for an event that is not the JSON it claims to be: half an object would
+// break the client's parser, so the stream ends with an explicit error instead (failing over when it can).
+var errMalformed = &wire.UpstreamError{Status: 502, Type: "api_error", Message: "upstream sent a malformed event", InBand: true}
+
+// CheckEvent is every decoder's (and passthrough sniffer's) first step: an event whose data opens a JSON object
+// must be one whole, valid object. Data that is not an object ([DONE], pings) is the format's business.
+func CheckEvent(data []byte) error {
+	if len(data) > 0 && data[0] == '{' && !gjson.ValidBytes(data) {
+		e := *errMalformed
+		return &e
+	}
+	return nil
 }
 
 // Encoder writes client-format SSE bytes. The Sequencer calls it with a well-formed sequence: Start once,

@@ -97,34 +97,11 @@ func decodeContent(raw json.RawMessage) ([]ir.Block, error) {
 			return ir.Block{Kind: ir.Text, Text: p.Text}, true
 		case "image_url":
 			if p.ImageURL != nil {
-				return ImageBlock(p.ImageURL.URL), true
+				return ir.ImageBlock(p.ImageURL.URL), true
 			}
 		}
 		return ir.Block{}, false
 	})
-}
-
-// ImageBlock reads an image URL, splitting data URIs into media type and base64 bytes.
-func ImageBlock(url string) ir.Block {
-	if rest, ok := strings.CutPrefix(url, "data:"); ok {
-		if meta, data, ok := strings.Cut(rest, ","); ok {
-			mt, _, _ := strings.Cut(meta, ";")
-			return ir.Block{Kind: ir.Image, MediaType: mt, ImageData: data}
-		}
-	}
-	return ir.Block{Kind: ir.Image, ImageURL: url}
-}
-
-// ImageURL writes an image block as a URL (data URI for inline bytes).
-func ImageURL(b ir.Block) string {
-	if b.ImageURL != "" {
-		return b.ImageURL
-	}
-	mt := b.MediaType
-	if mt == "" {
-		mt = "image/png"
-	}
-	return "data:" + mt + ";base64," + b.ImageData
 }
 
 // DecodeRequest reads a Chat Completions request.
@@ -250,7 +227,7 @@ func encodeParts(bs []ir.Block) json.RawMessage {
 			parts = append(parts, part{Type: "text", Text: b.Text})
 		case ir.Image:
 			textOnly = false
-			parts = append(parts, part{Type: "image_url", ImageURL: &imageURL{URL: ImageURL(b)}})
+			parts = append(parts, part{Type: "image_url", ImageURL: &imageURL{URL: ir.ImageURL(b)}})
 		}
 	}
 	if textOnly {

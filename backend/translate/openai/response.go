@@ -82,6 +82,9 @@ func SniffEvent(ev []byte, _ string) (wire.Usage, error) {
 	if len(ev) == 0 || ev[0] != '{' {
 		return wire.Usage{}, nil
 	}
+	if err := ir.CheckEvent(ev); err != nil {
+		return wire.Usage{}, err
+	}
 	if e := gjson.GetBytes(ev, "error"); e.Exists() {
 		return wire.Usage{}, inBand(ev)
 	}
@@ -237,7 +240,13 @@ type decoder struct {
 
 func (d *decoder) Decode(out []ir.Event, ev sse.Event) ([]ir.Event, error) {
 	if len(ev.Data) == 0 || ev.Data[0] != '{' {
-		return out, nil // [DONE]
+		if string(ev.Data) == "[DONE]" {
+			out = append(out, ir.Event{Kind: ir.EvEnd})
+		}
+		return out, nil
+	}
+	if err := ir.CheckEvent(ev.Data); err != nil {
+		return out, err
 	}
 	root := gjson.ParseBytes(ev.Data)
 	if root.Get("error").Exists() {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/ninerouter/ninerouter/backend/translate/ir"
-	"github.com/ninerouter/ninerouter/backend/translate/openai"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
 
@@ -95,7 +94,7 @@ func decodeContent(raw json.RawMessage) ([]ir.Block, error) {
 			return ir.Block{Kind: ir.Text, Text: p.Refusal}, true
 		case "input_image":
 			if p.ImageURL != "" {
-				return openai.ImageBlock(p.ImageURL), true
+				return ir.ImageBlock(p.ImageURL), true
 			}
 		}
 		return ir.Block{}, false
@@ -265,7 +264,7 @@ func encodeContent(bs []ir.Block, assistant bool) json.RawMessage {
 				parts = append(parts, contentPart{Type: "input_text", Text: b.Text})
 			}
 		case ir.Image:
-			parts = append(parts, contentPart{Type: "input_image", ImageURL: openai.ImageURL(b)})
+			parts = append(parts, contentPart{Type: "input_image", ImageURL: ir.ImageURL(b)})
 		}
 	}
 	out, _ := json.Marshal(parts)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/ninerouter/ninerouter/backend/translate/anthropic"
 	"github.com/ninerouter/ninerouter/backend/translate/internal/jsonx"
 	"github.com/ninerouter/ninerouter/backend/translate/ir"
 	"github.com/ninerouter/ninerouter/backend/translate/sse"
@@ -25,12 +24,15 @@ var Codec = ir.Codec{
 	EncodeResponse: EncodeResponse,
 	NewDecoder:     func() ir.Decoder { return &decoder{} },
 	NewEncoder:     func() ir.Encoder { return &encoder{} },
-	SetModel:       anthropic.SetModel, // same rule: rewrite model (and stream) only
+	SetModel:       ir.SetModel,
 	SniffEvent:     SniffEvent,
 	SniffBody:      func(b []byte) wire.Usage { return UsageOf(gjson.GetBytes(b, "usage")) },
 	StreamError:    StreamError,
 	Ends: func(ev []byte, name string) bool {
 		t := gjson.GetBytes(ev, "type").String()
+		if t == "" {
+			t = name
+		}
 		return t == "response.completed" || t == "response.incomplete" || t == "response.failed"
 	},
 	Close: func(dst []byte) []byte { return dst },
@@ -48,6 +50,9 @@ func UsageOf(u gjson.Result) wire.Usage {
 
 // SniffEvent reads usage and in-band errors (error, response.failed) from one event.
 func SniffEvent(ev []byte, name string) (wire.Usage, error) {
+	if err := ir.CheckEvent(ev); err != nil {
+		return wire.Usage{}, err
+	}
 	t := gjson.GetBytes(ev, "type").String()
 	if t == "" {
 		t = name
@@ -281,6 +286,9 @@ type decoder struct {
 }
 
 func (d *decoder) Decode(out []ir.Event, ev sse.Event) ([]ir.Event, error) {
+	if err := ir.CheckEvent(ev.Data); err != nil {
+		return out, err
+	}
 	root := gjson.ParseBytes(ev.Data)
 	t := root.Get("type").String()
 	if t == "" {
@@ -336,7 +344,8 @@ func (d *decoder) Decode(out []ir.Event, ev sse.Event) ([]ir.Event, error) {
 		out = append(out, ir.Event{Kind: ir.EvBlockEnd})
 	case "response.completed", "response.incomplete":
 		resp := root.Get("response")
-		out = append(out, ir.Event{Kind: ir.EvStop, Stop: stopOfStatus(resp)}, ir.Event{Kind: ir.EvUsage, Usage: UsageOf(resp.Get("usage"))})
+		out = append(out, ir.Event{Kind: ir.EvStop, Stop: stopOfStatus(resp)}, ir.Event{Kind: ir.EvUsage, Usage: UsageOf(resp.Get("usage"))},
+			ir.Event{Kind: ir.EvEnd})
 	case "response.failed":
 		return out, failed(ev.Data)
 	case "error":

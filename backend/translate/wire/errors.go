@@ -3,6 +3,8 @@ package wire
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 )
@@ -21,7 +23,7 @@ func ErrorBody(f Format, status int, typ, message string) []byte {
 	var v any
 	switch f {
 	case Anthropic:
-		v = map[string]any{"type": "error", "error": map[string]any{"type": anthropicType(typ, status), "message": message}}
+		v = map[string]any{"type": "error", "error": map[string]any{"type": ClientType(typ, status), "message": message}}
 	case Gemini:
 		v = map[string]any{"error": map[string]any{"code": status, "message": message, "status": googleStatus(status)}}
 	default:
@@ -53,7 +55,9 @@ func TypeForStatus(status int) string {
 	}
 }
 
-func anthropicType(typ string, status int) string {
+// ClientType keeps vendor-specific error codes out of the type a client is shown: one of the error types every
+// client format knows (Anthropic's list, which OpenAI's SDKs also map), else the one the status stands for.
+func ClientType(typ string, status int) string {
 	switch typ {
 	case "invalid_request_error", "authentication_error", "permission_error", "not_found_error",
 		"request_too_large", "rate_limit_error", "api_error", "overloaded_error":
@@ -89,30 +93,35 @@ func googleStatus(status int) string {
 }
 
 // ParseError reads an upstream error body of any of the four formats (OpenAI/Responses {error:{message,type,
-// code}}, Anthropic {type:error,error:{type,message}}, Gemini {error:{code,message,status}}, or a bare
-// {message}) without decoding it whole. A body that is not JSON becomes the message, cut short.
+// code}}, Anthropic {type:error,error:{type,message}}, Gemini {error:{code,message,status}}, a bare {message}
+// or {error:"text"}) without decoding it whole. The type is the first of type, code and status that is a
+// non-empty string (Gemini's numeric code is a status, not a type). A body that is not JSON, or JSON without a
+// message, becomes the message, trimmed and cut short; an empty one the status text. This is the one reader of
+// upstream error bodies: HTTP error answers, errors inside 2xx bodies and in-band stream errors all come here.
 func ParseError(status int, body []byte) *UpstreamError {
 	e := &UpstreamError{Status: status}
-	root := gjson.ParseBytes(body)
-	errv := root.Get("error")
-	if !errv.Exists() && root.Get("type").String() == "error" {
-		errv = root
-	}
-	switch {
-	case errv.IsObject():
-		e.Message = errv.Get("message").String()
-		e.Type = firstString(errv.Get("type"), errv.Get("code"), errv.Get("status"))
-	case errv.Type == gjson.String:
-		e.Message = errv.String()
-	case root.Get("message").Exists():
-		e.Message = root.Get("message").String()
+	if gjson.ValidBytes(body) {
+		root := gjson.ParseBytes(body)
+		errv := root.Get("error")
+		if !errv.Exists() && root.Get("type").String() == "error" {
+			errv = root
+		}
+		switch {
+		case errv.IsObject():
+			e.Message = errv.Get("message").String()
+			e.Type = firstString(errv.Get("type"), errv.Get("code"), errv.Get("status"))
+		case errv.Type == gjson.String:
+			e.Message = errv.String()
+		}
+		if e.Message == "" {
+			e.Message = root.Get("message").String()
+		}
 	}
 	if e.Message == "" {
-		m := string(body)
-		if len(m) > 500 {
-			m = m[:500]
-		}
-		e.Message = m
+		e.Message = Truncate(strings.TrimSpace(string(body)), maxBodyMessage)
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(status)
 	}
 	if e.Status == 0 {
 		e.Status = StatusForType(e.Type)
@@ -120,9 +129,23 @@ func ParseError(status int, body []byte) *UpstreamError {
 	return e
 }
 
+// maxBodyMessage bounds the part of a non-JSON error body kept as its message.
+const maxBodyMessage = 500
+
+// Truncate cuts s to at most n bytes on a UTF-8 boundary, marking the cut with "…".
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
 func firstString(vs ...gjson.Result) string {
 	for _, v := range vs {
-		if v.Exists() && v.String() != "" {
+		if v.Type == gjson.String && v.String() != "" {
 			return v.String()
 		}
 	}

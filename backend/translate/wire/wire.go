@@ -3,7 +3,10 @@
 // per-pair translator packages and the router can all depend on it.
 package wire
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Format is a wire dialect, on the client side or the upstream side.
 type Format string
@@ -55,7 +58,8 @@ type UpstreamError struct {
 	Status  int    // HTTP status, or the status the in-band error stands for (e.g. 529 for overloaded_error)
 	Type    string // vendor error type/code, e.g. "rate_limit_error", "context_length_exceeded"
 	Message string
-	InBand  bool // arrived inside a 200 response
+	InBand  bool      // arrived inside a 200 response
+	RetryAt time.Time // the upstream's hint of when to try again; zero when it gave none
 }
 
 func (e *UpstreamError) Error() string {

@@ -1,4 +1,4 @@
-package proxy
+package translate
 
 import (
 	"net/http"
@@ -7,7 +7,45 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
+
+// ParseUpstreamError reads a non-2xx upstream answer: the error in the body (wire.ParseError, the one reader of
+// error bodies) and the upstream's hint of when to try again (RetryAt).
+func ParseUpstreamError(status int, h http.Header, body []byte, now time.Time) *wire.UpstreamError {
+	e := wire.ParseError(status, body)
+	e.RetryAt = retryAt(h, body, now)
+	return e
+}
+
+// clientError is e as a client may be shown it: an error status (502 when the upstream's is not one) and a type
+// every client format knows.
+func clientError(e *wire.UpstreamError) (status int, typ string) {
+	status = e.Status
+	if status < 400 || status > 599 {
+		status = http.StatusBadGateway
+	}
+	return status, wire.ClientType(e.Type, status)
+}
+
+// ErrorBody renders an error as the client's error JSON, with the status to answer it with.
+func ErrorBody(client wire.Format, e *wire.UpstreamError) (int, []byte) {
+	status, typ := clientError(e)
+	return status, wire.ErrorBody(client, status, typ, e.Message)
+}
+
+// StreamError appends an in-band error event in the client's stream shape: what a client sees when the
+// upstream fails after the first bytes were sent and failover is no longer possible. The stream then ends
+// without its normal terminator ([DONE], message_stop), so no client mistakes it for a complete answer.
+func StreamError(client wire.Format, dst []byte, e *wire.UpstreamError) []byte {
+	c, ok := codecs[client]
+	if !ok {
+		c = codecs[wire.OpenAI]
+	}
+	status, typ := clientError(e)
+	return c.StreamError(dst, &wire.UpstreamError{Status: status, Type: typ, Message: e.Message, InBand: e.InBand})
+}
 
 // retryAt reads the upstream's hint of when to try again: Retry-After (seconds or HTTP-date), retry-after-ms,
 // Anthropic's anthropic-ratelimit-*-reset (RFC 3339), and body fields (Codex resets_at / resets_in_seconds,

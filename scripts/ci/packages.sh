@@ -191,8 +191,10 @@ phase_done
 # in wine_port) and waits until /healthz answers or the process ends; true when it answers.
 wine_serve() {
   wine_port=$(free_port)
+  # A data dir per run: under Wine 8 the data-dir lock (instance.lock, LockFileEx) of an instance ended by a
+  # kill + `wineserver -k` was still reported held by the next start; this check is about serve, not the lock.
   (cd "$instdir" && exec timeout 120 wine ninerouter.exe serve --addr "127.0.0.1:$wine_port" \
-    --data-dir 'C:\ninerouter-data') >"$OUT/$1.log" 2>&1 &
+    --data-dir "C:\\ninerouter-$1") >"$OUT/$1.log" 2>&1 &
   wine_pid=$!
   local deadline=$(( $(date +%s) + 60 ))
   while [ "$(date +%s)" -lt "$deadline" ] && kill -0 "$wine_pid" 2>/dev/null; do

@@ -61,7 +61,31 @@ func (s *Service) AddNode(ctx context.Context, in NodeInput) (NodeView, *Account
 		return NodeView{}, nil, fmt.Errorf("%w: the prefix %q is already used by a provider or node", ErrConflict, n.Prefix)
 	}
 	row := store.Node{Prefix: n.Prefix, Name: n.Name, Format: string(n.Format), BaseURL: n.BaseURL, CreatedAt: time.Now().UTC()}
-	if err := s.db.CreateNode(ctx, &row); err != nil {
+	// The node, its first account and the account's key are written in one transaction (issue #9 finding 5: a
+	// kill between them left a node without its account, and a retry then failed with "prefix already used").
+	var acct *store.Account
+	if key := strings.TrimSpace(in.APIKey); key != "" {
+		name := in.Name
+		if name == "" {
+			name = n.Prefix
+		}
+		ai := AccountInput{Name: &name}
+		if in.ProxyURL != "" {
+			ai.ProxyURL = &in.ProxyURL
+		}
+		if len(in.Models) > 0 {
+			ai.Models = &in.Models
+		}
+		acct = &store.Account{Provider: n.Prefix, Enabled: true, CreatedAt: row.CreatedAt}
+		if err := applyAccountInput(acct, ai); err != nil {
+			s.routing.mu.Unlock()
+			return NodeView{}, nil, err
+		}
+	}
+	err := s.db.CreateNodeWithAccount(ctx, &row, acct, func(a *store.Account) error {
+		return s.secrets.Set(store.AccountSecretKey(a.ID), strings.TrimSpace(in.APIKey))
+	})
+	if err != nil {
 		s.routing.mu.Unlock()
 		return NodeView{}, nil, fmt.Errorf("save node: %w", err)
 	}
@@ -71,25 +95,11 @@ func (s *Service) AddNode(ctx context.Context, in NodeInput) (NodeView, *Account
 	}
 	s.routing.mu.Unlock()
 	view := NodeView{ID: row.ID, Prefix: row.Prefix, Name: row.Name, Format: row.Format, BaseURL: row.BaseURL, CreatedAt: row.CreatedAt}
-	if in.APIKey == "" {
+	if acct == nil {
 		return view, nil, nil
 	}
-	name := in.Name
-	if name == "" {
-		name = n.Prefix
-	}
-	ai := AccountInput{Provider: n.Prefix, Name: &name, APIKey: &in.APIKey}
-	if in.ProxyURL != "" {
-		ai.ProxyURL = &in.ProxyURL
-	}
-	if len(in.Models) > 0 {
-		ai.Models = &in.Models
-	}
-	acct, err := s.AddAccount(ctx, ai)
-	if err != nil {
-		return view, nil, err
-	}
-	return view, &acct, nil
+	av := s.accountView(*acct)
+	return view, &av, nil
 }
 
 // DeleteNode removes a node and its accounts.

@@ -25,6 +25,25 @@ func (db *DB) CreateNode(ctx context.Context, row *Node) error {
 	return db.WithContext(ctx).Create(row).Error
 }
 
+// CreateNodeWithAccount creates a node and, when acct is non-nil, its first account in one transaction, running
+// then (which stores the account's key) inside it: a kill or a failure leaves neither a node without its account
+// nor an account without its key (issue #9 finding 5).
+func (db *DB) CreateNodeWithAccount(ctx context.Context, node *Node, acct *Account, then func(*Account) error) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(node).Error; err != nil {
+			return err
+		}
+		if acct == nil {
+			return nil
+		}
+		acct.Provider = node.Prefix
+		if err := tx.Create(acct).Error; err != nil {
+			return err
+		}
+		return then(acct)
+	})
+}
+
 // DeleteNode removes a node and every account of its prefix in one transaction.
 func (db *DB) DeleteNode(ctx context.Context, n Node) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -400,7 +400,7 @@ func parsePasted(in string) (code, state string, err error) {
 		return q.Get("code"), q.Get("state"), nil
 	}
 	code, state, _ = strings.Cut(in, "#")
-	if strings.ContainsAny(code, " \t\n") {
+	if code == "" || strings.ContainsAny(code, " \t\n") {
 		return "", "", errors.New("that does not look like a sign-in code: paste the address the browser ended on, or the code it shows")
 	}
 	return code, state, nil

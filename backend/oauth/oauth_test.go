@@ -16,6 +16,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/provider/claude"
 	"github.com/ninerouter/ninerouter/backend/provider/codex"
 	"github.com/ninerouter/ninerouter/backend/provider/copilot"
+	"github.com/ninerouter/ninerouter/backend/provider/kimicoding"
 	"github.com/ninerouter/ninerouter/backend/secret"
 	"github.com/ninerouter/ninerouter/backend/testkit/mockvendor"
 )
@@ -47,7 +48,7 @@ func newRig(t *testing.T) *rig {
 	t.Cleanup(m.Close)
 	r := &rig{mock: m, vault: oauth.Vault{S: secret.NewMemory(), NotFound: secret.ErrNotFound}, grants: map[int64]oauth.Grant{},
 		states: map[int64]oauth.State{}, msgs: map[int64]string{}}
-	r.mgr = oauth.NewManager(oauth.Options{Providers: []*oauth.Provider{claude.OAuth(), codex.OAuth(), copilot.OAuth()},
+	r.mgr = oauth.NewManager(oauth.Options{Providers: []*oauth.Provider{claude.OAuth(), codex.OAuth(), copilot.OAuth(), kimicoding.OAuth()},
 		Endpoints: m.Endpoints(0), Vault: r.vault, Meta: r})
 	r.flows = oauth.NewFlows(r.mgr, func(_ context.Context, p *oauth.Provider, g oauth.Grant, relogin int64) (int64, error) {
 		r.mu.Lock()
@@ -359,5 +360,22 @@ func TestCopilotMint(t *testing.T) {
 	c, err := src.Credential(context.Background())
 	if err != nil || !strings.HasPrefix(c.AccessToken, "copilot-") || c.Meta["api"] == "" {
 		t.Fatalf("minted credential %+v %v", c, err)
+	}
+}
+
+func TestKimiCodingDeviceFlow(t *testing.T) {
+	r := newRig(t)
+	r.mock.AutoApprove = true
+	v, err := r.flows.Start(context.Background(), oauth.StartRequest{Provider: "kimi-coding"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := wait(t, r.flows, v.ID)
+	if done.State != oauth.FlowDone {
+		t.Fatalf("%+v", done)
+	}
+	src, _ := r.mgr.Source(oauth.Account{ID: done.AccountID, Provider: "kimi-coding"})
+	if c, err := src.Credential(context.Background()); err != nil || !strings.HasPrefix(c.AccessToken, "kimi-coding-at-") {
+		t.Fatalf("credential %+v %v", c, err)
 	}
 }

@@ -33,6 +33,7 @@ const (
 	Codex   = "codex"
 	GitHub  = "github"
 	Copilot = "copilot"
+	Kimi    = "kimi-coding"
 )
 
 // DeviceMode chooses how the device flow answers polls.
@@ -113,6 +114,7 @@ func (m *Mock) Endpoints(codexRedirectPort int) map[string]map[string]string {
 			"manual_redirect": b + "/claude/code-page", "quota": b + "/claude/usage"},
 		"codex": {"authorize": b + "/codex/authorize", "token": b + "/codex/token", "api": b + "/codex/api",
 			"redirect": fmt.Sprintf("http://localhost:%d/auth/callback", codexRedirectPort), "quota": b + "/codex/usage"},
+		"kimi-coding": {"device": b + "/kimi-coding/device/code", "token": b + "/kimi-coding/token", "api": b + "/kimi-coding/coding/v1"},
 		"github": {"device": b + "/github/device/code", "token": b + "/github/token", "userinfo": b + "/github/user",
 			"copilot_token": b + "/github/copilot_token", "api": b + "/copilot", "quota": b + "/github/copilot_user"},
 	}
@@ -245,7 +247,7 @@ func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%s#%s", r.URL.Query().Get("code"), r.URL.Query().Get("state"))
 	case rest == "token":
 		m.token(w, r, vendor)
-	case vendor == GitHub && rest == "device/code":
+	case rest == "device/code":
 		m.deviceCode(w, r)
 	case vendor == GitHub && rest == "user":
 		if _, ok := m.authed(r, GitHub, "token "); !ok {
@@ -444,7 +446,7 @@ func (m *Mock) api(w http.ResponseWriter, r *http.Request, vendor, rest string) 
 	}
 	_ = json.Unmarshal(body, &req)
 	switch {
-	case vendor == Claude && strings.HasSuffix(rest, "/messages"):
+	case (vendor == Claude || vendor == Kimi) && strings.HasSuffix(rest, "/messages"):
 		claudeAnswer(w, req.Model, req.Stream)
 	case vendor == Codex && rest == "api/responses":
 		if !req.Stream {

@@ -251,6 +251,21 @@ func TestSubscriptionsEndToEnd(t *testing.T) {
 		t.Fatalf("copilot headers: %v", h)
 	}
 
+	// A plan limit (429 with a reset) cools every model of the account: the next request for another Codex model
+	// is refused by routing without reaching the vendor.
+	r.mock.Limit(mockvendor.Codex, 3600)
+	status, body = r.post(t, "/v1/chat/completions", `{"model":"cx/gpt-5.4","messages":[{"role":"user","content":"hi"}]}`)
+	if status != 429 {
+		t.Fatalf("a limited codex account answered %d: %s", status, body)
+	}
+	_, before429 := r.mock.LastRequest(mockvendor.Codex)
+	status, body = r.post(t, "/v1/chat/completions", `{"model":"cx/gpt-5.5","messages":[{"role":"user","content":"hi"}]}`)
+	_, after429 := r.mock.LastRequest(mockvendor.Codex)
+	if status != 429 || !strings.Contains(body, "cooling") || !bytes.Equal(before429, after429) {
+		t.Fatalf("another model of the limited account: %d %s (reached the vendor: %v)", status, body, !bytes.Equal(before429, after429))
+	}
+	r.mock.Limit(mockvendor.Codex, 0)
+
 	// Models of every signed-in subscription are listed.
 	resp, err := http.Get("http://" + r.addr + "/v1/models")
 	if err != nil {

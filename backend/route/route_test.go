@@ -152,6 +152,9 @@ func TestClassify(t *testing.T) {
 	}{
 		{"429", Failure{Status: 429}, NextAccount, ScopeModel},
 		{"429 no credit", Failure{Status: 429, Type: "insufficient_quota"}, NextAccount, ScopeAccount},
+		{"429 subscription plan limit with a reset", Failure{Status: 429, RetryAt: time.Now().Add(time.Hour), CredentialScoped: true}, NextAccount, ScopeAccount},
+		{"429 subscription usage_limit_reached", Failure{Status: 429, Type: "usage_limit_reached", CredentialScoped: true}, NextAccount, ScopeAccount},
+		{"429 subscription without a hint", Failure{Status: 429, CredentialScoped: true}, NextAccount, ScopeModel},
 		{"401", Failure{Status: 401}, NextAccount, ScopeAccount},
 		{"403", Failure{Status: 403}, NextAccount, ScopeAccount},
 		{"402", Failure{Status: 402}, NextAccount, ScopeAccount},

@@ -40,6 +40,11 @@ func Run(ctx context.Context, cfg config.Config, assets fs.FS) (err error) {
 	log := newLogger(cfg.Debug)
 	s := newShell(ctx, cfg, assets, log)
 	s.tray.beforeRun() // macOS only: schedules the status item on the main thread; AppKit-free until launch
+	s.watchSignals()
+	defer func() {
+		s.end()
+		<-s.sigDone
+	}()
 
 	defer recoverDisplayPanic(&err)
 	err = wails.Run(&options.App{

@@ -14,9 +14,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ninerouter/ninerouter/backend/cli"
 	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/daemon"
 	"github.com/ninerouter/ninerouter/backend/events"
+	"github.com/ninerouter/ninerouter/backend/service"
 )
 
 // EventName is the Wails event every service event is forwarded on. The frontend listens with
@@ -43,6 +45,13 @@ type shell struct {
 	ready    chan struct{} // closed when startup has finished, successfully or not
 	quitting atomic.Bool   // set by every deliberate quit path, so beforeClose lets it through
 
+	// Signals are caught from before the window exists until shutdown begins (watchSignals), so a SIGTERM at
+	// any moment of start-up ends the app cleanly instead of being lost or killing it mid-write.
+	signalled atomic.Bool
+	ending    chan struct{} // closed when shutdown begins or Wails returns
+	endOnce   sync.Once
+	sigDone   chan struct{} // closed when the signal watcher has returned
+
 	mu       sync.Mutex
 	began    bool // startup has run (under mu: shutdown must wait for it)
 	closed   bool // shutdown has run (under mu: a late startup must not start the backend)
@@ -62,6 +71,8 @@ func newShell(ctx context.Context, cfg config.Config, assets fs.FS, log *slog.Lo
 		newWindow:    newWailsWindow,
 		startBackend: daemon.Start,
 		ready:        make(chan struct{}),
+		ending:       make(chan struct{}),
+		sigDone:      make(chan struct{}),
 	}
 	s.tray = newTray(s, log)
 	return s
@@ -80,6 +91,11 @@ func (s *shell) startup(wctx context.Context) {
 	s.cancel = cancel
 	s.mu.Unlock()
 	defer close(s.ready)
+	if s.signalled.Load() {
+		// A signal came before the window did: quit without starting anything (watchSignals keeps asking).
+		s.tray.backendReady()
+		return
+	}
 
 	// The tray comes up first so it can say "starting" while the database opens.
 	s.tray.start(loopCtx, &s.wg)
@@ -101,8 +117,15 @@ func (s *shell) startup(wctx context.Context) {
 
 	s.goFunc(func() { s.forwardEvents(loopCtx, inst) })
 	s.goFunc(func() { s.watchServer(loopCtx, inst) })
-	s.goFunc(func() { s.quitOnSignal(loopCtx) })
-	s.showWindow()
+	if c, err := inst.Svc.Updates(); err != nil {
+		s.log.Warn("update checks are off", "err", err)
+	} else {
+		s.goFunc(func() { c.Run(loopCtx) }) // at most daily; does nothing while no feed is set
+	}
+	// Started at login: stay in the tray when a tray host shows the icon; otherwise the window is the only way in.
+	if !s.cfg.StartInTray || !s.tray.hostAvailable() {
+		s.showWindow()
+	}
 }
 
 // goFunc runs fn as a goroutine the shell owns: shutdown cancels its context and waits for it.
@@ -118,8 +141,12 @@ func (s *shell) goFunc(fn func()) {
 func (s *shell) forwardEvents(ctx context.Context, inst *daemon.Instance) {
 	for ev := range inst.Svc.Events().Subscribe(ctx) {
 		s.win.Emit(EventName, ev)
-		if ev.Kind == events.KindShowWindow {
+		switch ev.Kind {
+		case events.KindShowWindow:
 			s.showWindow()
+		case events.KindQuit:
+			s.log.Info("quitting: asked by an uninstall")
+			s.quit()
 		}
 	}
 }
@@ -141,18 +168,43 @@ func (s *shell) watchServer(ctx context.Context, inst *daemon.Instance) {
 	}
 }
 
-// quitOnSignal turns SIGINT/SIGTERM into a clean Quit (drain, close), as the tray's Quit does.
-func (s *shell) quitOnSignal(ctx context.Context) {
+// watchSignals turns SIGINT/SIGTERM into a clean Quit (drain, close), as the tray's Quit does, at any moment
+// from before wails.Run until shutdown begins. Run starts it before the window exists. Wails' Quit calls
+// gtk_main_quit directly, which is lost (`gtk_main_quit: assertion 'main_loops != NULL' failed`) when the GTK
+// loop has not started yet, and a Quit before OnStartup has no window to go to: so it asks again until
+// shutdown begins.
+func (s *shell) watchSignals() {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(ch)
-	select {
-	case <-ctx.Done():
-	case sig := <-ch:
+	early := cli.EarlySignals(s.parent)
+	go func() {
+		defer close(s.sigDone)
+		defer signal.Stop(ch)
+		var sig os.Signal
+		select {
+		case <-s.ending:
+			return
+		case sig = <-ch:
+		case sig = <-early:
+		}
 		s.log.Info("quitting on signal", "signal", sig.String())
-		s.quit()
-	}
+		s.signalled.Store(true)
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			s.quit()
+			select {
+			case <-s.ending:
+				return
+			case <-ch: // a second signal while quitting: the first one is in hand
+			case <-tick.C:
+			}
+		}
+	}()
 }
+
+// end marks the start of shutdown (or Wails' return) for the signal watcher.
+func (s *shell) end() { s.endOnce.Do(func() { close(s.ending) }) }
 
 // beforeClose is Wails' OnBeforeClose: every close and quit path passes here. Deliberate quits go through;
 // the window's close button hides to the tray when a tray host shows the icon, and quits when none does, so
@@ -173,6 +225,7 @@ func (s *shell) beforeClose(context.Context) (prevent bool) {
 // shutdown is Wails' OnShutdown, after the window's loop has ended: stop the views, drain the server, close
 // the database, then take the tray off the bus (last: it closes the shared D-Bus connection the keychain uses).
 func (s *shell) shutdown(context.Context) {
+	s.end()
 	s.mu.Lock()
 	s.closed = true
 	began := s.began
@@ -194,8 +247,36 @@ func (s *shell) shutdown(context.Context) {
 		} else {
 			s.log.Info("NineRouter stopped: server drained, database closed")
 		}
+		if inst.Svc.PurgeRequested() {
+			if err := service.PurgeDataDir(inst.Svc.Config().DataDir); err != nil {
+				s.log.Error("uninstall: deleting the data dir", "err", err)
+			} else {
+				s.log.Info("uninstall: data dir deleted", "dir", inst.Svc.Config().DataDir)
+			}
+		}
 	}
 	s.tray.stop()
+}
+
+// secretsWaiting says why account keys are not loaded yet ("" when they are or no backend runs).
+func (s *shell) secretsWaiting() string {
+	s.mu.Lock()
+	inst := s.inst
+	s.mu.Unlock()
+	if inst == nil {
+		return ""
+	}
+	return inst.Svc.SecretsWaiting()
+}
+
+// unlockSecrets asks the keychain again (the tray's "Unlock keychain…").
+func (s *shell) unlockSecrets() {
+	s.mu.Lock()
+	inst := s.inst
+	s.mu.Unlock()
+	if inst != nil {
+		inst.Svc.UnlockSecrets()
+	}
 }
 
 // exitErr is what Run returns once Wails has returned.

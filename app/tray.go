@@ -193,6 +193,12 @@ func (t *tray) handle(ctx context.Context, a traymenu.Action) {
 		if show {
 			t.shell.showWindow()
 		}
+	case traymenu.ActOpenUpdate:
+		if err := (&App{shell: t.shell}).OpenURL(a.Arg); err != nil {
+			t.log.Warn("open the update link", "err", err)
+		}
+	case traymenu.ActUnlock:
+		t.shell.unlockSecrets()
 	case traymenu.ActCopyURL:
 		st := t.state(ctx)
 		if st.Endpoint == "" {
@@ -237,6 +243,14 @@ func (t *tray) state(ctx context.Context) traymenu.State {
 	}
 	state.Combos, state.Tools = combos, t.tools
 	state.SignIn = traySignIns(ctx, inst.Svc)
+	if as, err := inst.Svc.Autostart(); err == nil && as.Supported {
+		on := as.Enabled
+		state.Autostart = &on
+	}
+	if up, err := inst.Svc.UpdateStatus(); err == nil && up.Available {
+		state.UpdateVersion, state.UpdateURL = up.Latest, up.URL
+	}
+	state.SecretsWaiting = t.shell.secretsWaiting()
 	return state
 }
 

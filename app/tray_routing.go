@@ -71,6 +71,9 @@ func trayAction(ctx context.Context, svc *service.Service, a traymenu.Action) er
 	case traymenu.ActRevertTool:
 		_, err := svc.RevertTool(ctx, a.Arg, "")
 		return err
+	case traymenu.ActAutostart:
+		_, err := svc.SetAutostart(a.Arg == "on")
+		return err
 	}
 	return fmt.Errorf("unknown tray action %q", a.Kind)
 }

@@ -7,7 +7,9 @@
 #   combo and switches it; closing the window (WM_DELETE_WINDOW) hides it to the tray and "Open NineRouter" brings
 #   it back;
 #   a second launch hands over to the running instance and exits 0; Quit clicked through the tray menu exits 0,
-#   drains and closes the port.
+#   drains and closes the port; a port held by another program is refused; many fast start + SIGTERM cycles
+#   (SIGTERM anywhere in the first ~1.5 s) each exit 0 with the port closed; with the login keyring locked
+#   (over D-Bus) /healthz answers at once, the tray says so, and SIGTERM while the unlock prompt is up exits 0.
 # Screenshots and logs go to OUTDIR; their paths are printed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -174,6 +176,71 @@ last=$(tail -n 1 "$OUT/desktop-busy.log")
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "exit $rc with the port taken"
 [[ "$last" == "ninerouter: "*"already in use"* ]] || fail "last line: $last"
 ok "exit $rc"
+
+# run_and_term DATA DELAY LOG: start the app, send SIGTERM after DELAY seconds, and require exit 0 within 30 s
+# with its port closed. Prints the exit code on failure.
+run_and_term() {
+  local data=$1 delay=$2 log=$3 p rc=0 pid
+  p=$(free_port)
+  "$BIN" --addr "127.0.0.1:$p" --data-dir "$data" >"$log" 2>&1 &
+  pid=$!
+  sleep "$delay"
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$(( $(date +%s) + 30 ))
+  while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.05; done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    echo "still running 30 s after SIGTERM at ${delay}s"
+    return 1
+  fi
+  wait "$pid" || rc=$?
+  # A SIGTERM before main() runs (the dynamic loader is still mapping GTK and WebKit) takes the default action:
+  # exit 143, before a line is logged, a file opened or the port bound. From main() on, it must be exit 0.
+  if [ "$rc" -eq 143 ] && [ ! -s "$log" ]; then early_kills=$(( early_kills + 1 )); rc=0; fi
+  [ "$rc" -eq 0 ] || { echo "exit $rc after SIGTERM at ${delay}s"; return 1; }
+  port_closed 127.0.0.1 "$p" || { echo "port $p open after SIGTERM at ${delay}s"; return 1; }
+}
+
+cycles=${SMOKE_SIGTERM_CYCLES:-24}
+early_kills=0
+step "$cycles fast start + SIGTERM cycles: exit 0, port closed"
+for i in $(seq 0 $(( cycles - 1 ))); do
+  # Delays sweep the first ~1.5 s: before the window, before GTK's loop, while the backend starts, after.
+  delay=$(python3 -c "print(round(($i % 12) * 0.13, 2))")
+  run_and_term "$HOME/cycle-data" "$delay" "$OUT/desktop-cycle.log" >"$OUT/desktop-cycle.why" ||
+    fail "cycle $i: $(cat "$OUT/desktop-cycle.why"); log: $(tail -5 "$OUT/desktop-cycle.log")"
+  grep -q "gtk_main_quit: assertion" "$OUT/desktop-cycle.log" && cp "$OUT/desktop-cycle.log" "$OUT/desktop-cycle-$i.log"
+done
+ok "$cycles cycles, $early_kills ended before main()"
+
+# A locked login keyring: the router and window come up at once (keys load once it is unlocked), the tray says
+# the keychain is locked, and SIGTERM while gnome-keyring's password prompt is up exits 0.
+step "locked keyring: /healthz answers, the tray says so, SIGTERM exits 0"
+busctl --user call org.freedesktop.secrets /org/freedesktop/secrets org.freedesktop.Secret.Service \
+  Lock ao 1 /org/freedesktop/secrets/collection/login >/dev/null || fail "could not lock the login keyring over D-Bus"
+locked=$(busctl --user get-property org.freedesktop.secrets /org/freedesktop/secrets/collection/login \
+  org.freedesktop.Secret.Collection Locked)
+[ "$locked" = "b true" ] || fail "the login collection is not locked: $locked"
+lport=$(free_port)
+t0=$(date +%s%N)
+NINEROUTER_DEBUG=1 "$BIN" --addr "127.0.0.1:$lport" --data-dir "$HOME/locked-data" >"$OUT/desktop-locked.log" 2>&1 &
+app_pid=$!
+wait_http "http://127.0.0.1:$lport/healthz" 30 || fail "/healthz did not answer with the keyring locked"
+healthz_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+within 30 window_visible || fail "no window with the keyring locked"
+grep -q "has not answered" "$OUT/desktop-locked.log" || fail "no keychain-locked line in the log"
+wait_menu '^Keys not loaded: ' '^Unlock keychain' || fail "the tray does not say the keychain is locked: $(cat "$OUT/tray-menu.txt")"
+kill -TERM "$app_pid"
+rc=0
+within 30 app_gone || true
+kill -0 "$app_pid" 2>/dev/null && fail "still running 30 s after SIGTERM with the keyring prompt up"
+wait "$app_pid" || rc=$?
+app_pid=
+[ "$rc" -eq 0 ] || fail "exit $rc after SIGTERM with the keyring locked: $(tail -5 "$OUT/desktop-locked.log")"
+grep -q "SA_ONSTACK" "$OUT/desktop-locked.log" && fail "signal-handler crash: $(grep -m1 SA_ONSTACK "$OUT/desktop-locked.log")"
+port_closed 127.0.0.1 "$lport" || fail "port $lport still open"
+ok "/healthz after $healthz_ms ms"
 
 echo "smoke: window screenshot: $OUT/desktop-window.png"
 echo "smoke: tray icon (as a host would draw it): $OUT/tray-icon.png"

@@ -25,6 +25,12 @@ type State struct {
 	Combos []Combo
 	// Tools lists the coding CLIs NineRouter can configure. Nil until the tool service lands in-process.
 	Tools []Tool
+	// Autostart is whether NineRouter starts at login; nil where that cannot be managed.
+	Autostart *bool
+	// UpdateVersion and UpdateURL name a newer release the signed feed offers ("" when none).
+	UpdateVersion, UpdateURL string
+	// SecretsWaiting says why account keys are not loaded yet (the keychain is locked), "" when they are.
+	SecretsWaiting string
 	// SignIn lists subscription accounts that must be signed in again (routing skips them meanwhile).
 	SignIn []SignIn
 }
@@ -72,7 +78,10 @@ const (
 	ActSelectCombo ActionKind = "combo"
 	ActApplyTool   ActionKind = "tool-apply"
 	ActRevertTool  ActionKind = "tool-revert"
-	ActSignIn      ActionKind = "sign-in" // Arg: the account id
+	ActSignIn      ActionKind = "sign-in"     // Arg: the account id
+	ActAutostart   ActionKind = "autostart"   // Arg "on" or "off": the state to switch to
+	ActOpenUpdate  ActionKind = "open-update" // Arg: the download link, opened in the browser
+	ActUnlock      ActionKind = "unlock"      // ask the OS to unlock the keychain
 )
 
 // Action is a click: a kind and its argument (a combo name, a tool id).
@@ -143,6 +152,16 @@ func Build(s State) Menu {
 				Tooltip: si.Reason, Action: Action{Kind: ActSignIn, Arg: id}})
 		}
 	}
+	if s.Phase == Running && s.UpdateVersion != "" {
+		items = append(items, Item{Key: "update", Title: "Update available: NineRouter " + s.UpdateVersion + "…",
+			Tooltip: "Open the download page (NineRouter never installs updates itself)",
+			Action:  Action{Kind: ActOpenUpdate, Arg: s.UpdateURL}})
+	}
+	if s.Phase == Running && s.SecretsWaiting != "" {
+		items = append(items,
+			Item{Key: "secrets", Title: truncate("Keys not loaded: "+firstLine(s.SecretsWaiting), 80), Tooltip: s.SecretsWaiting, Disabled: true},
+			Item{Key: "unlock", Title: "Unlock keychain…", Action: Action{Kind: ActUnlock}})
+	}
 	items = append(items,
 		Item{Key: "sep-top", Separator: true},
 		Item{Key: "open", Title: "Open NineRouter", Action: Action{Kind: ActOpen}},
@@ -154,6 +173,14 @@ func Build(s State) Menu {
 	}
 	if s.Phase == Running && len(s.Tools) > 0 {
 		items = append(items, toolsMenu(s.Tools))
+	}
+	if s.Autostart != nil && s.Phase == Running {
+		next := "on"
+		if *s.Autostart {
+			next = "off"
+		}
+		items = append(items, Item{Key: "autostart", Title: "Start at login", Checkable: true, Checked: *s.Autostart,
+			Tooltip: "Start NineRouter in the tray when you log in", Action: Action{Kind: ActAutostart, Arg: next}})
 	}
 	items = append(items,
 		Item{Key: "sep-quit", Separator: true},

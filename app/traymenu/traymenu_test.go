@@ -52,6 +52,13 @@ func TestBuild(t *testing.T) {
 	}
 	needsSignIn := running
 	needsSignIn.SignIn = []SignIn{{AccountID: 4, Label: "Claude (me@example.com)", Reason: "invalid_grant"}}
+	on, off := true, false
+	desktop := running
+	desktop.Autostart = &off
+	desktop.UpdateVersion, desktop.UpdateURL = "1.4.0", "https://ninerouter.example/dl/1.4.0.deb"
+	locked := running
+	locked.Autostart = &on
+	locked.SecretsWaiting = "the OS keychain is locked"
 	tests := []struct {
 		name  string
 		state State
@@ -64,6 +71,27 @@ Sign in again: Claude (me@example.com) => sign-in:4
 --
 Open NineRouter => open
 Copy endpoint URL => copy-endpoint
+--
+Quit => quit
+`},
+		{"update row and start at login (off)", desktop, `icon=0 tooltip="NineRouter: running on 127.0.0.1:20128\n3 requests served"
+Running on 127.0.0.1:20128 · 3 requests served (off)
+Update available: NineRouter 1.4.0… => open-update:https://ninerouter.example/dl/1.4.0.deb
+--
+Open NineRouter => open
+Copy endpoint URL => copy-endpoint
+[ ] Start at login => autostart:on
+--
+Quit => quit
+`},
+		{"locked keychain offers unlock; start at login (on)", locked, `icon=0 tooltip="NineRouter: running on 127.0.0.1:20128\n3 requests served"
+Running on 127.0.0.1:20128 · 3 requests served (off)
+Keys not loaded: the OS keychain is locked (off)
+Unlock keychain… => unlock
+--
+Open NineRouter => open
+Copy endpoint URL => copy-endpoint
+[x] Start at login => autostart:off
 --
 Quit => quit
 `},

@@ -49,6 +49,7 @@ func commands() []command {
 	all = append(all, routingCommands()...)
 	all = append(all, toolCommands()...)
 	all = append(all, signInCommands()...)
+	all = append(all, lifecycleCommands()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].name < all[j].name })
 	return all
 }

@@ -38,6 +38,9 @@ type Config struct {
 	Debug bool
 	// Desktop is true when the window and tray run in this process.
 	Desktop bool
+	// StartInTray is set when the session starts the app at login (--autostart): no window unless no tray
+	// host can show the icon.
+	StartInTray bool
 
 	// AddrSource says where Addr came from, for the status line and warnings.
 	AddrSource string

@@ -19,6 +19,8 @@ const (
 	KindTools      Kind = "tools"       // CLI tool config state
 	KindSettings   Kind = "settings"    // settings changed
 	KindShowWindow Kind = "show-window" // a second launch asked the running instance to show itself
+	KindUpdate     Kind = "update"      // the update check's answer changed (data: update.Status)
+	KindQuit       Kind = "quit"        // an uninstall asked the desktop app to quit
 )
 
 // Event is one notification. Data is small and optional.

@@ -165,3 +165,5 @@ func sum(v string) string {
 	h := sha256.Sum256([]byte(v))
 	return hex.EncodeToString(h[:8])
 }
+
+func (osKeyring) DeleteAll(s string) error { return keyring.DeleteAll(s) }

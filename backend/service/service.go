@@ -42,6 +42,8 @@ type Service struct {
 	requireKey atomic.Bool
 	listen     atomic.Pointer[string] // the address actually bound, once the server listens
 	settingsMu sync.Mutex             // serialises UpdateSettings (settings.go)
+	upd        updates                // the update checker, made on first use (desktop.go)
+	purge      atomic.Bool            // an uninstall asked for the data dir to go after Close (uninstall.go)
 }
 
 // Options tweak Open for tests and embedders.
@@ -70,7 +72,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 	}
 	sec := opts.Secrets
 	if sec == nil {
-		sec, err = secret.Open(secret.Options{Mode: cfg.SecretStore, DataDir: cfg.DataDir, FileKey: cfg.SecretKey}, log)
+		sec, err = openSecrets(cfg, log)
 		if err != nil {
 			db.Close()
 			return nil, err
@@ -106,6 +108,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 		db.Close()
 		return nil, err
 	}
+	s.reloadWhenSecretsOpen(ctx)
 	return s, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ninerouter/ninerouter/backend/events"
+	"github.com/ninerouter/ninerouter/backend/update"
 )
 
 // SettingSpec describes one user setting stored in the settings table. Flags and the environment win over the
@@ -45,6 +46,13 @@ func settingSpecs() []SettingSpec {
 		{Key: SettingHTTPProxy, Kind: "string", Description: "Outbound proxy for http:// upstreams, when HTTP_PROXY is not set.", validate: validProxy},
 		{Key: SettingHTTPSProxy, Kind: "string", Description: "Outbound proxy for https:// upstreams, when HTTPS_PROXY is not set.", validate: validProxy},
 		{Key: SettingNoProxy, Kind: "string", Description: "Hosts that bypass the outbound proxy, when NO_PROXY is not set."},
+		{Key: SettingUpdateFeed, Kind: "string", Description: "Signed release feed checked for updates at most daily (empty: never check). Nothing is downloaded or installed.",
+			validate: func(v string) error {
+				if v == "" {
+					return nil
+				}
+				return update.CheckFeedURL(v)
+			}},
 	}
 }
 

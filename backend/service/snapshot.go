@@ -61,6 +61,9 @@ func (s *Service) buildSnapshot(ctx context.Context) (*route.Snapshot, error) {
 			cred = s.subscriptionCredential(ctx, a) // tokens are read lazily by the account's own source
 		} else {
 			key, err := s.secrets.Get(store.AccountSecretKey(a.ID))
+			if errors.Is(err, secret.ErrWaiting) {
+				continue // the keychain is locked: served once it opens (reloadWhenSecretsOpen)
+			}
 			if err != nil && !errors.Is(err, secret.ErrNotFound) {
 				return nil, fmt.Errorf("read the key of account %d from the %s store: %w", a.ID, s.secrets.Kind(), err)
 			}

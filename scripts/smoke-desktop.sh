@@ -184,6 +184,14 @@ run_and_term() {
   p=$(free_port)
   "$BIN" --addr "127.0.0.1:$p" --data-dir "$data" >"$log" 2>&1 &
   pid=$!
+  # Count the delay from when the Go runtime runs (it has installed its SIGTERM handler: SigCgt bit 15), not
+  # from exec: on a loaded machine the dynamic loader alone can take a second mapping GTK and WebKit.
+  local m
+  for _ in $(seq 1 1000); do
+    m=$(awk '/^SigCgt/{print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    [ -n "$m" ] && (( 0x$m & 0x4000 )) && break
+    sleep 0.01
+  done
   sleep "$delay"
   kill -TERM "$pid" 2>/dev/null || true
   local deadline=$(( $(date +%s) + 30 ))
@@ -195,8 +203,8 @@ run_and_term() {
     return 1
   fi
   wait "$pid" || rc=$?
-  # A SIGTERM before main() runs (the dynamic loader is still mapping GTK and WebKit) takes the default action:
-  # exit 143, before a line is logged, a file opened or the port bound. From main() on, it must be exit 0.
+  # A SIGTERM in the runtime's own start, before main() has caught it, takes the default action: exit 143,
+  # before a line is logged, a file opened or the port bound. From main() on, it must be exit 0.
   if [ "$rc" -eq 143 ] && [ ! -s "$log" ]; then early_kills=$(( early_kills + 1 )); rc=0; fi
   [ "$rc" -eq 0 ] || { echo "exit $rc after SIGTERM at ${delay}s"; return 1; }
   port_closed 127.0.0.1 "$p" || { echo "port $p open after SIGTERM at ${delay}s"; return 1; }
@@ -206,8 +214,8 @@ cycles=${SMOKE_SIGTERM_CYCLES:-24}
 early_kills=0
 step "$cycles fast start + SIGTERM cycles: exit 0, port closed"
 for i in $(seq 0 $(( cycles - 1 ))); do
-  # Delays sweep the first ~1.5 s: before the window, before GTK's loop, while the backend starts, after.
-  delay=$(python3 -c "print(round(($i % 12) * 0.13, 2))")
+  # Delays sweep the first 3 s of the program: before the window, before GTK's loop, while the backend starts.
+  delay=$(python3 -c "print(round(($i % 12) * 0.25, 2))")
   run_and_term "$HOME/cycle-data" "$delay" "$OUT/desktop-cycle.log" >"$OUT/desktop-cycle.why" ||
     fail "cycle $i: $(cat "$OUT/desktop-cycle.why"); log: $(tail -5 "$OUT/desktop-cycle.log")"
   grep -q "gtk_main_quit: assertion" "$OUT/desktop-cycle.log" && cp "$OUT/desktop-cycle.log" "$OUT/desktop-cycle-$i.log"

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Hub, connectSSE, connectWindow, kindOf, type EventSourceLike } from './events';
+import { Hub, connectSSE, connectWindow, kindOf, kinds, type EventSourceLike } from './events';
 
 describe('kindOf', () => {
   it.each([
@@ -73,7 +73,7 @@ describe('connectSSE', () => {
     expect(onClosed).not.toHaveBeenCalled();
     expect(onRetrying).toHaveBeenCalledOnce();
     src.onopen!(new Event('open'));
-    expect(seen.length).toBe(1 + 7); // every kind re-read after the reconnect
+    expect(seen.length).toBe(1 + kinds.length); // every kind re-read after the reconnect
     src.readyState = 2;
     src.onerror!(new Event('error'));
     expect(onClosed).toHaveBeenCalledOnce();

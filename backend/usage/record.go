@@ -19,7 +19,7 @@ type Record struct {
 	Entry      string // the combo entry that led here, for per-entry budgets
 	KeyID      int64
 	Endpoint   string
-	Outcome    string // in_flight | ok | error | interrupted
+	Outcome    string // in_flight | ok | error | canceled | interrupted
 	Status     int
 	Error      string
 	LatencyMs  int64

@@ -26,6 +26,8 @@ const (
 	OK          = "ok"
 	Failed      = "error"
 	Interrupted = "interrupted"
+	// Canceled: the client left before the attempt ended (status 499); not the account's failure.
+	Canceled = "canceled"
 )
 
 // Writer owns the usage ledger's only writer goroutine. Create it with Open; stop it with Close after the HTTP

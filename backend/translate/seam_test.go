@@ -208,3 +208,24 @@ func TestProbeRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestDeepUpstreamAnswers (issue 9 finding 1, upstream side): an upstream answer nested 10⁷ levels deep, as a
+// whole body, a stream event or an error body, is refused as the upstream's failure before any recursive
+// parser sees it; the process lives.
+func TestDeepUpstreamAnswers(t *testing.T) {
+	deep := append([]byte(`{"a":`), bytes.Repeat([]byte("["), 10_000_000)...)
+	for _, up := range wire.Formats {
+		if _, _, err := translate.Response(up, wire.OpenAI, "m", deep); err == nil {
+			t.Errorf("%s body: no error", up)
+		}
+		for _, client := range wire.Formats {
+			var ue *wire.UpstreamError
+			if _, err := translate.NewStream(up, client, "m").Event(nil, sse.Event{Data: deep}); !errors.As(err, &ue) {
+				t.Errorf("%s -> %s event: %v", up, client, err)
+			}
+		}
+	}
+	if e := translate.ParseUpstreamError(500, http.Header{}, deep, time.Now()); e.Message == "" || len(e.Message) > 600 {
+		t.Errorf("error body: message of %d bytes", len(e.Message))
+	}
+}

@@ -46,6 +46,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/ninerouter/ninerouter/backend/jsonguard"
 	"github.com/ninerouter/ninerouter/backend/translate/anthropic"
 	"github.com/ninerouter/ninerouter/backend/translate/gemini"
 	"github.com/ninerouter/ninerouter/backend/translate/ir"
@@ -203,6 +204,10 @@ func Response(upstream, client wire.Format, model string, body []byte) ([]byte, 
 	p, err := lookup(client, upstream)
 	if err != nil {
 		return nil, wire.Usage{}, err
+	}
+	if err := jsonguard.Check(body); err != nil {
+		// Before any parser: gjson's validator and the codecs' decoders recurse (issue 9 finding 1).
+		return nil, wire.Usage{}, fmt.Errorf("translate %s response: %w", upstream, err)
 	}
 	if p.passthrough && !gjson.ValidBytes(body) {
 		// Forwarded, a broken body would reach the client as a 200; like a body no codec can decode, it is the

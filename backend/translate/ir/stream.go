@@ -7,6 +7,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/ninerouter/ninerouter/backend/jsonguard"
 	"github.com/ninerouter/ninerouter/backend/translate/sse"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
@@ -22,9 +23,10 @@ type Decoder interface {
 var errMalformed = &wire.UpstreamError{Status: 502, Type: "api_error", Message: "upstream sent a malformed event", InBand: true}
 
 // CheckEvent is every decoder's (and passthrough sniffer's) first step: an event whose data opens a JSON object
-// must be one whole, valid object. Data that is not an object ([DONE], pings) is the format's business.
+// must be one whole, valid object, nested no deeper than jsonguard allows (gjson's validator recurses, and an
+// event may be 32 MB of '['). Data that is not an object ([DONE], pings) is the format's business.
 func CheckEvent(data []byte) error {
-	if len(data) > 0 && data[0] == '{' && !gjson.ValidBytes(data) {
+	if len(data) > 0 && data[0] == '{' && (jsonguard.Check(data) != nil || !gjson.ValidBytes(data)) {
 		e := *errMalformed
 		return &e
 	}

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/ninerouter/ninerouter/backend/jsonguard"
 )
 
 // ErrorBody renders an error in the client's own format (translation.md §4.8):
@@ -100,7 +102,8 @@ func googleStatus(status int) string {
 // upstream error bodies: HTTP error answers, errors inside 2xx bodies and in-band stream errors all come here.
 func ParseError(status int, body []byte) *UpstreamError {
 	e := &UpstreamError{Status: status}
-	if gjson.ValidBytes(body) {
+	// Depth first: gjson's validator recurses, and the body is the upstream's to make hostile.
+	if jsonguard.Check(body) == nil && gjson.ValidBytes(body) {
 		root := gjson.ParseBytes(body)
 		errv := root.Get("error")
 		if !errv.Exists() && root.Get("type").String() == "error" {

@@ -1,6 +1,6 @@
 // Package wire holds what every translator shares: the format ids, the normalised usage record, upstream errors,
-// client-shaped error bodies and the SSE reader/writer. It imports nothing else of NineRouter's, so the
-// per-pair translator packages and the router can all depend on it.
+// client-shaped error bodies and the SSE reader/writer. It imports nothing else of NineRouter's but the leaf
+// jsonguard (the depth bound every upstream body passes), so the codecs and the router can all depend on it.
 package wire
 
 import (

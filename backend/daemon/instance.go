@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/ninerouter/ninerouter/backend/safefile"
 	"github.com/ninerouter/ninerouter/backend/version"
 )
 
@@ -73,20 +74,13 @@ func (c *Claim) Publish(addr string) error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(c.dir, RecordFile)
-	tmp, err := os.CreateTemp(c.dir, "."+RecordFile+".tmp-*")
+	// safefile: temp file + fsync + rename, the data dir's one atomic writer. A record left by a killed
+	// instance is simply replaced (this process holds the lock, so nobody else writes it).
+	snap, err := safefile.Read(filepath.Join(c.dir, RecordFile))
+	if err == nil {
+		err = safefile.Write(snap, b, safefile.Options{NewMode: 0o600})
+	}
 	if err != nil {
-		return fmt.Errorf("record the instance address: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("record the instance address: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("record the instance address: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("record the instance address: %w", err)
 	}
 	return nil

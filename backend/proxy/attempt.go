@@ -262,6 +262,13 @@ func (a *attempt) whole() attemptResult {
 			return a.fail(route.Failure{Status: ue.Status, Type: ue.Type, Message: ue.Message, InBand: true}, ue.Status,
 				fmt.Sprintf("%s/%s reported an error: %s", a.t.Spec.ID, a.t.Model, ue.Message))
 		}
+	}
+	return a.answer(out, u, err)
+}
+
+// answer writes a whole JSON answer, or fails the attempt when none could be made of the upstream's.
+func (a *attempt) answer(out []byte, u wire.Usage, err error) attemptResult {
+	if err != nil {
 		return a.fail(route.Failure{Status: http.StatusBadGateway, Type: "api_error", Message: err.Error()}, http.StatusBadGateway,
 			"cannot convert the answer of "+a.t.Spec.ID+": "+err.Error())
 	}
@@ -375,15 +382,7 @@ func (a *attempt) folded() attemptResult {
 		return a.fail(route.Failure{Net: route.NetReset, Message: "stream ended without its final event"}, http.StatusBadGateway,
 			"the "+a.t.Spec.ID+" stream ended early (no final event)")
 	}
-	out, u, err := fold.Result()
-	if err != nil {
-		return a.fail(route.Failure{Status: http.StatusBadGateway, Type: "api_error", Message: err.Error()}, http.StatusBadGateway,
-			"cannot convert the answer of "+a.t.Spec.ID+": "+err.Error())
-	}
-	a.wd.stop()
-	a.commit(false)
-	_, _ = a.r.w.Write(out)
-	return a.succeed(u)
+	return a.answer(fold.Result())
 }
 
 // subscription: the account's limits are its credential's (a subscription's 5-hour and weekly windows block

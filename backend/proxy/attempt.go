@@ -294,7 +294,7 @@ func (a *attempt) stream() attemptResult {
 		}
 		if err != nil && a.st.Complete() {
 			// The terminal event is in: the answer is whole, whatever happens to either connection after it (a
-			// client that got [DONE] hangs up at once, which cancels the read of the upstream's last bytes).
+			// client that has the terminator hangs up at once, which cancels the read of the upstream's last bytes).
 			break
 		}
 		if err != nil {

@@ -1,6 +1,6 @@
 // Command ninerouter is NineRouter: the desktop tray app (default build) or the headless router
 // (-tags headless). Everything before wails.Run must stay side-effect free: Wails' binding generation runs
-// main (desktop.md §3.1), so servers, the database and the tray start in the app's OnStartup.
+// main (docs/desktop.md § Gotchas 1), so servers, the database and the tray start in the app's OnStartup.
 package main
 
 import (

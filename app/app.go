@@ -1,7 +1,7 @@
 // Package app is the desktop shell: the Wails v2 window and the fyne.io/systray tray around one running
 // backend (backend/daemon). It holds no business logic: the tray and the window are views of the service.
 //
-// Threading and ordering (../shared/reference/desktop.md §3.1, §4): Wails' binding generation executes main,
+// Threading and ordering (docs/desktop.md § Gotchas 1, § Tray threads): Wails' binding generation executes main,
 // so nothing here starts before wails.Run. The backend, the tray (Linux, Windows) and the event forwarding start
 // in OnStartup, which Wails runs on a goroutine; OnShutdown drains the server and closes the database. macOS
 // creates its status item on the main thread after launch (tray_darwin.go).
@@ -56,7 +56,7 @@ func Run(ctx context.Context, cfg config.Config, assets fs.FS) (err error) {
 		// Shown once the backend listens (startup), so a start-up failure quits without flashing a window.
 		StartHidden: true,
 		// macOS: closing hides the app and the Dock icon brings it back. Elsewhere beforeClose decides: hide to
-		// the tray when a tray host shows the icon, quit for real when none does (desktop-macos-tray.md §3.4).
+		// the tray when a tray host shows the icon, quit for real when none does (docs/desktop.md § Tray threads, Linux).
 		HideWindowOnClose: runtime.GOOS == "darwin",
 		BackgroundColour:  &options.RGBA{R: 0xf8, G: 0xfa, B: 0xfc, A: 0xff},
 		AssetServer: &assetserver.Options{

@@ -3,7 +3,7 @@ package app
 import _ "embed"
 
 // Icons drawn by internal/cmd/icongen; regenerate with `go run ./internal/cmd/icongen`. The tray PNGs are 64 px:
-// a full-size app icon would travel over D-Bus as a multi-megabyte IconPixmap (desktop.md §3.1 gotcha 3).
+// a full-size app icon would travel over D-Bus as a multi-megabyte IconPixmap (docs/desktop.md § Gotchas 3).
 var (
 	//go:embed icons/tray.png
 	iconTrayPNG []byte

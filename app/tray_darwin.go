@@ -19,13 +19,13 @@ import (
 	"github.com/ninerouter/ninerouter/app/traymenu"
 )
 
-// trayHost on macOS follows desktop-macos-tray.md §0 recommendation 1 / §2.A (i): RunWithExternalLoop (AppKit
+// trayHost on macOS follows docs/desktop.md § Tray threads (macOS): RunWithExternalLoop (AppKit
 // free) before wails.Run on the main goroutine, and its start function run on the main thread once
 // NSApplication has finished launching (tray_darwin.m), so Wails stays the owner of the NSApp run loop and the
 // NSStatusItem is created where AppKit allows it.
 //
 // UNTESTED on a real Mac: this compiles only with the macOS SDK, which the project's Linux CI lacks. Before a
-// macOS release run the checklist in desktop-macos-tray.md §6. If the status item misbehaves, swap this file
+// macOS release run the checklist in docs/desktop.md § Checked on a real Mac. If the status item misbehaves, swap this file
 // for an own NSStatusItem shim (§2.B); the rest of the tray (traymenu, tray.go) stays as it is.
 type trayHost struct {
 	end     func()

@@ -14,7 +14,7 @@ import (
 
 // trayHost on Linux and the BSDs: fyne.io/systray speaks StatusNotifierItem + dbusmenu over D-Bus in pure Go,
 // never touching GTK, so it cannot conflict with Wails' GTK loop. RunWithExternalLoop from OnStartup
-// (desktop.md §4, desktop-macos-tray.md §3.4).
+// (docs/desktop.md § Tray threads).
 type trayHost struct {
 	end func()
 }
@@ -23,7 +23,7 @@ func (t *tray) beforeRun() {}
 
 func (t *tray) startHost() {
 	if !sessionBusReachable() {
-		// godbus would otherwise autolaunch a dbus-daemon that outlives us (desktop.md §3.1 gotcha 1).
+		// godbus would otherwise autolaunch a dbus-daemon that outlives us (docs/desktop.md § Gotchas 1).
 		t.log.Warn("no D-Bus session bus: no tray icon; closing the window quits NineRouter")
 		return
 	}

@@ -14,7 +14,7 @@ import (
 // trayHost on Windows: systray.Run on its own goroutine locked to its OS thread. fyne creates the hidden
 // message window on the calling thread and pumps GetMessage there, and Win32 delivers a window's messages only
 // to the thread that created it; RunWithExternalLoop would pump on another thread and the menu never shows
-// (desktop.md §4; fyne-io/systray #67).
+// (docs/desktop.md § Tray threads; fyne-io/systray #67).
 type trayHost struct {
 	done chan struct{}
 }

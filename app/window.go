@@ -8,7 +8,7 @@ import (
 )
 
 // window is what the shell does to the Wails window. Behind an interface so the shell's lifecycle is tested
-// without GTK/WebKit (desktop.md §6: keep runtime.* calls out of testable code).
+// without GTK/WebKit (docs/desktop.md § Testing without a desktop: keep runtime.* calls out of testable code).
 type window interface {
 	Show()
 	Hide()

@@ -8,7 +8,7 @@ import (
 )
 
 // hostGuard refuses requests whose Host is not loopback or an IP literal: a DNS-rebinding page reaches us with
-// its own domain in Host (security.md C2). Names that resolve elsewhere (.local, .internal) are not accepted.
+// its own domain in Host (docs/security.md C2). Names that resolve elsewhere (.local, .internal) are not accepted.
 func (s *Server) hostGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !AllowedHost(r.Host) {
@@ -38,7 +38,7 @@ func AllowedHost(host string) bool {
 	return net.ParseIP(h) != nil
 }
 
-// originGuard applies Go's cross-origin protection to state-changing requests (security.md C4) and, on the
+// originGuard applies Go's cross-origin protection to state-changing requests (docs/security.md C4) and, on the
 // model API, refuses any browser Origin that is not our own (C3): SDKs and CLIs send no Origin.
 func (s *Server) originGuard(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
@@ -83,7 +83,7 @@ func (s *Server) isManager(r *http.Request) bool {
 	if s.hasToken(r) {
 		return true
 	}
-	if c, err := r.Cookie(sessionCookie); err == nil && s.svc.Auth().CheckSession(c.Value) {
+	if c, err := r.Cookie(sessionCookie); err == nil && s.svc.CheckSession(c.Value) {
 		return true
 	}
 	return false
@@ -92,7 +92,7 @@ func (s *Server) isManager(r *http.Request) bool {
 // hasToken reports whether the request carries the window or CLI management token.
 func (s *Server) hasToken(r *http.Request) bool {
 	tok, ok := bearerToken(r)
-	return ok && s.svc.Auth().CheckToken(tok)
+	return ok && s.svc.CheckToken(tok)
 }
 
 // remoteIP is the socket's peer address; never a client-supplied header (9Router #3294).

@@ -1,4 +1,4 @@
-// Package logging is NineRouter's one redaction path (security.md C9) and its slog setup. Every sink that could
+// Package logging is NineRouter's one redaction path (docs/security.md C9) and its slog setup. Every sink that could
 // see a secret (logs, request logs, error messages shown to users, diagnostics, exports) goes through Redact*.
 package logging
 

@@ -14,7 +14,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/version"
 )
 
-// UserAgent names NineRouter and the real OS (identity policy, providers.md): never another product's. It is
+// UserAgent names NineRouter and the real OS (docs/security.md § Client identity): never another product's. It is
 // built once: reading the build info costs microseconds, on every upstream request otherwise.
 var UserAgent = sync.OnceValue(func() string {
 	return "NineRouter/" + version.Get().Version + " (" + runtime.GOOS + "; " + runtime.GOARCH + ")"

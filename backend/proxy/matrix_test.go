@@ -18,7 +18,7 @@ import (
 
 const mockText = "Hello from the mock upstream."
 
-// TestFaultMatrix runs security.md §3.3 against the real server, with the official SDKs as clients. Each row
+// TestFaultMatrix runs docs/security.md § Fault matrix against the real server, with the official SDKs as clients. Each row
 // injects a fault on the first account (upstream key k1 / a1) and states what the client must see, how many
 // attempts are recorded (one usage row each) and whether the first account ends up cooling.
 func TestFaultMatrix(t *testing.T) {
@@ -232,7 +232,7 @@ func TestCrossFormat(t *testing.T) {
 func TestBudgetSkipsAccount(t *testing.T) {
 	h := newHarness(t, fastTimeouts, M.Options{})
 	ctx := context.Background()
-	if err := h.svc.Prices().Set(ctx, usage.Price{Provider: "mock", Model: "m", Input: 1_000_000, Output: 0}); err != nil {
+	if err := h.svc.SetPrice(ctx, usage.Price{Provider: "mock", Model: "m", Input: 1_000_000, Output: 0}); err != nil {
 		t.Fatal(err)
 	}
 	cap := 1.0

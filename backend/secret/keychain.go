@@ -25,7 +25,7 @@ func (osKeyring) Set(s, u, p string) error        { return keyring.Set(s, u, p) 
 func (osKeyring) Delete(s, u string) error        { return keyring.Delete(s, u) }
 
 // ChunkSize keeps every stored value under Windows' 2560-byte credential blob and macOS's ~3 KB command-line
-// budget (desktop.md §5), with room for go-keyring's base64 prefix on macOS.
+// budget (docs/desktop.md § Keychain limits), with room for go-keyring's base64 prefix on macOS.
 const ChunkSize = 1800
 
 // chunkHeader marks a value split across "<key>#0..N-1". It records the count and a digest so that a partly

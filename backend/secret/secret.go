@@ -87,7 +87,7 @@ func Open(opts Options, log *slog.Logger) (Store, error) {
 
 // keychainUnavailable explains why no keychain can be reached without trying, or returns "".
 // On Linux the Secret Service needs a D-Bus session; without one godbus would autolaunch a daemon that
-// outlives us (desktop.md §6), so we do not even try.
+// outlives us (docs/desktop.md § Testing without a desktop), so we do not even try.
 func keychainUnavailable() string {
 	if runtime.GOOS == "linux" || runtime.GOOS == "freebsd" || runtime.GOOS == "openbsd" {
 		if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {

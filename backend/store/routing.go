@@ -70,7 +70,7 @@ type ClientKey struct {
 }
 
 // UsageRecord is one upstream attempt. It is inserted "in_flight" when the attempt starts and finalised when it
-// ends, so a crash leaves evidence (security.md §4 rule 3). Tokens are exactly what the upstream reported.
+// ends, so a crash leaves evidence (docs/security.md § Data safety, rule 3). Tokens are exactly what the upstream reported.
 type UsageRecord struct {
 	ID         string `gorm:"primaryKey"`
 	RequestID  string `gorm:"index"`

@@ -15,7 +15,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
 
-// o200k is loaded once on first use (the vocabulary is embedded: no network, translation.md §7).
+// o200k is loaded once on first use (the vocabulary is embedded: no network, docs/translation.md § Token counting).
 // github.com/tiktoken-go/tokenizer rather than pkoukk/tiktoken-go: the latter downloads BPE files at run time.
 var o200k = sync.OnceValues(func() (tokenizer.Codec, error) { return tokenizer.Get(tokenizer.O200kBase) })
 

@@ -1,4 +1,4 @@
-// Package translate joins any client wire format to any upstream wire format (translation.md).
+// Package translate joins any client wire format to any upstream wire format (docs/translation.md).
 //
 // # API (what the router calls)
 //

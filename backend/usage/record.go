@@ -4,7 +4,7 @@ import "time"
 
 // Record is one upstream attempt as the writer takes it and the ledger returns it (table usage_records; the
 // schema is Record's). It is queued "in_flight" when the attempt starts and finalised when it ends,
-// so a crash leaves evidence (security.md §4 rule 3). Tokens are exactly what the upstream reported.
+// so a crash leaves evidence (docs/security.md § Data safety, rule 3). Tokens are exactly what the upstream reported.
 // Callers (backend/proxy) build it without importing backend/store.
 type Record struct {
 	ID         string

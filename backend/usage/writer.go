@@ -1,7 +1,7 @@
 // Package usage records one row per upstream attempt through a single writer goroutine, keeps running spend
 // totals in memory for budget caps, prices tokens from an editable table, and answers aggregate queries.
 //
-// Durability (security.md §4 rules 2-3): an attempt's row is queued "in_flight" when it starts and queued again,
+// Durability (docs/security.md § Data safety, rules 2-3): an attempt's row is queued "in_flight" when it starts and queued again,
 // finalised, when it ends; the writer commits batches with SQLite's synchronous=FULL. Rows left in_flight by a
 // crash are marked "interrupted" at the next start, never deleted.
 package usage

@@ -1,7 +1,7 @@
 // Package mockupstream is an in-repo mock model provider for tests and the benchmark. It speaks OpenAI Chat
 // Completions (/v1/chat/completions), OpenAI Responses (/v1/responses), Anthropic Messages (/v1/messages) and
 // Gemini generateContent (/v1beta/models/{model}:generateContent and :streamGenerateContent?alt=sse), streaming
-// and not; it injects the faults of security.md §3.3 and routing.md by rule; and it records every request it
+// and not; it injects the faults of docs/security.md § Fault matrix by rule; and it records every request it
 // received. By default it answers with zero delay; Options.Pace turns streams into paced SSE (N events × pace).
 package mockupstream
 

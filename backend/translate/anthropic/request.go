@@ -157,7 +157,7 @@ func DecodeRequest(body []byte) (*ir.Request, error) {
 	}
 	r.System = toIR(sys)
 	// Claude Code's first system block is a billing header for Anthropic, not a prompt: other vendors
-	// would only see noise (translation.md §9.1).
+	// would only see noise (docs/translation.md § What real clients send).
 	r.System = slices.DeleteFunc(r.System, func(b ir.Block) bool {
 		return b.Kind == ir.Text && strings.HasPrefix(b.Text, "x-anthropic-billing-header:")
 	})

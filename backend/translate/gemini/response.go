@@ -39,7 +39,7 @@ var Codec = ir.Codec{
 	Close: func(dst []byte) []byte { return dst },
 }
 
-// UsageOf normalises usageMetadata. Output counts thoughts too (translation.md §4.7).
+// UsageOf normalises usageMetadata. Output counts thoughts too (docs/translation.md § Usage).
 func UsageOf(u gjson.Result) wire.Usage {
 	if !u.Exists() {
 		return wire.Usage{}

@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// CleanSchema rewrites a JSON Schema into the OpenAPI subset Gemini's `parameters` accepts (translation.md
-// §4.2; CLIProxyAPI internal/util/gemini_schema.go): const becomes enum, enum values become strings, allOf is
+// CleanSchema rewrites a JSON Schema into the OpenAPI subset Gemini's `parameters` accepts (docs/translation.md
+// § Tools; CLIProxyAPI internal/util/gemini_schema.go): const becomes enum, enum values become strings, allOf is
 // merged, anyOf/oneOf collapse to their first non-null branch (nullable when null was a branch), type arrays
 // flatten, unsupported keywords and x-* extensions go, and required keeps only declared properties. Schemas
 // are small, so decoding this one value is fine.

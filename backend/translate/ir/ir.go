@@ -1,5 +1,5 @@
 // Package ir is the neutral model every format codec reads into and writes from. It is a superset of the four
-// wire formats for what crosses between them (translation.md §4): thinking keeps its signature and redacted
+// wire formats for what crosses between them (docs/translation.md § Neutral model): thinking keeps its signature and redacted
 // data, tool calls keep their ids, usage keeps cached and reasoning counts. It is not OpenAI's shape: a hub
 // through one vendor's format loses the other vendors' fields (9Router's bugs 6, 12, 13).
 package ir

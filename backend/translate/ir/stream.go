@@ -274,7 +274,7 @@ func TextOf(bs []Block) string {
 	return sb.String()
 }
 
-// EffortBudget maps a reasoning effort to a thinking budget (translation.md §4.3, Claude column).
+// EffortBudget maps a reasoning effort to a thinking budget (docs/translation.md § Thinking).
 func EffortBudget(effort string) int {
 	switch effort {
 	case "minimal":

@@ -272,7 +272,7 @@ func encodeContent(bs []ir.Block, assistant bool) json.RawMessage {
 }
 
 // EncodeRequest writes a Responses request. store is false and encrypted reasoning is requested, so thinking
-// can be replayed statelessly (Codex's own settings, translation.md §6).
+// can be replayed statelessly (Codex's own settings, docs/translation.md § Upstream request shaping).
 func EncodeRequest(r *ir.Request, model string, stream bool) ([]byte, error) {
 	if model == "" {
 		model = r.Model

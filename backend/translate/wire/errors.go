@@ -11,7 +11,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/jsonguard"
 )
 
-// ErrorBody renders an error in the client's own format (translation.md §4.8):
+// ErrorBody renders an error in the client's own format (docs/translation.md § Errors):
 //   - OpenAI / Responses: {"error":{"message","type","code"}}
 //   - Anthropic: {"type":"error","error":{"type","message"}}
 //   - Gemini: {"error":{"code","message","status"}}

@@ -1,4 +1,4 @@
-// Command trayprobe stands in for the desktop's tray host in headless tests (desktop.md §6 "Tray under test"):
+// Command trayprobe stands in for the desktop's tray host in headless tests (docs/desktop.md § Testing without a desktop):
 //
 //	trayprobe watcher          own org.kde.StatusNotifierWatcher and log each RegisterStatusNotifierItem
 //	trayprobe wait [-timeout]  wait until a StatusNotifierItem is registered; print its bus name

@@ -26,7 +26,7 @@ func (a *App) ManagementToken() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return inst.Svc.Auth().WindowToken(), nil
+	return inst.Svc.WindowToken(), nil
 }
 
 // OpenURL opens an http(s) link in the user's browser (links inside the window would otherwise navigate it).

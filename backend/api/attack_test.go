@@ -43,8 +43,8 @@ func TestDeepNestingAttack(t *testing.T) {
 		{"/api/chat", key, deep, `"error"`},
 		{"/v1/v1/chat/completions", key, deep, `"type":"invalid_request_error"`},
 		{"/api/auth/login", "", manageDeep, `"code":"bad_json"`},
-		{"/api/settings", svc.Auth().WindowToken(), manageDeep, `"code":"bad_json"`},
-		{"/api/keys", svc.Auth().WindowToken(), manageDeep, `"code":"bad_json"`},
+		{"/api/settings", svc.WindowToken(), manageDeep, `"code":"bad_json"`},
+		{"/api/keys", svc.WindowToken(), manageDeep, `"code":"bad_json"`},
 	}
 	for _, tc := range cases {
 		method := http.MethodPost
@@ -79,7 +79,7 @@ func TestDeepNestingAttack(t *testing.T) {
 func TestLoginLockDoesNotLockTheOwnerOut(t *testing.T) {
 	srv, svc := newTestServer(t)
 	h := srv.Handler()
-	if err := svc.Auth().SetPassword(context.Background(), "the-owners-password"); err != nil {
+	if err := svc.SetPassword(context.Background(), "the-owners-password"); err != nil {
 		t.Fatal(err)
 	}
 	send := func(method, path, body, remote string, hdr ...string) *httptest.ResponseRecorder {
@@ -106,7 +106,7 @@ func TestLoginLockDoesNotLockTheOwnerOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, hdr := range map[string][]string{
-		"window token":     {"Authorization", "Bearer " + svc.Auth().WindowToken()},
+		"window token":     {"Authorization", "Bearer " + svc.WindowToken()},
 		"CLI token":        {"Authorization", "Bearer " + cliTok},
 		"existing session": {"Cookie", cookie},
 	} {

@@ -93,7 +93,7 @@ func TestCanaryKeyAppearsNowhere(t *testing.T) {
 		}
 	}()
 	h := New(svc, nil).Handler()
-	tok := svc.Auth().WindowToken()
+	tok := svc.WindowToken()
 	for _, n := range []struct{ prefix, format string }{{"echo", "openai"}, {"echoa", "anthropic"}} {
 		var raw map[string]any
 		body := fmt.Sprintf(`{"prefix":%q,"format":%q,"baseUrl":%q,"apiKey":%q,"models":["m"]}`, n.prefix, n.format, up.URL+"/v1", canary)

@@ -38,10 +38,10 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) authState(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
-		"passwordSet": s.svc.Auth().PasswordSet(r.Context()),
+		"passwordSet": s.svc.PasswordSet(r.Context()),
 		"signedIn":    s.isManager(r),
 		// First-run setup is only offered to this machine: on a wider bind a stranger must not pick the password.
-		"setupAllowed": !s.svc.Auth().PasswordSet(r.Context()) && isLoopbackPeer(r),
+		"setupAllowed": !s.svc.PasswordSet(r.Context()) && isLoopbackPeer(r),
 	})
 }
 
@@ -55,7 +55,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if !decodeManage(w, r, &body) {
 		return
 	}
-	id, err := s.svc.Auth().Login(r.Context(), remoteIP(r), body.Password)
+	id, err := s.svc.Login(r.Context(), remoteIP(r), body.Password)
 	switch {
 	case errors.Is(err, service.ErrLockedOut):
 		writeJSONError(w, http.StatusTooManyRequests, "locked_out", err.Error())
@@ -77,7 +77,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 
 // setup chooses the first password. Allowed once, from this machine only.
 func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
-	if s.svc.Auth().PasswordSet(r.Context()) {
+	if s.svc.PasswordSet(r.Context()) {
 		writeJSONError(w, http.StatusConflict, "already_set", "a password is already set; sign in")
 		return
 	}
@@ -89,11 +89,11 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 	if !decodeManage(w, r, &body) {
 		return
 	}
-	if err := s.svc.Auth().SetPassword(r.Context(), body.Password); err != nil {
+	if err := s.svc.SetPassword(r.Context(), body.Password); err != nil {
 		writeJSONError(w, http.StatusBadRequest, "weak_password", err.Error())
 		return
 	}
-	id, err := s.svc.Auth().Login(r.Context(), remoteIP(r), body.Password)
+	id, err := s.svc.Login(r.Context(), remoteIP(r), body.Password)
 	if err != nil {
 		writeJSONError(w, http.StatusInternalServerError, "login_failed", err.Error())
 		return
@@ -110,8 +110,8 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	if !decodeManage(w, r, &body) {
 		return
 	}
-	if !s.hasToken(r) && s.svc.Auth().PasswordSet(r.Context()) {
-		switch err := s.svc.Auth().CheckPassword(r.Context(), remoteIP(r), body.Current); {
+	if !s.hasToken(r) && s.svc.PasswordSet(r.Context()) {
+		switch err := s.svc.CheckPassword(r.Context(), remoteIP(r), body.Current); {
 		case errors.Is(err, service.ErrLockedOut), errors.Is(err, service.ErrBusy):
 			writeJSONError(w, http.StatusTooManyRequests, "locked_out", err.Error())
 			return
@@ -120,7 +120,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := s.svc.Auth().SetPassword(r.Context(), body.Password); err != nil {
+	if err := s.svc.SetPassword(r.Context(), body.Password); err != nil {
 		writeJSONError(w, http.StatusBadRequest, "weak_password", err.Error())
 		return
 	}
@@ -129,7 +129,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.svc.Auth().Logout(c.Value)
+		s.svc.Logout(c.Value)
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
@@ -155,7 +155,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, ": connected\n\n")
 	_ = rc.Flush()
-	ch := s.svc.Events().Subscribe(r.Context())
+	ch := s.svc.Subscribe(r.Context())
 	tick := time.NewTicker(25 * time.Second)
 	defer tick.Stop()
 	for {

@@ -13,7 +13,7 @@ import (
 func TestDebugRequestLogThroughTheAPI(t *testing.T) {
 	srv, svc := newTestServer(t)
 	h := srv.Handler()
-	tok := svc.Auth().WindowToken()
+	tok := svc.WindowToken()
 	mock := mockupstream.New(mockupstream.Options{})
 	defer mock.Close()
 

@@ -79,7 +79,7 @@ func (s *Server) readModelBody(w http.ResponseWriter, r *http.Request, client wi
 // Endpoints whose model is not in the body (Gemini's /v1beta/models/{model}:generateContent) pass it here.
 func (s *Server) serveModel(w http.ResponseWriter, r *http.Request, client wire.Format, body []byte, model string, stream bool) {
 	s.svc.CountRequest()
-	s.svc.Proxy().Serve(r.Context(), w, proxy.Inbound{
+	s.svc.ServeModel(r.Context(), w, proxy.Inbound{
 		Client: client, Model: model, Body: body, Stream: stream, Header: r.Header,
 		KeyID: clientKeyID(r.Context()), Endpoint: r.URL.Path,
 	})
@@ -136,7 +136,7 @@ func presentedKey(r *http.Request) string {
 func (s *Server) requireClient(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := presentedKey(r)
-		id, valid := s.svc.Keys().Verify(key)
+		id, valid := s.svc.VerifyKey(key)
 		if !valid && s.svc.RequireAPIKey(r.Context()) {
 			msg := "missing API key: create one with `ninerouter key create` and send it as a Bearer token or x-api-key"
 			if key != "" {

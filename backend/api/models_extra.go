@@ -111,7 +111,7 @@ func (s *Server) countTokens(w http.ResponseWriter, r *http.Request) {
 	}
 	n, native := 0, false
 	if model := gjson.GetBytes(body, "model").String(); model != "" {
-		n, native = s.svc.Proxy().CountTokens(r.Context(), model, body, r.Header)
+		n, native = s.svc.CountTokens(r.Context(), model, body, r.Header)
 	}
 	if !native {
 		var err error

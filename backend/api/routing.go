@@ -232,7 +232,7 @@ func (s *Server) resetCooldown(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listCooldowns(w http.ResponseWriter, r *http.Request) {
-	list := s.svc.Router().Cooldowns()
+	list := s.svc.Cooldowns()
 	if list == nil {
 		list = []route.Cooldown{}
 	}
@@ -451,7 +451,7 @@ func (s *Server) usageRecords(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listPricing(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, s.svc.Prices().List())
+	writeJSON(w, http.StatusOK, s.svc.PriceList())
 }
 
 func (s *Server) setPricing(w http.ResponseWriter, r *http.Request) {
@@ -463,7 +463,7 @@ func (s *Server) setPricing(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, "invalid", "a price needs a model and non-negative prices")
 		return
 	}
-	if err := s.svc.Prices().Set(r.Context(), p); err != nil {
+	if err := s.svc.SetPrice(r.Context(), p); err != nil {
 		writeServiceError(w, err)
 		return
 	}
@@ -472,7 +472,7 @@ func (s *Server) setPricing(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deletePricing(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if err := s.svc.Prices().Delete(r.Context(), q.Get("provider"), q.Get("model")); err != nil {
+	if err := s.svc.DeletePrice(r.Context(), q.Get("provider"), q.Get("model")); err != nil {
 		writeServiceError(w, err)
 		return
 	}

@@ -49,7 +49,7 @@ func model(t *testing.T, h http.Handler, key, path, body string, hdr ...string) 
 func TestRoutingManagementAPI(t *testing.T) {
 	srv, svc := newTestServer(t)
 	h := srv.Handler()
-	tok := svc.Auth().WindowToken()
+	tok := svc.WindowToken()
 	mock := mockupstream.New(mockupstream.Options{})
 	defer mock.Close()
 
@@ -131,7 +131,7 @@ func TestRoutingManagementAPI(t *testing.T) {
 			Requests int64 `json:"requests"`
 		} `json:"total"`
 	}
-	svc.UsageWriter().Flush(context.Background())
+	svc.FlushUsage(context.Background())
 	if code := manage(t, h, tok, "GET", "/api/usage?since=1h", "", &rep); code != 200 || rep.Total.Requests != 1 {
 		t.Errorf("usage: %d %+v", code, rep)
 	}

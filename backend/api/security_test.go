@@ -98,7 +98,7 @@ func TestManagementCredentials(t *testing.T) {
 		name, tok string
 		want      int
 	}{
-		{"window token", svc.Auth().WindowToken(), 200},
+		{"window token", svc.WindowToken(), 200},
 		{"cli token", cliTok, 200},
 		{"wrong token", "nrw_" + strings.Repeat("0", 64), 401},
 		{"empty", "", 401},
@@ -116,7 +116,7 @@ func TestHostAllowlistOnEveryRoute(t *testing.T) {
 		for _, rt := range srv.Routes() {
 			req := httptest.NewRequest(http.MethodGet, "http://x"+concrete(rt.Path), nil)
 			req.Host = host
-			req.Header.Set("Authorization", "Bearer "+svc.Auth().WindowToken())
+			req.Header.Set("Authorization", "Bearer "+svc.WindowToken())
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			if rec.Code != http.StatusForbidden {
@@ -154,7 +154,7 @@ func TestCrossOriginBrowserRequestsRefused(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			req := httptest.NewRequest(tc.method, "http://127.0.0.1:20128"+tc.path, strings.NewReader("{}"))
-			req.Header.Set("Authorization", "Bearer "+svc.Auth().WindowToken())
+			req.Header.Set("Authorization", "Bearer "+svc.WindowToken())
 			for k, v := range tc.headers {
 				req.Header.Set(k, v)
 			}
@@ -245,7 +245,7 @@ func TestBodyLimit(t *testing.T) {
 	h := srv.Handler()
 	big := strings.Repeat("a", MaxManageBody+10)
 	req := httptest.NewRequest("POST", "http://127.0.0.1:20128/api/auth/password", strings.NewReader(`{"password":"`+big+`"}`))
-	req.Header.Set("Authorization", "Bearer "+svc.Auth().WindowToken())
+	req.Header.Set("Authorization", "Bearer "+svc.WindowToken())
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusRequestEntityTooLarge {

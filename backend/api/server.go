@@ -12,11 +12,9 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
-
-	"github.com/ninerouter/ninerouter/backend/service"
 )
 
-// Limits on what a client may send (security.md C12).
+// Limits on what a client may send (docs/security.md C12).
 const (
 	MaxManageBody  = 1 << 20  // 1 MiB for management calls
 	MaxModelBody   = 64 << 20 // 64 MiB for model calls (images, PDFs)
@@ -25,7 +23,7 @@ const (
 
 // Server is the HTTP front of the service.
 type Server struct {
-	svc    *service.Service
+	svc    Backend
 	log    *slog.Logger
 	assets fs.FS // the built frontend (frontend/dist), may be nil
 	http   *http.Server
@@ -33,7 +31,7 @@ type Server struct {
 }
 
 // New builds the server. assets is the built web UI, served at /dashboard.
-func New(svc *service.Service, assets fs.FS) *Server {
+func New(svc Backend, assets fs.FS) *Server {
 	return &Server{svc: svc, log: svc.Logger(), assets: assets}
 }
 

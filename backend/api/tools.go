@@ -81,8 +81,7 @@ func writeToolError(w http.ResponseWriter, err error) {
 }
 
 func (s *Server) listTools(w http.ResponseWriter, r *http.Request) {
-	m := s.svc.ToolManager()
-	tools := m.Tools(r.Context(), clitool.StatusOptions{Home: r.URL.Query().Get("home"), Detect: r.URL.Query().Get("detect") != "false"})
+	tools := s.svc.ToolStates(r.Context(), r.URL.Query().Get("home"), r.URL.Query().Get("detect") != "false")
 	writeJSON(w, http.StatusOK, map[string]any{"origin": s.svc.ToolOrigin(), "defaultModel": route.ActiveModel, "tools": tools})
 }
 

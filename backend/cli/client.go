@@ -60,7 +60,7 @@ func open(ctx context.Context, e *Env, cfg config.Config) (*client, error) {
 		return nil, err
 	}
 	h := api.New(svc, nil).WindowHandler()
-	return &client{base: "http://ninerouter.localhost", token: svc.Auth().WindowToken(), offline: svc, claim: claim,
+	return &client{base: "http://ninerouter.localhost", token: svc.WindowToken(), offline: svc, claim: claim,
 		hc: &http.Client{Transport: handlerTransport{h}}}, nil
 }
 

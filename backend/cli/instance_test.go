@@ -50,7 +50,7 @@ func TestCLIFindsTheInstanceOfItsDataDir(t *testing.T) {
 	if err := json.Unmarshal([]byte(cli(0, "key", "create", "--name", "from-cli", "--json")), &created); err != nil || created.Key == "" {
 		t.Fatalf("key create: %v %+v", err, created)
 	}
-	if _, ok := l.inst.Svc.Keys().Verify(created.Key); !ok {
+	if _, ok := l.inst.Svc.VerifyKey(created.Key); !ok {
 		t.Fatal("the running instance does not know the key the CLI created: the CLI wrote around it")
 	}
 

@@ -46,7 +46,7 @@ func TestRoutingDoneWhen(t *testing.T) {
 	if len(reqs) != 2 || reqs[0].Model != "status-503" || reqs[1].Model != "good" {
 		t.Fatalf("mock saw %+v, want status-503 then good", models(reqs))
 	}
-	if err := inst.Svc.UsageWriter().Flush(ctx); err != nil {
+	if err := inst.Svc.FlushUsage(ctx); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := inst.Svc.UsageRecords(ctx, time.Now().Add(-time.Hour), 10)

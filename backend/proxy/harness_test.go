@@ -184,7 +184,7 @@ func (h *harness) rows(want int) []usage.Record {
 	deadline := time.Now().Add(5 * time.Second)
 	var got []usage.Record
 	for {
-		if err := h.svc.UsageWriter().Flush(ctx); err != nil {
+		if err := h.svc.FlushUsage(ctx); err != nil {
 			h.t.Fatal(err)
 		}
 		var err error
@@ -212,7 +212,7 @@ func (h *harness) rows(want int) []usage.Record {
 
 // cooling reports whether an account has an active cooldown and until when.
 func (h *harness) cooling(key string) (bool, time.Time) {
-	for _, c := range h.svc.Router().Cooldowns() {
+	for _, c := range h.svc.Cooldowns() {
 		if c.AccountID == h.ids[key] {
 			return true, c.Until
 		}

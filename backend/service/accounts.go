@@ -77,7 +77,7 @@ func (s *Service) Account(ctx context.Context, id int64) (AccountView, error) {
 }
 
 func (s *Service) accountView(r store.Account) AccountView {
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	v := AccountView{ID: r.ID, Provider: r.Provider, Name: r.Name, BaseURL: r.BaseURL, ProxyURL: r.ProxyURL,
 		Priority: r.Priority, Enabled: r.Enabled, Models: decodeList(r.Models), DailyUSD: r.DailyUSD,
 		MonthlyUSD: r.MonthlyUSD, CreatedAt: r.CreatedAt, Cooldowns: []route.Cooldown{}}
@@ -96,7 +96,7 @@ func (s *Service) accountView(r store.Account) AccountView {
 	now := time.Now()
 	v.SpentToday, v.SpentMonth = s.routing.usage.Spend().AccountSpend(r.ID, now)
 	v.OverBudget = (r.DailyUSD > 0 && v.SpentToday >= r.DailyUSD) || (r.MonthlyUSD > 0 && v.SpentMonth >= r.MonthlyUSD)
-	for _, c := range s.Router().Cooldowns() {
+	for _, c := range s.routing.router.Cooldowns() {
 		if c.AccountID == r.ID {
 			v.Cooldowns = append(v.Cooldowns, c)
 		}
@@ -115,13 +115,13 @@ func (s *Service) accountView(r store.Account) AccountView {
 func (s *Service) AddAccount(ctx context.Context, in AccountInput) (AccountView, error) {
 	s.routing.mu.Lock()
 	defer s.routing.mu.Unlock()
-	spec, ok := s.Router().Snapshot().Registry.ByID(in.Provider)
+	spec, ok := s.routing.router.Snapshot().Registry.ByID(in.Provider)
 	if !ok {
-		spec, ok = s.Router().Snapshot().Registry.ByPrefix(in.Provider)
+		spec, ok = s.routing.router.Snapshot().Registry.ByPrefix(in.Provider)
 	}
 	if !ok {
 		return AccountView{}, fmt.Errorf("%w: unknown provider %q (known: %s)", ErrInvalid, in.Provider,
-			strings.Join(s.Router().Snapshot().Registry.PrefixList(), ", "))
+			strings.Join(s.routing.router.Snapshot().Registry.PrefixList(), ", "))
 	}
 	if s.isSubscription(spec.ID) {
 		return AccountView{}, fmt.Errorf("%w: %s accounts sign in instead of taking a key: run `ninerouter login %s`", ErrInvalid, spec.Name, spec.ID)
@@ -255,16 +255,16 @@ func (s *Service) DeleteAccount(ctx context.Context, id int64) error {
 		s.log.Warn("could not delete an account's key from the secret store", "account", id, "err", err)
 	}
 	s.forgetSignIn(ctx, id)
-	s.Router().ResetCooldowns(id)
+	s.routing.router.ResetCooldowns(id)
 	return s.reload(ctx, events.KindAccounts)
 }
 
 // ResetCooldowns clears an account's cooldowns (the UI's "reset" button).
 func (s *Service) ResetCooldowns(ctx context.Context, id int64) error {
-	if _, ok := s.Router().Snapshot().ByID[id]; !ok {
+	if _, ok := s.routing.router.Snapshot().ByID[id]; !ok {
 		return fmt.Errorf("%w: account %d", ErrNotFound, id)
 	}
-	s.Router().ResetCooldowns(id)
+	s.routing.router.ResetCooldowns(id)
 	s.routing.errMu.Lock()
 	delete(s.routing.lastErr, id)
 	s.routing.errMu.Unlock()

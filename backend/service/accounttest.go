@@ -14,7 +14,7 @@ type TestResult = proxy.ProbeResult
 // TestAccount sends one tiny real request with the account's credential.
 // model "" picks the account's first listed model, else the provider's.
 func (s *Service) TestAccount(ctx context.Context, id int64, model string) (TestResult, error) {
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	a, ok := snap.ByID[id]
 	if !ok {
 		return TestResult{}, fmt.Errorf("%w: account %d", ErrNotFound, id)
@@ -27,9 +27,9 @@ func (s *Service) TestAccount(ctx context.Context, id int64, model string) (Test
 	case len(spec.Models) > 0:
 		model = spec.Models[0]
 	}
-	res := s.Proxy().Probe(ctx, spec, a, model)
+	res := s.routing.proxy.Probe(ctx, spec, a, model)
 	if res.OK {
-		s.Router().Succeed(id, model)
+		s.routing.router.Succeed(id, model)
 	}
 	s.Publish(events.KindAccounts, nil)
 	return res, nil

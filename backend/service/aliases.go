@@ -12,7 +12,7 @@ import (
 // Aliases lists user model aliases.
 func (s *Service) Aliases(ctx context.Context) (map[string]string, error) {
 	out := map[string]string{}
-	for k, v := range s.Router().Snapshot().Aliases {
+	for k, v := range s.routing.router.Snapshot().Aliases {
 		out[k] = v
 	}
 	return out, nil
@@ -26,12 +26,12 @@ func (s *Service) SetAlias(ctx context.Context, name, target string) error {
 	}
 	s.routing.mu.Lock()
 	defer s.routing.mu.Unlock()
-	snap := *s.Router().Snapshot()
+	snap := *s.routing.router.Snapshot()
 	if _, ok := snap.Combos[name]; ok {
 		return fmt.Errorf("%w: %q is a combo", ErrConflict, name)
 	}
 	snap.Aliases = map[string]string{name: target}
-	for k, v := range s.Router().Snapshot().Aliases {
+	for k, v := range s.routing.router.Snapshot().Aliases {
 		if k != name {
 			snap.Aliases[k] = v
 		}

@@ -60,6 +60,10 @@ type Auth struct {
 	global   failure                // every address together
 }
 
+// authenticator is Auth under an unexported name, so that embedding it in Service adds its methods, not a field
+// anyone outside the package could reach.
+type authenticator = Auth
+
 // failure counts attempts within a window that starts at the first one; until is set once the limit is hit.
 type failure struct {
 	count int

@@ -18,7 +18,7 @@ const testPassword = "correct horse battery"
 func countingAuth(t *testing.T) (*Auth, *atomic.Int64) {
 	t.Helper()
 	svc := openTest(t, config.Config{Addr: "127.0.0.1:0"})
-	a := svc.Auth()
+	a := svc.authenticator
 	if err := a.SetPassword(context.Background(), testPassword); err != nil {
 		t.Fatal(err)
 	}

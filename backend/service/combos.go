@@ -40,7 +40,7 @@ func (s *Service) comboView(c *route.Combo, active string) ComboView {
 
 // Combos lists combos by name.
 func (s *Service) Combos(ctx context.Context) ([]ComboView, error) {
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	out := make([]ComboView, 0, len(snap.Combos))
 	for _, c := range snap.Combos {
 		out = append(out, s.comboView(c, snap.Active))
@@ -56,7 +56,7 @@ func (s *Service) SetCombo(ctx context.Context, c route.Combo) (ComboView, error
 	}
 	s.routing.mu.Lock()
 	defer s.routing.mu.Unlock()
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	if err := route.CheckCombo(snap, c); err != nil {
 		return ComboView{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
@@ -67,7 +67,7 @@ func (s *Service) SetCombo(ctx context.Context, c route.Combo) (ComboView, error
 	if err := s.reload(ctx, events.KindCombos); err != nil {
 		return ComboView{}, err
 	}
-	snap = s.Router().Snapshot()
+	snap = s.routing.router.Snapshot()
 	return s.comboView(snap.Combos[c.Name], snap.Active), nil
 }
 
@@ -75,7 +75,7 @@ func (s *Service) SetCombo(ctx context.Context, c route.Combo) (ComboView, error
 func (s *Service) DeleteCombo(ctx context.Context, name string) error {
 	s.routing.mu.Lock()
 	defer s.routing.mu.Unlock()
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	if _, ok := snap.Combos[name]; !ok {
 		return fmt.Errorf("%w: combo %q", ErrNotFound, name)
 	}
@@ -99,7 +99,7 @@ func (s *Service) DeleteCombo(ctx context.Context, name string) error {
 
 // ActiveCombo is the combo served under route.ActiveModel ("" when none).
 func (s *Service) ActiveCombo(ctx context.Context) (string, error) {
-	return s.Router().Snapshot().Active, nil
+	return s.routing.router.Snapshot().Active, nil
 }
 
 // ActivateCombo makes name the combo served under route.ActiveModel; it takes effect on the next request. An
@@ -108,7 +108,7 @@ func (s *Service) ActivateCombo(ctx context.Context, name string) error {
 	s.routing.mu.Lock()
 	defer s.routing.mu.Unlock()
 	if name != "" {
-		if _, ok := s.Router().Snapshot().Combos[name]; !ok {
+		if _, ok := s.routing.router.Snapshot().Combos[name]; !ok {
 			return fmt.Errorf("%w: combo %q", ErrNotFound, name)
 		}
 	}

@@ -17,7 +17,7 @@ type ModelInfo struct {
 
 // Models lists every model an enabled account serves, every combo, every alias and the active virtual model.
 func (s *Service) Models(ctx context.Context) []ModelInfo {
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	seen := map[string]bool{}
 	var out []ModelInfo
 	add := func(id, owner string) {

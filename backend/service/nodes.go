@@ -56,7 +56,7 @@ func (s *Service) AddNode(ctx context.Context, in NodeInput) (NodeView, *Account
 		return NodeView{}, nil, err
 	}
 	s.routing.mu.Lock()
-	if _, taken := s.Router().Snapshot().Registry.ByPrefix(n.Prefix); taken {
+	if _, taken := s.routing.router.Snapshot().Registry.ByPrefix(n.Prefix); taken {
 		s.routing.mu.Unlock()
 		return NodeView{}, nil, fmt.Errorf("%w: the prefix %q is already used by a provider or node", ErrConflict, n.Prefix)
 	}

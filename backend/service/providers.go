@@ -26,7 +26,7 @@ type ProviderInfo struct {
 
 // Providers lists built-in providers and nodes.
 func (s *Service) Providers(ctx context.Context) ([]ProviderInfo, error) {
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	nodeIDs := map[string]int64{}
 	nodes, err := s.db.Nodes(ctx)
 	if err != nil {
@@ -57,7 +57,7 @@ func (s *Service) Providers(ctx context.Context) ([]ProviderInfo, error) {
 func (s *Service) SetProviderStrategy(ctx context.Context, providerID string, strategy route.Strategy, stickyLimit int) error {
 	s.routing.mu.Lock()
 	defer s.routing.mu.Unlock()
-	if _, ok := s.Router().Snapshot().Registry.ByID(providerID); !ok {
+	if _, ok := s.routing.router.Snapshot().Registry.ByID(providerID); !ok {
 		return fmt.Errorf("%w: provider %q", ErrNotFound, providerID)
 	}
 	if strategy != route.FillFirst && strategy != route.RoundRobin {

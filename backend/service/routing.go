@@ -119,18 +119,6 @@ func (s *Service) closeRouting() error {
 	return errors.Join(rt.usage.Close(), rt.reqLog.Close())
 }
 
-// Router is the routing state (for the API's model handlers).
-func (s *Service) Router() *route.Router { return s.routing.router }
-
-// Proxy serves model requests.
-func (s *Service) Proxy() *proxy.Proxy { return s.routing.proxy }
-
-// Keys is the client API key manager.
-func (s *Service) Keys() *keys.Keys { return s.routing.keys }
-
-// UsageWriter is the usage ledger's writer.
-func (s *Service) UsageWriter() *usage.Writer { return s.routing.usage }
-
 // reload rebuilds the snapshot after a change and tells the views. Callers hold rt.mu.
 func (s *Service) reload(ctx context.Context, kinds ...events.Kind) error {
 	snap, err := s.buildSnapshot(ctx)

@@ -29,7 +29,9 @@ type Service struct {
 	secrets secret.Store
 	redact  *logging.Values // every secret value the service has seen (redact.go)
 	bus     *events.Bus
-	auth    *Auth
+	// The management credentials (auth.go), embedded so that the Service answers Auth's methods itself
+	// (CheckToken, Login, WindowToken, ...) and no caller holds the authenticator.
+	*authenticator
 	routing *routing         // the router core (routing.go)
 	tools   *clitool.Manager // CLI tool auto-config (tools.go)
 	subs    *subs            // subscription sign-ins and token refresh (subscriptions.go)
@@ -82,12 +84,12 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 	log = slog.New(values.Handler(log.Handler()))
 	s := &Service{cfg: cfg, log: log, db: db, secrets: watchedSecrets{Store: sec, values: values}, redact: values,
 		bus: events.NewBus(), started: time.Now()}
-	s.auth, err = newAuth(ctx, s)
+	s.authenticator, err = newAuth(ctx, s)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	values.Add(s.auth.windowPlain, s.auth.cliPlain)
+	values.Add(s.windowPlain, s.cliPlain)
 	s.loadRequireAPIKey(ctx)
 	if err := s.applySettings(ctx); err != nil {
 		db.Close()
@@ -129,17 +131,14 @@ func (s *Service) Config() config.Config { return s.cfg }
 // Logger is the service's redacting logger.
 func (s *Service) Logger() *slog.Logger { return s.log }
 
-// DB is the store; domain packages get it from here.
-func (s *Service) DB() *store.DB { return s.db }
-
 // Secrets is the secret store in use.
 func (s *Service) Secrets() secret.Store { return s.secrets }
 
 // Events is the event bus views subscribe to.
 func (s *Service) Events() *events.Bus { return s.bus }
 
-// Auth is the management-API authenticator.
-func (s *Service) Auth() *Auth { return s.auth }
+// Subscribe returns the events every view redraws from, until ctx ends (see events.Bus for the delivery rules).
+func (s *Service) Subscribe(ctx context.Context) <-chan events.Event { return s.bus.Subscribe(ctx) }
 
 // Publish sends an event to every view.
 func (s *Service) Publish(kind events.Kind, data any) {
@@ -208,7 +207,7 @@ func (s *Service) Status(ctx context.Context) Status {
 		Requests:      s.requests.Load(),
 		SecretStore:   s.secrets.Kind(),
 		SecretDetail:  s.secrets.Describe(),
-		PasswordSet:   s.auth.PasswordSet(ctx),
+		PasswordSet:   s.PasswordSet(ctx),
 		RequireAPIKey: s.RequireAPIKey(ctx),
 		Loopback:      config.IsLoopbackAddr(addr),
 		Desktop:       s.cfg.Desktop,
@@ -244,7 +243,7 @@ func (s *Service) loadRequireAPIKey(ctx context.Context) {
 // applySettings checks start-up rules that need the database.
 func (s *Service) applySettings(ctx context.Context) error {
 	if !s.cfg.IsLoopback() {
-		if !s.auth.PasswordSet(ctx) {
+		if !s.PasswordSet(ctx) {
 			return fmt.Errorf("listening on %s (beyond this machine) needs a dashboard password first: "+
 				"run `ninerouter password --data-dir %s`, or set NINEROUTER_PASSWORD for the first start", s.cfg.Addr, s.cfg.DataDir)
 		}

@@ -202,7 +202,7 @@ func (s *Service) completeSignIn(ctx context.Context, p *oauth.Provider, g oauth
 	if err := s.reload(ctx, events.KindAccounts); err != nil {
 		return id, err
 	}
-	s.Router().ResetCooldowns(id)
+	s.routing.router.ResetCooldowns(id)
 	s.log.Info("subscription account signed in", "account", id, "provider", p.ID, "email", g.Identity.Email)
 	return id, nil
 }
@@ -242,7 +242,7 @@ func (s *Service) signInView(id int64, providerID string) *SignInView {
 		return &SignInView{State: string(oauth.StateNeedsSignIn), Message: "no sign-in record: sign in again"}
 	}
 	v := &SignInView{Email: row.Email, Plan: row.Plan, State: row.State, Message: row.Message, ExpiresAt: row.ExpiresAt}
-	if ra, ok := s.Router().Snapshot().ByID[id]; ok {
+	if ra, ok := s.routing.router.Snapshot().ByID[id]; ok {
 		if src, ok := ra.Cred.(*oauth.Source); ok {
 			st, msg := src.State()
 			v.State, v.Message = string(st), msg
@@ -265,7 +265,7 @@ func (s *Service) AccountsNeedingSignIn(ctx context.Context) []NeedsSignIn {
 		return nil
 	}
 	var out []NeedsSignIn
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	for _, sp := range snap.Registry.All() {
 		for _, a := range snap.Accounts[sp.ID] {
 			if src, ok := a.Cred.(*oauth.Source); ok {
@@ -297,7 +297,7 @@ type SignInProvider struct {
 // SignInProviders lists the subscription providers and their flows.
 func (s *Service) SignInProviders() []SignInProvider {
 	var out []SignInProvider
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	for _, sp := range subscriptions.Specs() {
 		p, ok := s.subs.mgr.Provider(sp.ID)
 		if !ok {
@@ -320,11 +320,11 @@ func (s *Service) SignInProviders() []SignInProvider {
 
 // StartSignIn starts a flow; provider may be an id or a prefix ("cc", "copilot").
 func (s *Service) StartSignIn(ctx context.Context, req oauth.StartRequest) (oauth.FlowView, error) {
-	if spec, ok := s.Router().Snapshot().Registry.ByPrefix(req.Provider); ok {
+	if spec, ok := s.routing.router.Snapshot().Registry.ByPrefix(req.Provider); ok {
 		req.Provider = spec.ID
 	}
 	if req.Relogin != 0 {
-		a, ok := s.Router().Snapshot().ByID[req.Relogin]
+		a, ok := s.routing.router.Snapshot().ByID[req.Relogin]
 		if !ok {
 			return oauth.FlowView{}, fmt.Errorf("%w: account %d", ErrNotFound, req.Relogin)
 		}

@@ -64,12 +64,14 @@ func (s *Service) ToolOrigin() string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// ToolManager is the CLI tool manager itself, for callers that need more than the methods below.
-func (s *Service) ToolManager() *clitool.Manager { return s.tools }
-
 // Tools lists every supported CLI tool with its install and config state (the tray's "CLI tools" submenu).
 func (s *Service) Tools(ctx context.Context) []clitool.ToolState {
-	return s.tools.Tools(ctx, clitool.StatusOptions{Detect: true})
+	return s.ToolStates(ctx, "", true)
+}
+
+// ToolStates lists every supported CLI tool for a home ("" is the user's); detect looks for installed binaries.
+func (s *Service) ToolStates(ctx context.Context, home string, detect bool) []clitool.ToolState {
+	return s.tools.Tools(ctx, clitool.StatusOptions{Home: home, Detect: detect})
 }
 
 // ToolStatus is one tool's state; home "" is the user's home.

@@ -16,6 +16,3 @@ func (s *Service) Usage(ctx context.Context, q usage.Query) (usage.Report, error
 func (s *Service) UsageRecords(ctx context.Context, since time.Time, limit int) ([]usage.Record, error) {
 	return usage.Records(ctx, s.db, since, limit)
 }
-
-// Prices is the pricing table.
-func (s *Service) Prices() *usage.Prices { return s.routing.usage.Prices() }

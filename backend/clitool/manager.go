@@ -21,6 +21,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aymanbagabas/go-udiff"
+	"gorm.io/gorm"
+
 	"github.com/ninerouter/ninerouter/backend/clitool/claude"
 	"github.com/ninerouter/ninerouter/backend/clitool/codex"
 	"github.com/ninerouter/ninerouter/backend/clitool/droid"
@@ -32,8 +35,6 @@ import (
 	"github.com/ninerouter/ninerouter/backend/logging"
 	"github.com/ninerouter/ninerouter/backend/safefile"
 	"github.com/ninerouter/ninerouter/backend/store"
-	"github.com/pmezard/go-difflib/difflib"
-	"gorm.io/gorm"
 )
 
 // All returns every supported tool, in the order the CLI and the UI list them.
@@ -392,29 +393,13 @@ func refused(err error) error { return fmt.Errorf("%w: %w", ErrRefused, err) }
 // through the one redaction path.
 func ShownDiff(path string, a, b []byte) string { return logging.Redact(Diff(path, a, b)) }
 
-// Diff is a unified diff of a file's change ("" when equal).
+// Diff is a unified diff of a file's change ("" when equal), 3 lines of context; a last line without a newline
+// is marked the way diff(1) does.
 func Diff(path string, a, b []byte) string {
 	if string(a) == string(b) {
 		return ""
 	}
-	d, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: lines(a), B: lines(b),
-		FromFile: path, ToFile: path, Context: 3,
-	})
-	return d
-}
-
-// lines splits text after each newline; a last line without one is marked the way diff(1) does.
-func lines(b []byte) []string {
-	if len(b) == 0 {
-		return nil
-	}
-	out := strings.SplitAfter(string(b), "\n")
-	if out[len(out)-1] == "" {
-		return out[:len(out)-1]
-	}
-	out[len(out)-1] += "\n\\ No newline at end of file\n"
-	return out
+	return udiff.Unified(path, path, string(a), string(b))
 }
 
 // Apply points a tool at NineRouter.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ninerouter/ninerouter/backend/autostart"
 	"github.com/ninerouter/ninerouter/backend/clitool"
 	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/events"
@@ -16,6 +17,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/safefile"
 	"github.com/ninerouter/ninerouter/backend/service"
+	"github.com/ninerouter/ninerouter/backend/update"
 	"github.com/ninerouter/ninerouter/backend/usage"
 )
 
@@ -33,6 +35,7 @@ type Backend interface {
 	SettingsAdmin
 	ToolAdmin
 	SignIns
+	DesktopAdmin
 }
 
 var _ Backend = (*service.Service)(nil)
@@ -128,6 +131,17 @@ type SignIns interface {
 	SignInFlow(id string) (oauth.FlowView, error)
 	SubmitSignInCode(id, pasted string) (oauth.FlowView, error)
 	CancelSignIn(id string) (oauth.FlowView, error)
+}
+
+// DesktopAdmin is "this computer": start at login, updates, the keychain unlock prompt and uninstalling.
+type DesktopAdmin interface {
+	Autostart() (autostart.Status, error)
+	SetAutostart(on bool) (autostart.Status, error)
+	UpdateStatus() (update.Status, error)
+	CheckForUpdate(ctx context.Context) (update.Status, error)
+	SecretsWaiting() string
+	UnlockSecrets()
+	Uninstall(ctx context.Context, opt service.UninstallOptions) service.UninstallReport
 }
 
 // ToolAdmin points coding CLIs at NineRouter and takes them back out.

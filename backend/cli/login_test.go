@@ -304,6 +304,9 @@ func TestSubscriptionsEndToEnd(t *testing.T) {
 	if !strings.Contains(st, `"needsSignIn"`) {
 		t.Fatalf("status lacks the account needing sign-in:\n%s", st)
 	}
+	if st := r.cli(t, 0, "status"); !strings.Contains(st, "Sign in again:") || !strings.Contains(st, "relogin "+strconv.FormatInt(claudeID, 10)) {
+		t.Fatalf("status lacks the account needing sign-in:\n%s", st)
+	}
 	calls := r.mock.TokenCalls(mockvendor.Claude, "refresh_token")
 	status, body = r.post(t, "/v1/messages", `{"model":"cc/claude-sonnet-4-6","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}`)
 	if status == 200 || !strings.Contains(body, "needs sign-in") || r.mock.TokenCalls(mockvendor.Claude, "refresh_token") != calls {

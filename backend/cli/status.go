@@ -81,4 +81,7 @@ func printStatus(w io.Writer, st service.Status) {
 	row("Data dir", st.DataDir)
 	row("API keys", map[bool]string{true: "required on /v1", false: "not required (loopback)"}[st.RequireAPIKey])
 	row("Dashboard", map[bool]string{true: "password set", false: "no password yet (choose one at " + strings.TrimSuffix(st.Endpoint, "/v1") + "/dashboard/)"}[st.PasswordSet])
+	for _, n := range st.NeedsSignIn {
+		row("Sign in again", fmt.Sprintf("%s (%s): %s → ninerouter account relogin %d", n.Name, n.Provider, n.Message, n.AccountID))
+	}
 }

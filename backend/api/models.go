@@ -10,6 +10,7 @@ import (
 
 	"github.com/ninerouter/ninerouter/backend/jsonguard"
 	"github.com/ninerouter/ninerouter/backend/proxy"
+	"github.com/ninerouter/ninerouter/backend/service"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
 
@@ -27,7 +28,24 @@ func (s *Server) modelRoutes() []Route {
 // listModels answers /v1/models in OpenAI's list format: every enabled model, every combo and alias, and the
 // active combo's virtual model.
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": s.svc.Models(r.Context())})
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": s.modelsWithProblems(r)})
+}
+
+// modelEntry is a /v1/models entry; a combo some of whose entries name something missing lists them under
+// "problems" (OpenAI clients ignore the extra field), so the gap shows before a request fails.
+type modelEntry struct {
+	service.ModelInfo
+	Problems []service.Problem `json:"problems,omitempty"`
+}
+
+func (s *Server) modelsWithProblems(r *http.Request) []modelEntry {
+	models := s.svc.Models(r.Context())
+	problems := s.svc.ComboProblems()
+	out := make([]modelEntry, len(models))
+	for i, m := range models {
+		out[i] = modelEntry{ModelInfo: m, Problems: problems[m.ID]}
+	}
+	return out
 }
 
 // modelHandler reads a JSON request whose body names the model and says whether to stream (OpenAI Chat,

@@ -34,6 +34,7 @@ func (s *Server) routes() []Route {
 	all = append(all, s.logRoutes()...)
 	all = append(all, s.modelRoutes()...)
 	all = append(all, s.routingRoutes()...)
+	all = append(all, s.guardRoutes()...)
 	all = append(all, s.toolRoutes()...)
 	all = append(all, s.signInRoutes()...)
 	all = append(all, s.desktopRoutes()...)

@@ -24,7 +24,7 @@ package api
 //   GET    /api/nodes                          → [{id,prefix,name,format,baseUrl,createdAt}]
 //   POST   /api/nodes                          {prefix,format:"openai"|"openai-responses"|"anthropic",baseUrl,apiKey?,
 //                                                 name?,proxyUrl?,models?} → 201 {node,account}
-//   DELETE /api/nodes/{id}                     → {ok}   (its accounts go too)
+//   DELETE /api/nodes/{id}                     → {ok}   (its accounts go too; guard.go: 409 in_use, ?cascade=true)
 //
 // Combos, aliases, models (the Combos page, the tray)
 //   GET    /api/combos                         → {active, virtualModel:"ninerouter/active", combos:[{name,strategy,
@@ -110,19 +110,33 @@ func (s *Server) routingRoutes() []Route {
 }
 
 // writeServiceError maps service errors to statuses.
+// Messages lose the sentinel's "invalid: " / "conflict: " / "not found: " prefix: the code says that, and
+// people read the message.
 func writeServiceError(w http.ResponseWriter, err error) {
+	if writeConflict(w, err) {
+		return
+	}
 	switch {
 	case errors.Is(err, service.ErrNotFound):
-		writeJSONError(w, http.StatusNotFound, "not_found", err.Error())
+		writeJSONError(w, http.StatusNotFound, "not_found", plainMessage(err, service.ErrNotFound))
 	case errors.Is(err, service.ErrInvalid):
-		writeJSONError(w, http.StatusBadRequest, "invalid", err.Error())
+		writeJSONError(w, http.StatusBadRequest, "invalid", plainMessage(err, service.ErrInvalid))
 	case errors.Is(err, service.ErrConflict):
-		writeJSONError(w, http.StatusConflict, "conflict", err.Error())
+		writeJSONError(w, http.StatusConflict, "conflict", plainMessage(err, service.ErrConflict))
 	case errors.Is(err, context.Canceled):
 		writeJSONError(w, 499, "canceled", err.Error())
 	default:
 		writeJSONError(w, http.StatusInternalServerError, "internal", err.Error())
 	}
+}
+
+// plainMessage drops the sentinel's own text from the front of a wrapped message and starts it with a capital.
+func plainMessage(err, sentinel error) string {
+	msg := strings.TrimPrefix(err.Error(), sentinel.Error()+": ")
+	if msg == "" {
+		return sentinel.Error()
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
 }
 
 func pathID(r *http.Request) int64 {
@@ -200,14 +214,6 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a)
 }
 
-func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
-	if err := s.svc.DeleteAccount(r.Context(), pathID(r)); err != nil {
-		writeServiceError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, okBody)
-}
-
 func (s *Server) testAccount(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Model string `json:"model"`
@@ -261,14 +267,6 @@ func (s *Server) addNode(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"node": n, "account": a})
 }
 
-func (s *Server) deleteNode(w http.ResponseWriter, r *http.Request) {
-	if err := s.svc.DeleteNode(r.Context(), pathID(r)); err != nil {
-		writeServiceError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, okBody)
-}
-
 func (s *Server) listCombos(w http.ResponseWriter, r *http.Request) {
 	list, err := s.svc.Combos(r.Context())
 	if err != nil {
@@ -276,7 +274,20 @@ func (s *Server) listCombos(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	active, _ := s.svc.ActiveCombo(r.Context())
-	writeJSON(w, http.StatusOK, map[string]any{"active": active, "virtualModel": route.ActiveModel, "combos": list})
+	// Each combo carries the entries that name something missing, so its card can say so.
+	problems := s.svc.ComboProblems()
+	type comboWithProblems struct {
+		service.ComboView
+		Problems []service.Problem `json:"problems"`
+	}
+	out := make([]comboWithProblems, len(list))
+	for i, c := range list {
+		out[i] = comboWithProblems{ComboView: c, Problems: problems[c.Name]}
+		if out[i].Problems == nil {
+			out[i].Problems = []service.Problem{}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"active": active, "virtualModel": route.ActiveModel, "combos": out})
 }
 
 func (s *Server) setCombo(w http.ResponseWriter, r *http.Request) {
@@ -297,14 +308,6 @@ func (s *Server) setCombo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, c)
-}
-
-func (s *Server) deleteCombo(w http.ResponseWriter, r *http.Request) {
-	if err := s.svc.DeleteCombo(r.Context(), mux.Vars(r)["name"]); err != nil {
-		writeServiceError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, okBody)
 }
 
 func (s *Server) getActive(w http.ResponseWriter, r *http.Request) {
@@ -354,7 +357,7 @@ func (s *Server) deleteAlias(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) manageModels(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": s.svc.Models(r.Context())})
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": s.modelsWithProblems(r)})
 }
 
 func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {

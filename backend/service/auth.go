@@ -55,9 +55,11 @@ type Auth struct {
 	compare func(hash, password []byte) error // bcrypt.CompareHashAndPassword; tests count calls
 
 	mu       sync.Mutex
-	sessions map[[32]byte]time.Time // sha256(session id) -> expiry
+	sessions map[[32]byte]time.Time // sha256(session id) -> expiry; kept across restarts (sessions.go)
 	failures map[string]*failure    // per remote IP
 	global   failure                // every address together
+
+	saveMu sync.Mutex // orders saveSessions' writes
 }
 
 // authenticator is Auth under an unexported name, so that embedding it in Service adds its methods, not a field
@@ -104,6 +106,7 @@ func newAuth(ctx context.Context, s *Service) (*Auth, error) {
 		return nil, err
 	}
 	a.cliToken, a.cliPlain = sha256.Sum256([]byte(tok)), tok
+	a.loadSessions()
 	if p := s.cfg.InitialPassword; p != "" && !a.PasswordSet(ctx) {
 		if err := a.SetPassword(ctx, p); err != nil {
 			return nil, fmt.Errorf("NINEROUTER_PASSWORD: %w", err)
@@ -152,6 +155,7 @@ func (a *Auth) SetPassword(ctx context.Context, password string) error {
 	clear(a.failures) // the owner just proved local access: a lock an attacker caused ends with the new password
 	a.global = failure{}
 	a.mu.Unlock()
+	a.saveSessions()
 	return nil
 }
 
@@ -170,6 +174,7 @@ func (a *Auth) Login(ctx context.Context, clientIP, password string) (string, er
 	a.mu.Lock()
 	a.sessions[sha256.Sum256([]byte(id))] = time.Now().Add(sessionTTL)
 	a.mu.Unlock()
+	a.saveSessions()
 	return id, nil
 }
 
@@ -247,6 +252,7 @@ func (a *Auth) Logout(id string) {
 	a.mu.Lock()
 	delete(a.sessions, sha256.Sum256([]byte(id)))
 	a.mu.Unlock()
+	a.saveSessions()
 }
 
 // randomToken returns prefix + 32 random bytes in hex.

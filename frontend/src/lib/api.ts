@@ -10,11 +10,14 @@ export type Mode = 'window' | 'browser';
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** The rest of the error object: `existing` (code "exists"), `references` (code "in_use"). */
+  readonly details: Record<string, unknown>;
+  constructor(status: number, code: string, message: string, details: Record<string, unknown> = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.details = details;
   }
   /**
    * The route does not exist in this build: the feature's API has not landed yet. The router's catch-all says
@@ -108,8 +111,8 @@ export class Api {
 function errorFrom(status: number, data: unknown, text: string): ApiError {
   const e = (data as { error?: unknown } | undefined)?.error;
   if (e && typeof e === 'object') {
-    const { code, message } = e as { code?: unknown; message?: unknown };
-    return new ApiError(status, String(code ?? 'error'), String(message ?? `HTTP ${status}`));
+    const { code, message, ...details } = e as { code?: unknown; message?: unknown } & Record<string, unknown>;
+    return new ApiError(status, String(code ?? 'error'), String(message ?? `HTTP ${status}`), details);
   }
   if (typeof e === 'string') return new ApiError(status, 'error', e);
   return new ApiError(status, 'http_' + status, text.trim().slice(0, 200) || `HTTP ${status}`);

@@ -70,3 +70,21 @@ export function when(iso: string | null | undefined): string {
   if (Number.isNaN(d.getTime())) return '–';
   return d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
 }
+
+/**
+ * A latency in milliseconds. The ledger keeps whole milliseconds, so a finished attempt at 0 took under one:
+ * it shows as "<1 ms", never as "–" or "0 ms". null/undefined (not measured) is "–".
+ */
+export function ms(n: number | null | undefined): string {
+  if (n == null || !Number.isFinite(n) || n < 0) return '–';
+  if (n < 1) return '<1 ms';
+  if (n < 10000) return `${Math.round(n).toLocaleString('en-US')} ms`;
+  return `${(n / 1000).toFixed(1)} s`;
+}
+
+/** A countdown to an ISO time: "4m 10s"; "now" once passed. */
+export function countdown(iso: string | null | undefined, now: number = Date.now()): string {
+  const s = secondsUntil(iso, now);
+  if (s == null) return '–';
+  return s <= 0 ? 'now' : duration(s);
+}

@@ -20,10 +20,10 @@ describe('accountBody', () => {
       { ...base, name: 'work', baseUrl: 'https://gw.example/v1', priority: '2', dailyUsd: '1.5', monthlyUsd: '30' },
       { body: { provider: 'openai', apiKey: 'sk-1', name: 'work', baseUrl: 'https://gw.example/v1', priority: 2, dailyUsd: 1.5, monthlyUsd: 30 } },
     ],
-    ['no provider', { ...base, provider: '' }, { error: 'Choose a provider.' }],
-    ['no key', { ...base, apiKey: '  ' }, { error: 'Paste the API key.' }],
-    ['bad url', { ...base, baseUrl: 'gw.example' }, { error: 'The base URL must start with http:// or https://.' }],
-    ['bad cap', { ...base, dailyUsd: 'lots' }, { error: 'The daily cap must be a number of 0 or more.' }],
+    ['no provider', { ...base, provider: '' }, { error: 'Choose a provider.', field: 'provider' }],
+    ['no key', { ...base, apiKey: '  ' }, { error: 'Paste the API key.', field: 'apiKey' }],
+    ['bad url', { ...base, baseUrl: 'gw.example' }, { error: 'The base URL must start with http:// or https://.', field: 'baseUrl' }],
+    ['bad cap', { ...base, dailyUsd: 'lots' }, { error: 'The daily cap must be a number of 0 or more.', field: 'dailyUsd' }],
   ])('%s', (_, form, want) => expect(accountBody(form)).toEqual(want));
 });
 
@@ -36,6 +36,7 @@ describe('nodeBody', () => {
     [{ ...base, prefix: 'my gw' }, /prefix/],
     [{ ...base, format: 'gemini' }, /wire format/],
     [{ ...base, baseUrl: 'ftp://x' }, /base URL/],
+    [{ ...base, models: ' , ' }, /at least one model/],
   ])('refuses %j', (form, want) => expect(nodeBody(form).error).toMatch(want));
 });
 

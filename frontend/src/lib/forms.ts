@@ -28,13 +28,13 @@ export interface AccountForm {
 }
 
 /** Validates the Add account form; returns the POST /api/accounts body or an error message. */
-export function accountBody(f: AccountForm): { body?: Record<string, unknown>; error?: string } {
-  if (!f.provider) return { error: 'Choose a provider.' };
-  if (!f.apiKey.trim()) return { error: 'Paste the API key.' };
+export function accountBody(f: AccountForm): { body?: Record<string, unknown>; error?: string; field?: keyof AccountForm } {
+  if (!f.provider) return { error: 'Choose a provider.', field: 'provider' };
+  if (!f.apiKey.trim()) return { error: 'Paste the API key.', field: 'apiKey' };
   const body: Record<string, unknown> = { provider: f.provider, apiKey: f.apiKey.trim() };
   if (f.name.trim()) body.name = f.name.trim();
   if (f.baseUrl.trim()) {
-    if (!/^https?:\/\/\S+$/i.test(f.baseUrl.trim())) return { error: 'The base URL must start with http:// or https://.' };
+    if (!/^https?:\/\/\S+$/i.test(f.baseUrl.trim())) return { error: 'The base URL must start with http:// or https://.', field: 'baseUrl' };
     body.baseUrl = f.baseUrl.trim();
   }
   for (const [k, label] of [
@@ -43,7 +43,7 @@ export function accountBody(f: AccountForm): { body?: Record<string, unknown>; e
     ['monthlyUsd', 'The monthly cap'],
   ] as const) {
     const n = optionalNumber(f[k]);
-    if (Number.isNaN(n)) return { error: `${label} must be a number of 0 or more.` };
+    if (Number.isNaN(n)) return { error: `${label} must be a number of 0 or more.`, field: k };
     if (n !== undefined) body[k] = k === 'priority' ? Math.round(n) : n;
   }
   return { body };
@@ -59,16 +59,18 @@ export interface NodeForm {
 }
 
 /** Validates the Add node form; returns the POST /api/nodes body or an error message. */
-export function nodeBody(f: NodeForm): { body?: Record<string, unknown>; error?: string } {
+export function nodeBody(f: NodeForm): { body?: Record<string, unknown>; error?: string; field?: keyof NodeForm } {
   const prefix = f.prefix.trim().toLowerCase();
-  if (!/^[a-z0-9][a-z0-9._-]*$/.test(prefix)) return { error: 'The prefix is letters, digits, “.”, “_” or “-” (e.g. mygw).' };
-  if (!['openai', 'openai-responses', 'anthropic'].includes(f.format)) return { error: 'Choose the wire format.' };
-  if (!/^https?:\/\/\S+$/i.test(f.baseUrl.trim())) return { error: 'The base URL must start with http:// or https://.' };
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(prefix)) return { error: 'The prefix is letters, digits, “.”, “_” or “-” (e.g. mygw).', field: 'prefix' };
+  if (!['openai', 'openai-responses', 'anthropic'].includes(f.format)) return { error: 'Choose the wire format.', field: 'format' };
+  if (!/^https?:\/\/\S+$/i.test(f.baseUrl.trim())) return { error: 'The base URL must start with http:// or https://.', field: 'baseUrl' };
   const body: Record<string, unknown> = { prefix, format: f.format, baseUrl: f.baseUrl.trim() };
   if (f.apiKey.trim()) body.apiKey = f.apiKey.trim();
   if (f.name.trim()) body.name = f.name.trim();
   const models = splitList(f.models);
-  if (models.length) body.models = models;
+  // The account test and combos name a model; a node without one can serve nothing it can check.
+  if (models.length === 0) return { error: 'List at least one model the endpoint serves (e.g. gpt-4o-mini): the test and combos need one.', field: 'models' };
+  body.models = models;
   return { body };
 }
 

@@ -11,17 +11,23 @@ export const pages: readonly Page[] = [
   { path: '/providers', title: 'Providers' },
   { path: '/combos', title: 'Combos' },
   { path: '/tools', title: 'CLI Tools' },
+  { path: '/keys', title: 'Keys' },
   { path: '/usage', title: 'Usage' },
   { path: '/logs', title: 'Logs' },
   { path: '/settings', title: 'Settings' },
 ];
 
-/** Maps a location hash to a known page path; anything unknown is the Overview. */
+/** Maps a location hash to a page path ("/" for none); an unknown path is returned as it is (not found). */
 export function pathFromHash(hash: string): string {
   let p = hash.replace(/^#/, '').split('?')[0] || '/';
   if (!p.startsWith('/')) p = '/' + p;
   if (p.length > 1) p = p.replace(/\/+$/, '');
-  return pages.some((pg) => pg.path === p) ? p : '/';
+  return p;
+}
+
+/** Whether path is one of the pages. */
+export function known(path: string): boolean {
+  return pages.some((pg) => pg.path === path);
 }
 
 export function href(path: string): string {
@@ -46,6 +52,6 @@ export class Router {
   }
 
   get title(): string {
-    return pages.find((p) => p.path === this.path)?.title ?? 'Overview';
+    return pages.find((p) => p.path === this.path)?.title ?? 'Page not found';
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pathFromHash, pages } from './router.svelte';
+import { known, pathFromHash, pages } from './router.svelte';
 import { move } from './reorder';
 
 describe('pathFromHash', () => {
@@ -11,11 +11,16 @@ describe('pathFromHash', () => {
     ['#/combos/', '/combos'],
     ['#tools', '/tools'],
     ['#/usage?range=24h', '/usage'],
-    ['#/nowhere', '/'],
+    ['#/nowhere', '/nowhere'],
   ])('%s -> %s', (hash, want) => expect(pathFromHash(hash)).toBe(want));
 
+  it('knows its pages and nothing else (the rest is a not-found page)', () => {
+    expect(known('/keys')).toBe(true);
+    expect(known('/nowhere')).toBe(false);
+  });
+
   it('has the product’s navigation in order', () => {
-    expect(pages.map((p) => p.title)).toEqual(['Overview', 'Providers', 'Combos', 'CLI Tools', 'Usage', 'Logs', 'Settings']);
+    expect(pages.map((p) => p.title)).toEqual(['Overview', 'Providers', 'Combos', 'CLI Tools', 'Keys', 'Usage', 'Logs', 'Settings']);
   });
 });
 

@@ -28,3 +28,37 @@ export function orderSettings<T extends { key: string }>(list: readonly T[]): T[
     .sort((a, b) => rank(a.s.key) - rank(b.s.key) || a.i - b.i)
     .map((x) => x.s);
 }
+
+/** A loopback listen address (127.x, ::1, localhost); "" is the default loopback one. */
+export function isLoopbackAddr(addr: string): boolean {
+  if (!addr) return true;
+  const host = addr.startsWith('[') ? addr.slice(1, addr.indexOf(']')) : addr.slice(0, addr.lastIndexOf(':'));
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/**
+ * What changing a setting does that the user may not expect, said before it happens; null when nothing needs
+ * saying. current is the address NineRouter listens on now (for listen_addr).
+ */
+export function settingConsequence(key: string, from: string, to: string, current = ''): { title: string; body: string[]; confirm: string } | null {
+  if (key === 'require_api_key' && from !== 'false' && to === 'false') {
+    return {
+      title: 'Stop requiring an API key?',
+      body: [
+        'Any program running on this machine can then send requests through your accounts and spend their quota or money, without a key.',
+        'Requests from other machines still need one. You can turn this back on at any time.',
+      ],
+      confirm: 'Stop requiring a key',
+    };
+  }
+  if (key === 'listen_addr' && from !== to) {
+    const next = to || '127.0.0.1:20128';
+    const body = [
+      `After the next restart NineRouter listens on ${next}${current ? ` instead of ${current}` : ''}.`,
+      'Tools configured for the old address stop reaching NineRouter until you use Heal on CLI Tools, and this dashboard moves to the new address.',
+    ];
+    if (!isLoopbackAddr(to)) body.push('This address is reachable from other machines: every request then needs an API key, and the dashboard needs its password.');
+    return { title: 'Change the listen address?', body, confirm: `Listen on ${next}` };
+  }
+  return null;
+}

@@ -34,7 +34,7 @@ export interface AuthState {
   setupAllowed: boolean;
 }
 
-/** Summed usage counts (backend/usage Totals). */
+/** Summed usage counts (backend/usage Totals). `requests` counts attempts (upstream tries). */
 export interface UsageTotals {
   requests: number;
   errors: number;
@@ -44,6 +44,8 @@ export interface UsageTotals {
   cacheWrite: number;
   reasoning: number;
   costUsd: number;
+  /** Client requests (attempts counted once per request); absent from servers before it was added. */
+  clientRequests?: number;
 }
 
 /** GET /api/usage (backend/usage Report). */
@@ -70,6 +72,49 @@ export interface Combo {
   strategy: 'fallback' | 'round-robin' | string;
   entries: ComboEntry[];
   active?: boolean;
+  /** Entries that name something missing (an unknown prefix, a provider with no enabled account). */
+  problems?: Problem[] | null;
+}
+
+/** A combo entry that cannot serve, and why (backend/service/guard.go). */
+export interface Problem {
+  model: string;
+  reason: string;
+}
+
+/** Something that uses what is being deleted (409 in_use: error.references). */
+export interface Reference {
+  kind: 'combo' | 'alias' | string;
+  name: string;
+  model?: string;
+  active?: boolean;
+}
+
+/** GET /api/serving: what the next request to ninerouter/active goes to. */
+export interface ServingView {
+  active: string;
+  tiers: {
+    entry: string;
+    provider: string;
+    providerName: string;
+    model: string;
+    state: string;
+    accounts: { id: number; name: string; state: string; until?: string; reason?: string }[];
+  }[];
+  nextTier: number;
+  nextAccount: number;
+  problem?: string;
+}
+
+/** POST /api/test-request. */
+export interface TestRequestResult {
+  ok: boolean;
+  status: number;
+  model: string;
+  served: string;
+  answer?: string;
+  latencyMs: number;
+  message?: string;
 }
 
 /** Client API key as listed (the key itself is shown once, on creation). */

@@ -11,13 +11,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/ninerouter/ninerouter/backend/events"
 	"github.com/ninerouter/ninerouter/backend/route"
-	"github.com/ninerouter/ninerouter/backend/store"
 )
 
 // Reference is one thing that uses a combo, a provider's models or a node.
@@ -165,8 +161,8 @@ func (s *Service) AccountReferences(id int64) []Reference {
 
 // NodeReferences lists what uses the node's prefix.
 func (s *Service) NodeReferences(ctx context.Context, id int64) ([]Reference, string, error) {
-	var n store.Node
-	if err := s.db.WithContext(ctx).First(&n, id).Error; err != nil {
+	n, err := s.db.Node(ctx, id)
+	if err != nil {
 		return nil, "", fmt.Errorf("%w: node %d", ErrNotFound, id)
 	}
 	return providerRefs(s.Router().Snapshot(), n.Prefix), n.Prefix, nil
@@ -276,31 +272,18 @@ func (s *Service) dropReferences(ctx context.Context, refs []Reference) error {
 			}
 		}
 	}
-	now := time.Now().UTC()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, name := range sortedKeys(entries) {
-			if deleted[name] {
-				if err := tx.Where("name = ?", name).Delete(&store.Combo{}).Error; err != nil {
-					return err
-				}
-				continue
-			}
-			if len(entries[name]) == len(snap.Combos[name].Entries) {
-				continue
-			}
+	changed := map[string]string{}
+	var dropCombos []string
+	for _, name := range sortedKeys(entries) {
+		switch {
+		case deleted[name]:
+			dropCombos = append(dropCombos, name)
+		case len(entries[name]) != len(snap.Combos[name].Entries):
 			b, _ := json.Marshal(entries[name])
-			if err := tx.Model(&store.Combo{}).Where("name = ?", name).
-				Updates(map[string]any{"entries": string(b), "updated_at": now}).Error; err != nil {
-				return err
-			}
+			changed[name] = string(b)
 		}
-		for _, a := range aliases {
-			if err := tx.Delete(&store.ModelAlias{Name: a}).Error; err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	err := s.db.PruneReferences(ctx, changed, dropCombos, aliases)
 	if err != nil {
 		return fmt.Errorf("remove references: %w", err)
 	}

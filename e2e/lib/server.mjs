@@ -25,10 +25,11 @@ const strippedEnv = ['NINEROUTER_ADDR', 'NINEROUTER_DATA_DIR', 'NINEROUTER_PASSW
  * Starts `$NINEROUTER_BIN serve` on a free port with a fresh data dir and waits for /healthz.
  * Returns {url, dataDir, stop, output()}.
  */
-export async function startServer({ bin = process.env.NINEROUTER_BIN, timeoutMs = 15000, home } = {}) {
+export async function startServer({ bin = process.env.NINEROUTER_BIN, timeoutMs = 15000, home, dataDir: keptDir, port: wantPort } = {}) {
   if (!bin) throw new Error('set NINEROUTER_BIN to a built headless binary (see e2e/README.md)');
   if (!existsSync(bin)) throw new Error(`NINEROUTER_BIN=${bin} does not exist`);
-  const dataDir = mkdtempSync(join(tmpdir(), 'ninerouter-e2e-'));
+  // dataDir and port: start again on what a stopped server used (a restart).
+  const dataDir = keptDir ?? mkdtempSync(join(tmpdir(), 'ninerouter-e2e-'));
   const env = { ...process.env };
   for (const k of strippedEnv) delete env[k];
   // A throwaway data dir gets a throwaway secret file, never the developer's keychain, unless asked otherwise.
@@ -43,7 +44,7 @@ export async function startServer({ bin = process.env.NINEROUTER_BIN, timeoutMs 
 
   let lastErr;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = wantPort ?? (await freePort());
     const url = `http://127.0.0.1:${port}`;
     const child = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', dataDir], {
       env,
@@ -64,20 +65,21 @@ export async function startServer({ bin = process.env.NINEROUTER_BIN, timeoutMs 
     }
     return {
       url,
+      port,
       dataDir,
       output: () => out,
-      /** Stops the server with SIGTERM (as systemd or Docker would) and checks it exits cleanly. */
-      async stop() {
+      /** Stops the server with SIGTERM (as systemd or Docker would); keepData leaves the data dir for a restart. */
+      async stop({ keepData = false } = {}) {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 15000);
         const res = await exited;
         clearTimeout(timer);
-        rmSync(dataDir, { recursive: true, force: true });
+        if (!keepData) rmSync(dataDir, { recursive: true, force: true });
         return res;
       },
     };
   }
-  rmSync(dataDir, { recursive: true, force: true });
+  if (!keptDir) rmSync(dataDir, { recursive: true, force: true });
   throw lastErr;
 }
 

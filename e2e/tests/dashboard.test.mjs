@@ -28,7 +28,7 @@ const claudeSettings = `{
   "includeCoAuthoredBy": false
 }
 `;
-const navTitles = ['Overview', 'Providers', 'Combos', 'CLI Tools', 'Usage', 'Logs', 'Settings'];
+const navTitles = ['Overview', 'Providers', 'Combos', 'CLI Tools', 'Keys', 'Usage', 'Logs', 'Settings'];
 
 describe('web dashboard', () => {
   let server;
@@ -249,7 +249,7 @@ describe('web dashboard', () => {
     await combo.getByRole('button', { name: 'Edit' }).click();
     await combo.getByLabel('Daily cap of mock/m1').fill('1.5');
     await combo.getByRole('button', { name: 'Save' }).click();
-    await combo.getByTestId('combo-entry').filter({ hasText: 'mock/m1' }).getByText('$1.5/day').waitFor();
+    await combo.getByTestId('combo-entry').filter({ hasText: 'mock/m1' }).getByText('$1.50/day').waitFor();
     const edited = await (await page.request.get(`${server.url}/api/combos`)).json();
     assert.equal(edited.combos.find((c) => c.name === 'e2e').entries[0].dailyUsd, 1.5);
 
@@ -263,12 +263,12 @@ describe('web dashboard', () => {
   });
 
   test('create a client API key; it is shown once', async () => {
-    await nav('Settings');
+    await nav('Keys');
     await page.getByLabel('Name of the new key').fill('e2e-client');
     await page.getByRole('button', { name: 'Create key' }).click();
     clientKey = (await page.getByTestId('new-key').textContent()).trim();
     assert.ok(clientKey.length > 16, `key ${clientKey}`);
-    await page.getByRole('cell', { name: 'e2e-client' }).waitFor();
+    await page.getByRole('cell', { name: 'e2e-client', exact: true }).first().waitFor();
     await page.getByRole('button', { name: 'Done' }).click();
     assert.equal(await page.getByText(clientKey).count(), 0);
   });
@@ -323,7 +323,7 @@ describe('web dashboard', () => {
     await nav('CLI Tools');
     const card = page.getByTestId('tool').filter({ has: page.getByRole('heading', { name: 'Claude Code' }) });
     await card.waitFor();
-    await card.getByText('not configured').waitFor();
+    await card.getByText('not set up').waitFor();
     await card.getByRole('button', { name: 'Preview and apply' }).click();
     const preview = card.getByRole('region', { name: 'Changes to Claude Code' });
     await preview.waitFor();
@@ -334,14 +334,14 @@ describe('web dashboard', () => {
     await shot('dashboard-tools-preview.png');
 
     await preview.getByRole('button', { name: 'Apply these changes' }).click();
-    await card.getByText('uses NineRouter').waitFor();
+    await card.getByText('using NineRouter').waitFor();
     const applied = JSON.parse(readFileSync(file, 'utf8'));
     assert.equal(applied.env.ANTHROPIC_BASE_URL, server.url);
     assert.equal(applied.env.DISABLE_TELEMETRY, '1');
     assert.deepEqual(applied.hooks, JSON.parse(claudeSettings).hooks);
 
     await card.getByRole('button', { name: 'Revert' }).click();
-    await card.getByText('not configured').waitFor();
+    await card.getByText('not set up').waitFor();
     assert.equal(readFileSync(file, 'utf8'), claudeSettings, 'revert gives back the exact bytes');
   });
 
@@ -357,6 +357,14 @@ describe('web dashboard', () => {
     await sw.waitFor();
     assert.equal(await sw.isChecked(), true);
     await sw.click();
+    // Switching it off says what that means and waits for a yes; cancelling keeps it on.
+    const dialog = page.getByRole('dialog', { name: 'Stop requiring an API key?' });
+    await dialog.getByText(/without a key/).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await sw.isChecked(), true);
+    assert.equal((await (await page.request.get(`${server.url}/api/status`)).json()).requireApiKey, true);
+    await sw.click();
+    await dialog.getByRole('button', { name: 'Stop requiring a key' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     assert.equal(await sw.isChecked(), false);
     const st = await (await page.request.get(`${server.url}/api/status`)).json();

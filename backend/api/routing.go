@@ -49,7 +49,8 @@ package api
 //                                              → {since,until,bucket,total:Totals,buckets:[{start,...Totals}],
 //                                                 by:{provider|model|account|key|combo:[{key,...Totals}]}}
 //                                                 Totals = {requests,errors,input,output,cacheRead,cacheWrite,
-//                                                 reasoning,costUsd}
+//                                                 reasoning,costUsd} (Totals count attempts), clientRequests
+//                                                 (requests tools made, from the raw rows: docs/ui.md)
 //   GET    /api/usage/records?since=24h&limit=200 → [UsageRecord] newest first (one per attempt)
 //   GET    /api/pricing                        → [{provider,model,input,output,cacheRead,cacheWrite,custom}]
 //                                                 (USD per million tokens; model may end in '*')
@@ -434,7 +435,16 @@ func (s *Server) usageReport(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, rep)
+	// The totals count attempts (upstream tries); clientRequests counts the requests tools made (docs/ui.md).
+	n, err := s.svc.ClientRequests(r.Context(), since, until)
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		usage.Report
+		ClientRequests int64 `json:"clientRequests"`
+	}{rep, n})
 }
 
 func (s *Server) usageRecords(w http.ResponseWriter, r *http.Request) {

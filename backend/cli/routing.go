@@ -518,13 +518,12 @@ func runUsage(ctx context.Context, e *Env, args []string) error {
 			return printJSON(e.Stdout, rep)
 		}
 		t := rep.Total
-		// A request is a client's call; an attempt is one upstream try of it (the words of every view).
-		fmt.Fprintf(e.Stdout, "Since %s: %d requests, %d attempts (%d failed), %d input + %d output tokens (%d cached, %d reasoning), $%.4f\n\n",
-			rep.Since.Local().Format(time.DateTime), t.ClientRequests, t.Requests, t.Errors, t.Input, t.Output, t.CacheRead, t.Reasoning, t.CostUSD)
+		fmt.Fprintf(e.Stdout, "Since %s: %d attempts (%d failed), %d input + %d output tokens (%d cached, %d reasoning), $%.4f\n\n",
+			rep.Since.Local().Format(time.DateTime), t.Requests, t.Errors, t.Input, t.Output, t.CacheRead, t.Reasoning, t.CostUSD)
 		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "%s\tREQUESTS\tATTEMPTS\tFAILED\tINPUT\tOUTPUT\tCACHED\tCOST USD\t\n", strings.ToUpper(*by))
+		fmt.Fprintf(tw, "%s\tATTEMPTS\tFAILED\tINPUT\tOUTPUT\tCACHED\tCOST USD\t\n", strings.ToUpper(*by))
 		for _, g := range rep.By[*by] {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.4f\t\n", g.Key, g.ClientRequests, g.Requests, g.Errors, g.Input, g.Output, g.CacheRead, g.CostUSD)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.4f\t\n", g.Key, g.Requests, g.Errors, g.Input, g.Output, g.CacheRead, g.CostUSD)
 		}
 		return tw.Flush()
 	})

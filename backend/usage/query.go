@@ -21,17 +21,10 @@ type Totals struct {
 	CacheWrite int64   `json:"cacheWrite"`
 	Reasoning  int64   `json:"reasoning"`
 	CostUSD    float64 `json:"costUsd"`
-
-	// ClientRequests counts client requests (Requests counts attempts, the upstream tries): a request's first
-	// attempt stands for it, so a request that fell back counts once here and once per try in Requests.
-	ClientRequests int64 `json:"clientRequests"`
 }
 
 func (t *Totals) add(r Record) {
 	t.Requests++
-	if r.Attempt <= 1 {
-		t.ClientRequests++
-	}
 	if r.Outcome != OK {
 		t.Errors++
 	}

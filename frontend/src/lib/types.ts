@@ -44,12 +44,12 @@ export interface UsageTotals {
   cacheWrite: number;
   reasoning: number;
   costUsd: number;
-  /** Client requests (attempts counted once per request); absent from servers before it was added. */
-  clientRequests?: number;
 }
 
 /** GET /api/usage (backend/usage Report). */
 export interface UsageReport {
+  /** Client requests (calls tools made) in the period; the totals count attempts. Absent from older servers. */
+  clientRequests?: number;
   since: string;
   until: string;
   bucket: 'hour' | 'day';

@@ -36,6 +36,20 @@ type Backend interface {
 	ToolAdmin
 	SignIns
 	DesktopAdmin
+	Window
+}
+
+// Window is what the window's first-run path and its silent-loss guards need (guard.go).
+type Window interface {
+	CreateCombo(ctx context.Context, c route.Combo) (service.ComboView, error)
+	CreateAlias(ctx context.Context, name, target string) error
+	RemoveCombo(ctx context.Context, name string, cascade bool) error
+	RemoveAccount(ctx context.Context, id int64, cascade bool) error
+	RemoveNode(ctx context.Context, id int64, cascade bool) error
+	ComboProblems() map[string][]service.Problem
+	Serving(ctx context.Context) service.ServingView
+	TestClientKey(ctx context.Context) (string, error)
+	ClientRequests(ctx context.Context, since, until time.Time) (int64, error)
 }
 
 var _ Backend = (*service.Service)(nil)

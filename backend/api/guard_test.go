@@ -15,7 +15,7 @@ import (
 func TestNothingLostSilently(t *testing.T) {
 	srv, svc := newTestServer(t)
 	h := srv.Handler()
-	tok := svc.Auth().WindowToken()
+	tok := svc.WindowToken()
 	mock := mockupstream.New(mockupstream.Options{})
 	defer mock.Close()
 	mustManage := func(method, path, body string, want int) map[string]any {
@@ -94,7 +94,7 @@ func TestNothingLostSilently(t *testing.T) {
 func TestMissingReferencesAreFlagged(t *testing.T) {
 	srv, svc := newTestServer(t)
 	h := srv.Handler()
-	tok := svc.Auth().WindowToken()
+	tok := svc.WindowToken()
 	var acct map[string]any
 	manage(t, h, tok, "POST", "/api/accounts", `{"provider":"glm","apiKey":"k"}`, &acct)
 	manage(t, h, tok, "POST", "/api/combos", `{"name":"c","entries":[{"model":"glm/glm-4.6"}]}`, nil)
@@ -123,7 +123,7 @@ func TestMissingReferencesAreFlagged(t *testing.T) {
 func TestTestRequestAndServing(t *testing.T) {
 	srv, svc := newTestServer(t)
 	h := srv.Handler()
-	tok := svc.Auth().WindowToken()
+	tok := svc.WindowToken()
 	mock := mockupstream.New(mockupstream.Options{Text: "pong"})
 	defer mock.Close()
 	var res map[string]any

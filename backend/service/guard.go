@@ -73,7 +73,7 @@ type AliasView struct {
 
 // CreateCombo adds a combo and refuses a name already taken by a combo or an alias (SetCombo replaces).
 func (s *Service) CreateCombo(ctx context.Context, c route.Combo) (ComboView, error) {
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	if old, ok := snap.Combos[c.Name]; ok {
 		return ComboView{}, &ExistsError{What: fmt.Sprintf("A combo named %q", c.Name), Existing: s.comboView(old, snap.Active)}
 	}
@@ -86,7 +86,7 @@ func (s *Service) CreateCombo(ctx context.Context, c route.Combo) (ComboView, er
 // CreateAlias adds an alias and refuses a name already taken by an alias or a combo (SetAlias replaces).
 func (s *Service) CreateAlias(ctx context.Context, name, target string) error {
 	name = strings.TrimSpace(name)
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	if t, ok := snap.Aliases[name]; ok {
 		return &ExistsError{What: fmt.Sprintf("An alias named %q", name), Existing: AliasView{Name: name, Target: t}}
 	}
@@ -119,7 +119,7 @@ func comboRefs(snap *route.Snapshot, skipCombo string, match func(model string) 
 
 // ComboReferences lists what uses the combo name.
 func (s *Service) ComboReferences(name string) []Reference {
-	return comboRefs(s.Router().Snapshot(), name, func(m string) bool { return m == name })
+	return comboRefs(s.routing.router.Snapshot(), name, func(m string) bool { return m == name })
 }
 
 // providerRefs lists what names a model of the provider through one of its prefixes.
@@ -146,7 +146,7 @@ func providerRefs(snap *route.Snapshot, providerID string) []Reference {
 // AccountReferences lists what would lose its only account if account id went: references to its provider
 // when no other account of that provider remains.
 func (s *Service) AccountReferences(id int64) []Reference {
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	a, ok := snap.ByID[id]
 	if !ok {
 		return nil
@@ -165,13 +165,13 @@ func (s *Service) NodeReferences(ctx context.Context, id int64) ([]Reference, st
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: node %d", ErrNotFound, id)
 	}
-	return providerRefs(s.Router().Snapshot(), n.Prefix), n.Prefix, nil
+	return providerRefs(s.routing.router.Snapshot(), n.Prefix), n.Prefix, nil
 }
 
 // RemoveCombo deletes a combo. Without cascade a used or active combo is refused with an *InUseError; with
 // cascade the referring entries and aliases go too (a combo left empty is deleted) and nothing stays active.
 func (s *Service) RemoveCombo(ctx context.Context, name string, cascade bool) error {
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	if _, ok := snap.Combos[name]; !ok {
 		return fmt.Errorf("%w: combo %q", ErrNotFound, name)
 	}
@@ -190,7 +190,7 @@ func (s *Service) RemoveCombo(ctx context.Context, name string, cascade bool) er
 func (s *Service) RemoveAccount(ctx context.Context, id int64, cascade bool) error {
 	refs := s.AccountReferences(id)
 	if len(refs) > 0 && !cascade {
-		a := s.Router().Snapshot().ByID[id]
+		a := s.routing.router.Snapshot().ByID[id]
 		return &InUseError{What: fmt.Sprintf("The account %s (the last one of %s)", accountLabel(a), a.Provider), Refs: refs}
 	}
 	if err := s.dropReferences(ctx, refs); err != nil {
@@ -233,7 +233,7 @@ func (s *Service) dropReferences(ctx context.Context, refs []Reference) error {
 	}
 	s.routing.mu.Lock()
 	defer s.routing.mu.Unlock()
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	drop := map[string]map[string]bool{} // combo -> entry models to drop
 	var aliases []string
 	for _, r := range refs {
@@ -304,7 +304,7 @@ type Problem struct {
 // ComboProblems lists, per combo, the entries that name something missing: an unknown prefix, combo or alias,
 // or a provider with no enabled account. A combo with none is absent from the map.
 func (s *Service) ComboProblems() map[string][]Problem {
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	out := map[string][]Problem{}
 	for _, name := range sortedKeys(snap.Combos) {
 		for _, e := range snap.Combos[name].Entries {

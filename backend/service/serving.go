@@ -56,7 +56,7 @@ type ServingView struct {
 // Serving resolves the active combo without sending anything and reports each tier's and account's state.
 // Round-robin combos and providers may start elsewhere; the order shown is the fallback order.
 func (s *Service) Serving(ctx context.Context) ServingView {
-	snap := s.Router().Snapshot()
+	snap := s.routing.router.Snapshot()
 	v := ServingView{Active: snap.Active, NextTier: -1, Tiers: []ServingTier{}}
 	if snap.Active == "" {
 		v.Problem = "no combo is active"
@@ -69,7 +69,7 @@ func (s *Service) Serving(ctx context.Context) ServingView {
 	}
 	now := time.Now()
 	cooling := map[int64][]route.Cooldown{}
-	for _, c := range s.Router().Cooldowns() {
+	for _, c := range s.routing.router.Cooldowns() {
 		cooling[c.AccountID] = append(cooling[c.AccountID], c)
 	}
 	for i, t := range plan.Targets {
@@ -163,7 +163,7 @@ func (s *Service) TestClientKey(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("read the test key from the %s store: %w", s.secrets.Kind(), err)
 	}
 	if k != "" {
-		if _, ok := s.Keys().Verify(k); ok {
+		if _, ok := s.VerifyKey(k); ok {
 			return k, nil
 		}
 	}

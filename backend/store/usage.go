@@ -50,6 +50,11 @@ func usageMigrations() []Migration {
 	}
 }
 
+// FailedSQL is the one definition of an attempt that counts as an error, for every report and roll-up: anything
+// but "ok", except "canceled" (the client left; not the account's or the upstream's failure). usage.Record.Failed
+// says the same in Go.
+const FailedSQL = "outcome NOT IN ('ok', 'canceled')"
+
 // RollUpUsage rebuilds usage_rollups from every finished row of usage_records (the migration's backfill; the
 // benchmark uses it after seeding a ledger directly). Rows already pruned by retention are not in it any more, so
 // only a database that was never pruned should be rebuilt.
@@ -60,7 +65,7 @@ func RollUpUsage(tx *gorm.DB) error {
 	return tx.Exec(`INSERT INTO usage_rollups (hour, provider, model, account_id, key_id, combo, requests,
 		errors, input, output, cache_read, cache_write, reasoning, cost_usd)
 		SELECT CAST(strftime('%s', time) AS INTEGER) / 3600 * 3600, provider, model, account_id, key_id, combo,
-		COUNT(*), SUM(outcome <> 'ok'), SUM(input), SUM(output), SUM(cache_read), SUM(cache_write),
+		COUNT(*), SUM(` + FailedSQL + `), SUM(input), SUM(output), SUM(cache_read), SUM(cache_write),
 		SUM(reasoning), SUM(cost_usd)
 		FROM usage_records WHERE outcome <> 'in_flight' GROUP BY 1, 2, 3, 4, 5, 6`).Error
 }

@@ -293,3 +293,40 @@ func crashChild(dir string) {
 		fmt.Println("answered", id)
 	}
 }
+
+// TestCanceledIsNotAnError: a client that leaves is recorded as canceled, and no total counts it as an error:
+// not the in-memory totals, not the roll-ups (whole hours), not the raw-row edges of a range.
+func TestCanceledIsNotAnError(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, t.TempDir())
+	defer db.Close()
+	w, err := Open(ctx, db, quiet, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	hour := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Hour)
+	for i, outcome := range []string{OK, Canceled, Failed} {
+		w.Finish(Record{ID: fmt.Sprint("r", i), Time: hour.Add(30 * time.Minute), Provider: "glm", Model: "m", Outcome: outcome})
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []Query{
+		{Since: hour, Until: hour.Add(time.Hour)},                         // a whole hour: the roll-up
+		{Since: hour.Add(time.Minute), Until: hour.Add(59 * time.Minute)}, // inside one hour: raw rows
+	} {
+		rep, err := Aggregate(ctx, db, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Total.Requests != 3 || rep.Total.Errors != 1 {
+			t.Fatalf("%v: %d attempts, %d errors; want 3 attempts, 1 error (canceled is not an error)", q, rep.Total.Requests, rep.Total.Errors)
+		}
+	}
+	var tot Totals
+	tot.add(Record{Outcome: Canceled})
+	if tot.Errors != 0 {
+		t.Fatal("in-memory totals count a canceled attempt as an error")
+	}
+}

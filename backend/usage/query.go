@@ -25,7 +25,7 @@ type Totals struct {
 
 func (t *Totals) add(r Record) {
 	t.Requests++
-	if r.Outcome != OK {
+	if r.Failed() {
 		t.Errors++
 	}
 	t.Input += r.Input
@@ -88,7 +88,7 @@ type slice struct {
 	Totals
 }
 
-const sliceSums = `COUNT(*) AS requests, SUM(outcome <> 'ok') AS errors, SUM(input) AS input, SUM(output) AS output,
+const sliceSums = `COUNT(*) AS requests, SUM(` + store.FailedSQL + `) AS errors, SUM(input) AS input, SUM(output) AS output,
 	SUM(cache_read) AS cache_read, SUM(cache_write) AS cache_write, SUM(reasoning) AS reasoning, SUM(cost_usd) AS cost_usd`
 
 // Aggregate builds a report on the read-only connections (store.DB.Reads). Whole hours come from the hourly

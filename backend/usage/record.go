@@ -35,3 +35,7 @@ type Record struct {
 
 // recordTable is the ledger's table.
 const recordTable = "usage_records"
+
+// Failed tells whether the attempt counts as an error in totals and reports: anything but OK, except Canceled
+// (the client left). store.FailedSQL is the same rule in SQL.
+func (r Record) Failed() bool { return r.Outcome != OK && r.Outcome != Canceled }

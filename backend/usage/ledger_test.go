@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ninerouter/ninerouter/backend/store"
 )
 
 // referenceReport sums rows the way the ledger did before roll-ups: every finished row in [since, until].
@@ -52,13 +54,7 @@ func near(a, b Totals) bool {
 // ranges that start and end inside hours, fit in one hour, or span days.
 func TestReportFromRollups(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, t.TempDir())
-	defer db.Close()
-	w, err := Open(ctx, db, quiet, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	db, w := openLedger(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	var rows []Record
@@ -130,14 +126,7 @@ func TestReportFromRollups(t *testing.T) {
 // TestReportWhileReaderHolds: a report reader holding its connection (a long read transaction) does not stop
 // the writer from committing; before the read pool, reports and the writer shared one connection.
 func TestReportWhileReaderHolds(t *testing.T) {
-	ctx := context.Background()
-	db := openDB(t, t.TempDir())
-	defer db.Close()
-	w, err := Open(ctx, db, quiet, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	db, w := openLedger(t)
 	tx := db.Reader().Begin()
 	var n int64
 	if err := tx.Raw("SELECT COUNT(*) FROM usage_records").Scan(&n).Error; err != nil {
@@ -160,13 +149,7 @@ func TestReportWhileReaderHolds(t *testing.T) {
 // pruned range still count them from the roll-ups, and 0 days keeps everything.
 func TestPruneKeepsRollups(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, t.TempDir())
-	defer db.Close()
-	w, err := Open(ctx, db, quiet, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	db, w := openLedger(t)
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	old := now.AddDate(0, 0, -100).Truncate(time.Hour)
 	for i := range 2*pruneChunk + 5 {
@@ -298,13 +281,7 @@ func crashChild(dir string) {
 // not the in-memory totals, not the roll-ups (whole hours), not the raw-row edges of a range.
 func TestCanceledIsNotAnError(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, t.TempDir())
-	defer db.Close()
-	w, err := Open(ctx, db, quiet, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	db, w := openLedger(t)
 	hour := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Hour)
 	for i, outcome := range []string{OK, Canceled, Failed} {
 		w.Finish(Record{ID: fmt.Sprint("r", i), Time: hour.Add(30 * time.Minute), Provider: "glm", Model: "m", Outcome: outcome})
@@ -329,4 +306,17 @@ func TestCanceledIsNotAnError(t *testing.T) {
 	if tot.Errors != 0 {
 		t.Fatal("in-memory totals count a canceled attempt as an error")
 	}
+}
+
+// openLedger opens a fresh database and its writer, both closed when the test ends (writer first).
+func openLedger(t *testing.T) (*store.DB, *Writer) {
+	t.Helper()
+	db := openDB(t, t.TempDir())
+	t.Cleanup(func() { db.Close() })
+	w, err := Open(context.Background(), db, quiet, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return db, w
 }

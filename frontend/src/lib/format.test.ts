@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compact, count, duration, relative, secondsUntil, usd } from './format';
+import { compact, count, duration, outcomeClass, outcomeWord, relative, secondsUntil, usd } from './format';
 
 describe('format', () => {
   it.each([
@@ -39,5 +39,14 @@ describe('format', () => {
     expect(relative('2025-12-31T23:59:00Z', now)).toBe('1m 0s ago');
     expect(relative(null, now)).toBe('–');
     expect(relative('garbage', now)).toBe('–');
+  });
+});
+
+describe('outcome', () => {
+  it('gives every outcome one word and one badge, canceled included', () => {
+    expect([outcomeWord('in_flight'), outcomeClass('in_flight')]).toEqual(['running', 'accent']);
+    expect([outcomeWord('canceled'), outcomeClass('canceled')]).toEqual(['canceled', 'warn']);
+    expect([outcomeWord('error'), outcomeClass('error')]).toEqual(['error', 'bad']);
+    expect(outcomeClass('something new')).toBe('');
   });
 });

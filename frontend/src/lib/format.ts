@@ -88,3 +88,8 @@ export function countdown(iso: string | null | undefined, now: number = Date.now
   if (s == null) return '–';
   return s <= 0 ? 'now' : duration(s);
 }
+
+// An attempt's outcome as every page shows it: one word and one badge class per outcome (Logs, Overview's feed).
+const outcomeClasses: Record<string, string> = { ok: 'ok', error: 'bad', interrupted: 'warn', canceled: 'warn', in_flight: 'accent' };
+export const outcomeClass = (o: string): string => outcomeClasses[o] ?? '';
+export const outcomeWord = (o: string): string => (o === 'in_flight' ? 'running' : o);

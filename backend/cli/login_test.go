@@ -328,7 +328,13 @@ func TestSubscriptionsEndToEnd(t *testing.T) {
 		t.Fatalf("%d claude accounts after signing in again", n)
 	}
 
-	// ---- the canary: no token in the database, logs or any answer ----
+	r.assertNoCanary(t)
+}
+
+// assertNoCanary stops the instance and checks that no token reached the data directory (database, logs,
+// request logs), the log output or any answer the CLI and the API gave.
+func (r *subsRig) assertNoCanary(t *testing.T) {
+	t.Helper()
 	r.inst.Stop(5 * time.Second)
 	filepath.Walk(r.dir, func(p string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {

@@ -545,9 +545,22 @@ func (f *Flows) runImport(s *session) error {
 	if err != nil {
 		return fmt.Errorf("%s is not a %s login NineRouter can read: %w", path, s.p.Name, err)
 	}
+	// An imported access token may long have expired: renew it first, so the identity can be read with it.
+	if !g.Token.Expiry.IsZero() && time.Now().Add(expirySkew).After(g.Token.Expiry) && g.Token.RefreshToken != "" {
+		n, err := f.m.renew(s.ctx, s.p, g.Token, g.Identity)
+		if err != nil {
+			return fmt.Errorf("the %s login at %s could not be renewed (%v): sign in with `ninerouter login %s` instead", s.p.Name, path, err, s.p.ID)
+		}
+		g.Token = n
+	}
 	if g.Identity.Email == "" && s.p.Identify != nil {
-		if id, err := s.p.Identify(s.ctx, env, TokenResponse{Token: g.Token, Raw: map[string]any{"id_token": g.Token.IDToken}}); err == nil {
+		id, err := s.p.Identify(s.ctx, env, TokenResponse{Token: g.Token, Raw: map[string]any{"id_token": g.Token.IDToken}})
+		switch {
+		case err == nil:
 			g.Identity = mergeIdentity(g.Identity, id)
+		case g.Identity.ExternalID == "":
+			// Nothing identifies the account (and providers like Gemini need what Identify discovers).
+			return fmt.Errorf("the %s login at %s was read, but the account behind it could not be: %w", s.p.Name, path, err)
 		}
 	}
 	s.view.ImportNote = s.p.ImportNote

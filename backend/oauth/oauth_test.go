@@ -3,9 +3,12 @@ package oauth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +19,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/provider/claude"
 	"github.com/ninerouter/ninerouter/backend/provider/codex"
 	"github.com/ninerouter/ninerouter/backend/provider/copilot"
+	"github.com/ninerouter/ninerouter/backend/provider/geminicli"
 	"github.com/ninerouter/ninerouter/backend/provider/kimicoding"
 	"github.com/ninerouter/ninerouter/backend/secret"
 	"github.com/ninerouter/ninerouter/backend/testkit/mockvendor"
@@ -48,7 +52,7 @@ func newRig(t *testing.T) *rig {
 	t.Cleanup(m.Close)
 	r := &rig{mock: m, vault: oauth.Vault{S: secret.NewMemory(), NotFound: secret.ErrNotFound}, grants: map[int64]oauth.Grant{},
 		states: map[int64]oauth.State{}, msgs: map[int64]string{}}
-	r.mgr = oauth.NewManager(oauth.Options{Providers: []*oauth.Provider{claude.OAuth(), codex.OAuth(), copilot.OAuth(), kimicoding.OAuth()},
+	r.mgr = oauth.NewManager(oauth.Options{Providers: []*oauth.Provider{claude.OAuth(), codex.OAuth(), copilot.OAuth(), kimicoding.OAuth(), geminicli.OAuth()},
 		Endpoints: m.Endpoints(0), Vault: r.vault, Meta: r})
 	r.flows = oauth.NewFlows(r.mgr, func(_ context.Context, p *oauth.Provider, g oauth.Grant, relogin int64) (int64, error) {
 		r.mu.Lock()
@@ -377,5 +381,64 @@ func TestKimiCodingDeviceFlow(t *testing.T) {
 	src, _ := r.mgr.Source(oauth.Account{ID: done.AccountID, Provider: "kimi-coding"})
 	if c, err := src.Credential(context.Background()); err != nil || !strings.HasPrefix(c.AccessToken, "kimi-coding-at-") {
 		t.Fatalf("credential %+v %v", c, err)
+	}
+}
+
+// TestGeminiSignInAndImport: Google sign-in (PKCE, client secret, offline access), the Code Assist project
+// discovered and kept with the account; refresh without rotation; import of the Gemini CLI's own login with an
+// expired access token (renewed before the account is read); invalid_grant → needs sign-in.
+func TestGeminiSignInAndImport(t *testing.T) {
+	r := newRig(t)
+	v, err := r.flows.Start(context.Background(), oauth.StartRequest{Provider: "gemini-cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(v.URL)
+	if q := u.Query(); q.Get("access_type") != "offline" || q.Get("prompt") != "consent" || q.Get("code_challenge_method") != "S256" {
+		t.Fatalf("authorize URL: %s", v.URL)
+	}
+	follow(t, v.URL)
+	done := wait(t, r.flows, v.ID)
+	if done.State != oauth.FlowDone || done.Email != "user@example.com" {
+		t.Fatalf("%+v", done)
+	}
+	id := r.grants[done.AccountID].Identity
+	if id.Meta[geminicli.ProjectKey] != mockvendor.Project(mockvendor.Gemini) || id.Plan == "" {
+		t.Fatalf("identity %+v", id)
+	}
+	tok, _ := r.vault.Load(done.AccountID)
+
+	// The Gemini CLI's own login file, its access token long expired.
+	dir := t.TempDir()
+	r.flows.Home = func() (string, error) { return dir, nil }
+	if err := os.MkdirAll(filepath.Join(dir, ".gemini"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	creds := fmt.Sprintf(`{"access_token":"ya29.old","refresh_token":%q,"token_type":"Bearer","expiry_date":%d}`,
+		tok.RefreshToken, time.Now().Add(-time.Hour).UnixMilli())
+	if err := os.WriteFile(filepath.Join(dir, ".gemini", "oauth_creds.json"), []byte(creds), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	imp, err := r.flows.Start(context.Background(), oauth.StartRequest{Provider: "gemini-cli", Flow: oauth.FlowImport})
+	if err != nil || imp.State != oauth.FlowDone || !strings.Contains(imp.ImportNote, "signed out") {
+		t.Fatalf("import: %+v %v", imp, err)
+	}
+	g := r.grants[imp.AccountID]
+	if g.Identity.Meta[geminicli.ProjectKey] == "" || g.Token.AccessToken == "ya29.old" || g.Token.RefreshToken != tok.RefreshToken {
+		t.Fatalf("imported grant: %+v", g.Identity)
+	}
+
+	// Refresh: Google keeps the refresh token.
+	src, _ := r.mgr.Source(oauth.Account{ID: done.AccountID, Provider: "gemini-cli", Identity: id})
+	c, err := src.Refresh(context.Background())
+	if err != nil || c.Meta[geminicli.ProjectKey] == "" || c.AccessToken == tok.AccessToken {
+		t.Fatalf("refresh: %+v %v", c, err)
+	}
+	if after, _ := r.vault.Load(done.AccountID); after.RefreshToken != tok.RefreshToken {
+		t.Fatal("the refresh token changed although Google did not rotate it")
+	}
+	r.mock.Revoke(mockvendor.Gemini)
+	if _, err := src.RefreshRefused(context.Background(), c.AccessToken); !errors.Is(err, oauth.ErrNeedsSignIn) {
+		t.Fatalf("want needs sign-in after invalid_grant, got %v", err)
 	}
 }

@@ -335,19 +335,20 @@ func (s *Source) ensureLocked(ctx context.Context, force bool) error {
 	return nil
 }
 
+// renew runs the provider's refresh (its own RefreshFunc, else the refresh_token grant).
+func (m *Manager) renew(ctx context.Context, p *Provider, t Token, id Identity) (Token, error) {
+	if p.RefreshFunc != nil {
+		return p.RefreshFunc(ctx, m.Env(p), t, id)
+	}
+	return m.Env(p).RefreshToken(ctx, t)
+}
+
 // refreshLocked renews the stored token: the new token is stored (both vault slots) before anyone uses it.
 func (s *Source) refreshLocked(ctx context.Context) error {
 	s.mu.Lock()
 	old, id := s.tok, s.identity
 	s.mu.Unlock()
-	env := s.m.Env(s.p)
-	var n Token
-	var err error
-	if s.p.RefreshFunc != nil {
-		n, err = s.p.RefreshFunc(ctx, env, old, id)
-	} else {
-		n, err = env.RefreshToken(ctx, old)
-	}
+	n, err := s.m.renew(ctx, s.p, old, id)
 	if err != nil {
 		return s.failed(err)
 	}

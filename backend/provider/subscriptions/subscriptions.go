@@ -8,15 +8,16 @@ import (
 	"github.com/ninerouter/ninerouter/backend/provider/claude"
 	"github.com/ninerouter/ninerouter/backend/provider/codex"
 	"github.com/ninerouter/ninerouter/backend/provider/copilot"
+	"github.com/ninerouter/ninerouter/backend/provider/geminicli"
 	"github.com/ninerouter/ninerouter/backend/provider/kimicoding"
 )
 
 // Specs are the routing specs, in the Connect dialog's order.
 func Specs() []*provider.Spec {
-	return []*provider.Spec{claude.Spec(), codex.Spec(), copilot.Spec(), kimicoding.Spec()}
+	return []*provider.Spec{claude.Spec(), codex.Spec(), copilot.Spec(), kimicoding.Spec(), geminicli.Spec()}
 }
 
 // SignIns are the sign-in definitions.
 func SignIns() []*oauth.Provider {
-	return []*oauth.Provider{claude.OAuth(), codex.OAuth(), copilot.OAuth(), kimicoding.OAuth()}
+	return []*oauth.Provider{claude.OAuth(), codex.OAuth(), copilot.OAuth(), kimicoding.OAuth(), geminicli.OAuth()}
 }

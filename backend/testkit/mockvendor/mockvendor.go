@@ -34,6 +34,9 @@ const (
 	GitHub  = "github"
 	Copilot = "copilot"
 	Kimi    = "kimi-coding"
+	// Gemini is Gemini CLI's Code Assist; Antigravity speaks the same API with its own envelope fields.
+	Gemini      = "gemini-cli"
+	Antigravity = "antigravity"
 )
 
 // DeviceMode chooses how the device flow answers polls.
@@ -75,6 +78,8 @@ type Mock struct {
 	BeforeRefresh func(vendor string) bool
 	// Email is the account every vendor reports.
 	Email string
+	// OnboardPending is how many times Code Assist's onboardUser answers "not done yet" before it finishes.
+	OnboardPending int
 
 	mu        sync.Mutex
 	codes     map[string]codeGrant
@@ -87,6 +92,7 @@ type Mock struct {
 	revoked   map[string]bool
 	limited   map[string]int // vendor → seconds until reset: the API answers 429 with a reset hint
 	copilotOK bool
+	onboarded map[string]int // Google vendor → onboardUser calls so far (≥ OnboardPending+1: onboarded)
 }
 
 // New starts the mock on a loopback port.
@@ -94,7 +100,7 @@ func New() *Mock {
 	m := &Mock{AccessTTL: time.Hour, Device: DeviceApprove, Email: "user@example.com", codes: map[string]codeGrant{},
 		access: map[string]tokenInfo{}, refresh: map[string]string{}, devices: map[string]*device{}, calls: map[string]int{},
 		headers: map[string]http.Header{}, bodies: map[string][]byte{}, revoked: map[string]bool{}, limited: map[string]int{},
-		copilotOK: true}
+		copilotOK: true, onboarded: map[string]int{}}
 	m.Server = httptest.NewServer(m)
 	return m
 }
@@ -115,6 +121,8 @@ func (m *Mock) Endpoints(codexRedirectPort int) map[string]map[string]string {
 		"codex": {"authorize": b + "/codex/authorize", "token": b + "/codex/token", "api": b + "/codex/api",
 			"redirect": fmt.Sprintf("http://localhost:%d/auth/callback", codexRedirectPort), "quota": b + "/codex/usage"},
 		"kimi-coding": {"device": b + "/kimi-coding/device/code", "token": b + "/kimi-coding/token", "api": b + "/kimi-coding/coding/v1"},
+		Gemini: {"authorize": b + "/gemini-cli/authorize", "token": b + "/gemini-cli/token", "userinfo": b + "/gemini-cli/userinfo",
+			"manual_redirect": b + "/gemini-cli/code-page", "api": b + "/gemini-cli/api"},
 		"github": {"device": b + "/github/device/code", "token": b + "/github/token", "userinfo": b + "/github/user",
 			"copilot_token": b + "/github/copilot_token", "api": b + "/copilot", "quota": b + "/github/copilot_user"},
 	}
@@ -257,6 +265,8 @@ func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"login": "octo", "id": 1, "email": m.Email})
 	case vendor == GitHub && rest == "copilot_token":
 		m.copilotToken(w, r)
+	case google(vendor):
+		m.google(w, r, vendor, rest)
 	default:
 		m.api(w, r, vendor, rest)
 	}
@@ -299,6 +309,10 @@ func tokenParams(r *http.Request) map[string]string {
 func (m *Mock) token(w http.ResponseWriter, r *http.Request, vendor string) {
 	p := tokenParams(r)
 	grant := p["grant_type"]
+	if google(vendor) && (p["client_id"] == "" || p["client_secret"] == "") {
+		oauthError(w, 400, "invalid_request", "client_secret is missing.") // Google's installed-app clients send it
+		return
+	}
 	key := grant
 	if grant == "urn:ietf:params:oauth:grant-type:device_code" {
 		key = "device"
@@ -342,8 +356,13 @@ func (m *Mock) token(w http.ResponseWriter, r *http.Request, vendor string) {
 			oauthError(w, 400, "invalid_grant", "Refresh token is invalid, expired or revoked")
 			return
 		}
-		delete(m.refresh, p["refresh_token"]) // rotation: the old refresh token is spent
-		out := m.issue(vendor)
+		var out map[string]any
+		if google(vendor) {
+			out = m.issueAccess(vendor) // Google keeps the refresh token: no rotation
+		} else {
+			delete(m.refresh, p["refresh_token"]) // rotation: the old refresh token is spent
+			out = m.issue(vendor)
+		}
 		m.mu.Unlock()
 		writeJSON(w, 200, out)
 	case "urn:ietf:params:oauth:grant-type:device_code":

@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/anthropics/anthropic-sdk-go"
+	aoption "github.com/anthropics/anthropic-sdk-go/option"
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+	"google.golang.org/genai"
+
+	"github.com/ninerouter/ninerouter/backend/testkit/mockvendor"
+)
+
+// TestGeminiCLIEndToEnd: `ninerouter login gemini-cli --no-browser` (Google PKCE through the printed URL), the
+// Code Assist project discovered at sign-in; requests from Google's, OpenAI's and Anthropic's own SDKs reach
+// the mock Code Assist API in the {model, project, request} envelope with the account's token and NineRouter's
+// User-Agent, and the {"response": …} wrapper never reaches a client.
+func TestGeminiCLIEndToEnd(t *testing.T) {
+	r := newSubsRig(t)
+	out := r.loginWithBrowser(t, "gc")
+	if !strings.Contains(out, "Signed in to Gemini CLI (Code Assist) as user@example.com") {
+		t.Fatalf("login output:\n%s", out)
+	}
+	ctx := context.Background()
+	base := "http://" + r.addr
+	gc, err := genai.NewClient(ctx, &genai.ClientConfig{APIKey: "unused", Backend: genai.BackendGeminiAPI,
+		HTTPOptions: genai.HTTPOptions{BaseURL: base + "/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "hello from mock gemini-cli"
+	whole, err := gc.Models.GenerateContent(ctx, "gc/gemini-2.5-pro", genai.Text("hi"), nil)
+	if err != nil || whole.Text() != want {
+		t.Fatalf("genai generateContent: %v", err)
+	}
+	h, body := r.mock.LastRequest(mockvendor.Gemini)
+	if !strings.HasPrefix(h.Get("Authorization"), "Bearer gemini-cli-at-") || !strings.HasPrefix(h.Get("User-Agent"), "NineRouter/") ||
+		!strings.Contains(string(body), `"project":"`+mockvendor.Project(mockvendor.Gemini)+`"`) {
+		t.Fatalf("upstream request: %v %s", h, body)
+	}
+	var text strings.Builder
+	for chunk, err := range gc.Models.GenerateContentStream(ctx, "gc/gemini-2.5-pro", genai.Text("hi"), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		text.WriteString(chunk.Text())
+	}
+	if text.String() != want {
+		t.Fatalf("genai stream text %q", text.String())
+	}
+
+	oc := openai.NewClient(option.WithBaseURL(base+"/v1/"), option.WithAPIKey("unused"), option.WithMaxRetries(0))
+	res, err := oc.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "gc/gemini-3-pro-preview",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}})
+	if err != nil || res.Choices[0].Message.Content != want {
+		t.Fatalf("openai SDK through Code Assist: %v", err)
+	}
+	ac := anthropic.NewClient(aoption.WithBaseURL(base), aoption.WithAPIKey("unused"), aoption.WithMaxRetries(0))
+	s := ac.Messages.NewStreaming(ctx, anthropic.MessageNewParams{Model: "gc/gemini-3-flash-preview", MaxTokens: 64,
+		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hi"))}})
+	text.Reset()
+	for s.Next() {
+		if ev := s.Current(); ev.Type == "content_block_delta" {
+			text.WriteString(ev.Delta.Text)
+		}
+	}
+	if s.Err() != nil || text.String() != want {
+		t.Fatalf("anthropic SDK stream through Code Assist: %q %v", text.String(), s.Err())
+	}
+
+	// An expired token: the vendor answers 401, the account refreshes once and the request is served.
+	r.mock.ExpireAccess(mockvendor.Gemini)
+	if res, err := gc.Models.GenerateContent(ctx, "gc/gemini-2.5-pro", genai.Text("hi"), nil); err != nil || res.Text() != want {
+		t.Fatalf("after expiry: %v", err)
+	}
+	if n := r.mock.TokenCalls(mockvendor.Gemini, "refresh_token"); n != 1 {
+		t.Fatalf("%d refreshes, want 1", n)
+	}
+	// Revoked: needs sign-in, shown by account list.
+	r.mock.Revoke(mockvendor.Gemini)
+	if _, err := gc.Models.GenerateContent(ctx, "gc/gemini-2.5-pro", genai.Text("hi"), nil); err == nil {
+		t.Fatal("a revoked account answered")
+	}
+	found := false
+	for _, a := range r.accounts(t) {
+		if a.Provider == "gemini-cli" {
+			found = a.SignIn != nil && a.SignIn.State == "needs_sign_in" && strings.Contains(a.SignIn.Message, "invalid_grant")
+		}
+	}
+	if !found {
+		t.Fatalf("the gemini-cli account does not need sign-in after invalid_grant: %+v", r.accounts(t))
+	}
+	resp, err := http.Get(base + "/v1/models")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	r.assertNoCanary(t)
+}

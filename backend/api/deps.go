@@ -37,6 +37,7 @@ type Backend interface {
 	SignIns
 	DesktopAdmin
 	Window
+	Imports
 }
 
 // Window is what the window's first-run path and its silent-loss guards need (guard.go).

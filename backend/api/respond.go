@@ -51,7 +51,13 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 
 // decodeManage reads a management JSON body into v, answering 400/413 itself; ok=false means it answered.
 func decodeManage(w http.ResponseWriter, r *http.Request, v any) bool {
-	b, err := readBody(w, r, MaxManageBody)
+	return decodeLarge(w, r, v, MaxManageBody)
+}
+
+// decodeLarge reads a management JSON body of at most limit bytes into v, answering 400/413 itself; ok=false
+// means it answered.
+func decodeLarge(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
+	b, err := readBody(w, r, limit)
 	if errors.Is(err, errBodyTooLarge) {
 		writeJSONError(w, http.StatusRequestEntityTooLarge, "too_large", err.Error())
 		return false

@@ -38,6 +38,7 @@ func (s *Server) routes() []Route {
 	all = append(all, s.toolRoutes()...)
 	all = append(all, s.signInRoutes()...)
 	all = append(all, s.desktopRoutes()...)
+	all = append(all, s.importRoutes()...)
 	all = append(all, s.dashboardRoutes()...)
 	return all
 }

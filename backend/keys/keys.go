@@ -50,6 +50,9 @@ func Open(ctx context.Context, db *store.DB) (*Keys, error) {
 	return k, k.reload(ctx)
 }
 
+// Reload re-reads the active hashes (after an import wrote keys in its own transaction).
+func (k *Keys) Reload(ctx context.Context) error { return k.reload(ctx) }
+
 func (k *Keys) reload(ctx context.Context) error {
 	var rows []store.ClientKey
 	if err := k.db.WithContext(ctx).Where("revoked_at IS NULL").Find(&rows).Error; err != nil {

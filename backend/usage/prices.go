@@ -60,6 +60,9 @@ func LoadPrices(ctx context.Context, db *store.DB) (*Prices, error) {
 	return p, p.reload(ctx)
 }
 
+// Reload re-reads the stored rows (after an import wrote them in its own transaction).
+func (p *Prices) Reload(ctx context.Context) error { return p.reload(ctx) }
+
 func (p *Prices) reload(ctx context.Context) error {
 	var stored []store.Price
 	if p.db != nil {

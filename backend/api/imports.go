@@ -1,0 +1,62 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/ninerouter/ninerouter/backend/importer"
+	"github.com/ninerouter/ninerouter/backend/service"
+)
+
+// Imports brings configuration in from 9Router, CLIProxyAPI and encrypted backups (backend/service/imports.go).
+type Imports interface {
+	ImportSources(ctx context.Context) []service.ImportSource
+	PreviewImportFrom(ctx context.Context, req service.ImportRequest) (importer.Preview, error)
+	ApplyImportFrom(ctx context.Context, req service.ImportRequest) (importer.Preview, error)
+}
+
+// maxImportBody bounds an import request, which may carry a whole encrypted backup.
+const maxImportBody = 32 << 20
+
+// importRoutes are the import routes; the window's Import panel and `ninerouter import` use them.
+func (s *Server) importRoutes() []Route {
+	return []Route{
+		{Method: http.MethodGet, Path: "/api/import/sources", Access: Manage, Handler: s.importSources},
+		{Method: http.MethodPost, Path: "/api/import/preview", Access: Manage, Handler: s.importPreview},
+		{Method: http.MethodPost, Path: "/api/import/apply", Access: Manage, Handler: s.importApply},
+	}
+}
+
+// importSources answers [{source, name, path, found, offer}]: the peers' configurations found on this machine
+// (offer is set on a first launch).
+func (s *Server) importSources(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.svc.ImportSources(r.Context()))
+}
+
+// importPreview takes {source, path?, data?, passphrase?} and answers what would be added, merged and skipped.
+func (s *Server) importPreview(w http.ResponseWriter, r *http.Request) {
+	var req service.ImportRequest
+	if !decodeLarge(w, r, &req, maxImportBody) {
+		return
+	}
+	p, err := s.svc.PreviewImportFrom(r.Context(), req)
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// importApply takes the same body and answers the report of what was imported.
+func (s *Server) importApply(w http.ResponseWriter, r *http.Request) {
+	var req service.ImportRequest
+	if !decodeLarge(w, r, &req, maxImportBody) {
+		return
+	}
+	p, err := s.svc.ApplyImportFrom(r.Context(), req)
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/gorm"
+
+	"github.com/ninerouter/ninerouter/backend/importer/importtest"
+	"github.com/ninerouter/ninerouter/backend/importer/ninerouter9"
+	"github.com/ninerouter/ninerouter/backend/oauth"
+	"github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
+)
+
+// copy9Router copies the sample 9Router data dir and points its custom nodes at the mock upstream.
+func copy9Router(t *testing.T, mockURL string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "9router")
+	if err := os.MkdirAll(filepath.Join(dir, "db"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(importtest.Samples(), "9router-0.5.69", "db", "data.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "db", "data.sqlite")
+	if err := os.WriteFile(db, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	gdb, err := gorm.Open(sqlite.Open("file:"+db), &gorm.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gdb.Exec("UPDATE providerNodes SET data = json_set(data, '$.baseUrl', ?)", mockURL+"/v1").Error; err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, _ := gdb.DB()
+	sqlDB.Close()
+	return dir
+}
+
+// TestImport9RouterServes is issue 15's "done when": the dry run lists what the sample holds, and after the
+// import a request with one of the sample's client keys and one of its combo names is served (the combo's first
+// model is on a custom node, pointed at the mock upstream in this copy).
+func TestImport9RouterServes(t *testing.T) {
+	mock := mockupstream.New(mockupstream.Options{Text: "imported and served"})
+	defer mock.Close()
+	endpoints, _ := importtest.ClosedVendors(t)(oauth.EnvEndpoints)
+	t.Setenv(oauth.EnvEndpoints, endpoints) // the imported sign-ins' refresher stays on loopback
+	src := copy9Router(t, mock.URL)
+	b, err := ninerouter9.Read(t.Context(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := startLive(t)
+
+	out := l.cli("import", "9router", src, "--dry-run")
+	for _, a := range b.Accounts {
+		if !strings.Contains(out, a.Name) {
+			t.Errorf("the dry run does not list account %q:\n%s", a.Name, out)
+		}
+	}
+	for _, want := range []string{b.Combos[0].Name, b.Combos[1].Name, b.ClientKeys[0].Name, b.Aliases[0].Name, "nothing has been written"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the dry run does not list %q:\n%s", want, out)
+		}
+	}
+	if list := l.cli("key", "list"); strings.Contains(list, b.ClientKeys[0].Name) {
+		t.Fatalf("the dry run wrote keys:\n%s", list)
+	}
+
+	out = l.cli("import", "9router", src)
+	if !strings.Contains(out, "Imported from") {
+		t.Fatalf("import report:\n%s", out)
+	}
+	// The combo whose first model is on the node: cheap-a in the sample.
+	combo := ""
+	for _, c := range b.Combos {
+		for _, n := range b.Nodes {
+			if strings.HasPrefix(c.Entries[0].Model, n.Prefix+"/") && n.Format == "openai" {
+				combo = c.Name
+			}
+		}
+	}
+	if combo == "" {
+		t.Fatal("the sample has no combo that starts on an OpenAI-compatible node")
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+l.addr+"/v1/chat/completions",
+		strings.NewReader(`{"model":"`+combo+`","messages":[{"role":"user","content":"hi"}]}`))
+	req.Header.Set("Authorization", "Bearer "+b.ClientKeys[0].Key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "imported and served") {
+		t.Fatalf("request with an imported key and combo: %d %s", resp.StatusCode, body)
+	}
+	got := mock.Requests()
+	if len(got) == 0 {
+		t.Fatal("the mock upstream saw no request")
+	}
+	var model, prefix string
+	for _, c := range b.Combos {
+		if c.Name == combo {
+			prefix, model, _ = strings.Cut(c.Entries[0].Model, "/")
+		}
+	}
+	wantKey := ""
+	for _, a := range b.Accounts {
+		if a.Provider == prefix {
+			wantKey = a.APIKey
+		}
+	}
+	if last := got[len(got)-1]; last.Model != model || last.APIKey != wantKey {
+		t.Errorf("upstream saw model %q key %q; want %q with the imported node key", last.Model, last.APIKey, model)
+	}
+	// A key that was never imported is refused.
+	req2, _ := http.NewRequest(http.MethodPost, "http://"+l.addr+"/v1/chat/completions", strings.NewReader(`{"model":"`+combo+`","messages":[]}`))
+	req2.Header.Set("Authorization", "Bearer sk-not-imported")
+	if resp, err := http.DefaultClient.Do(req2); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != 401 {
+			t.Errorf("an unknown key got %d", resp.StatusCode)
+		}
+	}
+}

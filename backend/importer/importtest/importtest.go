@@ -1,0 +1,113 @@
+// Package importtest holds what the importer's tests share: the path of the peers' sample data and a golden-file
+// view of a Bundle with every secret replaced by a marker.
+package importtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/ninerouter/ninerouter/backend/importer"
+	"github.com/ninerouter/ninerouter/backend/oauth"
+	"github.com/ninerouter/ninerouter/backend/provider/subscriptions"
+	"github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
+)
+
+// Samples is backend/importer/testdata: copies of the peers' sample data (every secret in them is made up).
+func Samples() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "testdata")
+}
+
+// Redacted is b as JSON with secrets replaced by "<secret …hint>" markers, for golden files.
+func Redacted(b *importer.Bundle) []byte {
+	c := *b
+	c.Origin = filepath.Base(c.Origin)
+	c.Accounts = append([]importer.Account(nil), b.Accounts...)
+	for i, a := range c.Accounts {
+		if a.APIKey != "" {
+			a.APIKey = "<secret " + importer.Hint(a.APIKey) + ">"
+		}
+		if a.OAuth != nil {
+			o := *a.OAuth
+			for _, s := range []*string{&o.AccessToken, &o.RefreshToken, &o.IDToken} {
+				if *s != "" {
+					*s = "<secret " + importer.Hint(*s) + ">"
+				}
+			}
+			a.OAuth = &o
+		}
+		c.Accounts[i] = a
+	}
+	c.ClientKeys = append([]importer.ClientKey(nil), b.ClientKeys...)
+	for i := range c.ClientKeys {
+		if c.ClientKeys[i].Key != "" {
+			c.ClientKeys[i].Key = "<secret " + importer.Hint(c.ClientKeys[i].Key) + ">"
+		}
+	}
+	return JSON(c)
+}
+
+// JSON is v indented, without HTML escaping (golden files are read by people).
+func JSON(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+	return buf.Bytes()
+}
+
+// Golden compares got with testdata/NAME in the calling package's folder, rewriting it when update is set.
+func Golden(t *testing.T, name string, got []byte, update bool) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if string(want) != string(got) {
+		t.Errorf("%s differs from the golden file (run with -update to accept):\n--- got ---\n%s", name, got)
+	}
+}
+
+// ClosedVendors writes a NINEROUTER_ENDPOINTS file that points every subscription vendor URL at a closed loopback
+// port, so that the refresher of an imported account never reaches the internet from a test, and returns a
+// getenv that names it (the file's path is also returned for t.Setenv).
+func ClosedVendors(t *testing.T) func(string) (string, bool) {
+	t.Helper()
+	closed := mockupstream.ClosedURL()
+	ep := map[string]map[string]string{}
+	for _, p := range subscriptions.SignIns() {
+		ep[p.ID] = map[string]string{}
+		for name := range p.Endpoints {
+			if !strings.HasSuffix(name, "_path") {
+				ep[p.ID][name] = closed
+			}
+		}
+	}
+	path := filepath.Join(t.TempDir(), "endpoints.json")
+	raw, _ := json.Marshal(ep)
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return func(k string) (string, bool) {
+		if k == oauth.EnvEndpoints {
+			return path, true
+		}
+		return "", false
+	}
+}

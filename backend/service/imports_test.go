@@ -1,0 +1,172 @@
+package service
+
+import (
+	"context"
+	"flag"
+	"path/filepath"
+	"testing"
+
+	"github.com/ninerouter/ninerouter/backend/config"
+	"github.com/ninerouter/ninerouter/backend/importer"
+	"github.com/ninerouter/ninerouter/backend/importer/importtest"
+	"github.com/ninerouter/ninerouter/backend/importer/ninerouter9"
+	"github.com/ninerouter/ninerouter/backend/oauth"
+	"github.com/ninerouter/ninerouter/backend/secret"
+	"github.com/ninerouter/ninerouter/backend/store"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files")
+
+func openImportTestService(t *testing.T, sec secret.Store) *Service {
+	t.Helper()
+	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir()}
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := Open(context.Background(), cfg, Options{Secrets: sec, Getenv: importtest.ClosedVendors(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	return svc
+}
+
+// landed is what an import left in the store, secrets replaced by their hints, for the golden file.
+func landed(t *testing.T, svc *Service) map[string]any {
+	t.Helper()
+	ctx := context.Background()
+	st, err := svc.db.ReadImportState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type acct struct {
+		Provider, Name, BaseURL, ProxyURL, Models string
+		Priority                                  int
+		Enabled                                   bool
+		Key                                       string            `json:",omitempty"`
+		SignIn                                    map[string]string `json:",omitempty"`
+	}
+	var accts []acct
+	for _, a := range st.Accounts {
+		v := acct{Provider: a.Provider, Name: a.Name, BaseURL: a.BaseURL, ProxyURL: a.ProxyURL, Models: a.Models, Priority: a.Priority, Enabled: a.Enabled}
+		if k, err := svc.secrets.Get(store.AccountSecretKey(a.ID)); err == nil {
+			v.Key = importer.Hint(k)
+		}
+		for _, si := range st.SignIns {
+			if si.AccountID == a.ID {
+				tok, err := svc.subs.mgr.Vault().Load(a.ID)
+				if err != nil {
+					t.Fatalf("account %s has a sign-in row but no token: %v", a.Name, err)
+				}
+				v.SignIn = map[string]string{"email": si.Email, "plan": si.Plan, "externalId": si.ExternalID, "meta": si.Meta,
+					"access": importer.Hint(tok.AccessToken), "refresh": importer.Hint(tok.RefreshToken)}
+			}
+		}
+		accts = append(accts, v)
+	}
+	var nodes, combos, aliases, keys, prices []map[string]any
+	for _, n := range st.Nodes {
+		nodes = append(nodes, map[string]any{"prefix": n.Prefix, "name": n.Name, "format": n.Format, "baseUrl": n.BaseURL})
+	}
+	for _, c := range st.Combos {
+		combos = append(combos, map[string]any{"name": c.Name, "strategy": c.Strategy, "entries": c.Entries})
+	}
+	for _, a := range st.Aliases {
+		aliases = append(aliases, map[string]any{"name": a.Name, "target": a.Target})
+	}
+	for _, k := range st.ClientKeys {
+		keys = append(keys, map[string]any{"name": k.Name, "hint": k.Hint, "hash": k.Hash, "revoked": k.RevokedAt != nil})
+	}
+	for _, p := range st.Prices {
+		prices = append(prices, map[string]any{"provider": p.Provider, "model": p.Model, "input": p.Input, "output": p.Output, "cacheRead": p.CacheRead})
+	}
+	settings := map[string]string{}
+	for k, v := range st.Settings {
+		if k != "cli_token_hash" && k != "window_token" && k != "session_secret" {
+			settings[k] = v
+		}
+	}
+	return map[string]any{"accounts": accts, "nodes": nodes, "combos": combos, "aliases": aliases, "keys": keys, "prices": prices, "settings": settings}
+}
+
+// TestImport9RouterSample imports the sample data dir: the preview and what lands in the store match their
+// golden files, the keys work, and a second import adds nothing.
+func TestImport9RouterSample(t *testing.T) {
+	ctx := context.Background()
+	svc := openImportTestService(t, secret.NewMemory())
+	b, err := ninerouter9.Read(ctx, filepath.Join(importtest.Samples(), "9router-0.5.69"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	preview, err := svc.PreviewImport(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	preview.Origin = filepath.Base(preview.Origin)
+	importtest.Golden(t, "import-9router.preview.golden.json", importtest.JSON(preview), *updateGolden)
+	if accts, _ := svc.db.Accounts(ctx); len(accts) != 0 {
+		t.Fatalf("the preview wrote %d accounts", len(accts))
+	}
+
+	report, err := svc.ApplyImport(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !report.Applied || report.Counts[importer.ActionAdd] != preview.Counts[importer.ActionAdd] {
+		t.Fatalf("report %+v", report.Counts)
+	}
+	importtest.Golden(t, "import-9router.landed.golden.json", importtest.JSON(landed(t, svc)), *updateGolden)
+
+	// The client keys keep working as they were.
+	for _, k := range b.ClientKeys {
+		if _, ok := svc.VerifyKey(k.Key); !ok {
+			t.Errorf("client key %s does not verify after the import", k.Name)
+		}
+	}
+	// Subscription accounts go through the normal sign-in path: a Source with the imported token.
+	snap := svc.routing.router.Snapshot()
+	for _, a := range snap.Accounts["codex"] {
+		src, ok := a.Cred.(*oauth.Source)
+		if !ok {
+			t.Fatalf("codex account %d has no sign-in source: %T", a.ID, a.Cred)
+		}
+		if st, msg := src.State(); st != oauth.StateOK {
+			t.Errorf("codex account state %s: %s", st, msg)
+		}
+	}
+
+	// Again: everything is already here; the sign-ins are merged (tokens replaced), nothing added.
+	again, err := svc.ApplyImport(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Counts[importer.ActionAdd] != 0 {
+		t.Errorf("a second import added %d entries: %+v", again.Counts[importer.ActionAdd], again.Items)
+	}
+	if accts, _ := svc.db.Accounts(ctx); len(accts) != len(b.Accounts) {
+		t.Errorf("%d accounts after two imports of %d", len(accts), len(b.Accounts))
+	}
+}
+
+// TestImportIsAllOrNothing: a secret store that refuses midway leaves no account, node, combo or key behind.
+func TestImportIsAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	sec := &flakySecrets{Store: secret.NewMemory()}
+	svc := openImportTestService(t, sec)
+	b, err := ninerouter9.Read(ctx, filepath.Join(importtest.Samples(), "9router-0.5.69-backup", "9router-backup.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec.broken.Store(true)
+	if _, err := svc.ApplyImport(ctx, b); err == nil {
+		t.Fatal("the import succeeded although no secret could be stored")
+	}
+	st, _ := svc.db.ReadImportState(ctx)
+	if len(st.Accounts)+len(st.Nodes)+len(st.Combos)+len(st.Aliases)+len(st.ClientKeys)+len(st.Prices) != 0 {
+		t.Fatalf("a failed import left rows: %+v", st)
+	}
+	sec.broken.Store(false)
+	if _, err := svc.ApplyImport(ctx, b); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+}

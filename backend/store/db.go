@@ -31,7 +31,10 @@ type DB struct {
 	// them read while the writer commits, so a slow report never holds the connection the usage writer and the
 	// request path need (issue #9 finding 2).
 	Reads *gorm.DB
-	Path  string
+	// Path is the SQLite file; "" on PostgreSQL, where Where names the server instead.
+	Path string
+	// Where names the database in messages: the file, or the PostgreSQL host and database (never a password).
+	Where string
 }
 
 // readConns bounds the report readers; more would only compete for the CPU the requests need.
@@ -71,7 +74,7 @@ func Open(ctx context.Context, dataDir string) (*DB, error) {
 	}
 	// One connection serialises writers in-process (SQLite allows one writer anyway) and keeps pragmas applied.
 	sqlDB.SetMaxOpenConns(1)
-	db := &DB{DB: gdb, Path: path}
+	db := &DB{DB: gdb, Path: path, Where: path}
 
 	var result string
 	if err := gdb.WithContext(ctx).Raw("PRAGMA quick_check").Scan(&result).Error; err != nil || result != "ok" {
@@ -110,14 +113,16 @@ func (db *DB) Reader() *gorm.DB {
 	return db.DB
 }
 
-// Close checkpoints the WAL into the main file and closes the database.
+// Close checkpoints the WAL (SQLite) into the main file and closes the database.
 func (db *DB) Close() error {
 	if db.Reads != nil {
 		if readDB, err := db.Reads.DB(); err == nil {
 			readDB.Close()
 		}
 	}
-	db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	if db.Dialect() == SQLite {
+		db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	}
 	sqlDB, err := db.DB.DB()
 	if err != nil {
 		return err

@@ -169,17 +169,52 @@ func TestMigrationTakesBackupFirst(t *testing.T) {
 	}
 }
 
-func TestNewerSchemaIsRefused(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := Open(ctx, dir)
+func TestNewerSchemaIsRefused(t *testing.T) { eachDialect(t, testNewerSchemaIsRefused) }
+
+func testNewerSchemaIsRefused(t *testing.T, open func() (*DB, error)) {
+	db, err := open()
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.Exec("INSERT INTO schema_migrations(version, name, applied_at) VALUES (99999, 'future', CURRENT_TIMESTAMP)")
 	db.Exec("DELETE FROM schema_migrations WHERE version = 1")
 	db.Close()
-	if _, err := Open(ctx, dir); err == nil || !strings.Contains(err.Error(), "newer NineRouter") {
+	if _, err := open(); err == nil || !strings.Contains(err.Error(), "newer NineRouter") {
 		t.Fatalf("Open(newer schema) = %v", err)
 	}
 }
+
+// TestSettingsSurviveReopen: the settings round trip of TestOpenCreatesAndReopens on both engines.
+func TestSettingsSurviveReopen(t *testing.T) {
+	eachDialect(t, func(t *testing.T, open func() (*DB, error)) {
+		ctx := context.Background()
+		db, err := open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []string{"v1", "v2"} {
+			if err := db.SetSetting(ctx, "k", v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if v, ok, err := db.GetSetting(ctx, "k"); err != nil || !ok || v != "v2" {
+			t.Fatalf("GetSetting = %q %v %v", v, ok, err)
+		}
+		if _, ok, _ := db.GetSetting(ctx, "missing"); ok {
+			t.Fatal("a missing setting was found")
+		}
+		db.Close()
+		if db, err = open(); err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if v, _, _ := db.GetSetting(ctx, "k"); v != "v2" {
+			t.Fatalf("after reopen %q", v)
+		}
+		if n, err := db.SchemaVersion(ctx); err != nil || n == 0 {
+			t.Fatalf("schema version %d %v", n, err)
+		}
+	})
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -64,12 +64,14 @@ func (db *DB) migrate(ctx context.Context, existed bool) error {
 		}
 	}
 	if len(all) > 0 && latest > all[len(all)-1].Version {
-		return fmt.Errorf("database %s was written by a newer NineRouter (schema %d); update NineRouter", db.Path, latest)
+		return fmt.Errorf("database %s was written by a newer NineRouter (schema %d); update NineRouter", db.Where, latest)
 	}
 	if len(pending) == 0 {
 		return nil
 	}
-	if existed && len(applied) > 0 {
+	// PostgreSQL runs DDL inside the migration's transaction, so a failed step leaves the schema as it was; its
+	// backups are the operator's (pg_dump), not a file beside the data dir.
+	if existed && len(applied) > 0 && db.Dialect() == SQLite {
 		if _, err := db.Backup(ctx, fmt.Sprintf("pre-migrate-v%d", latest)); err != nil {
 			return fmt.Errorf("backup before migration: %w", err)
 		}

@@ -5,7 +5,7 @@ import "gorm.io/gorm"
 // UsageRollupsDDL is the hourly roll-up of finished usage rows per provider, model, account, client key and combo.
 // The usage writer adds each finished row to it in the same transaction as the row, so reports read a few rows
 // per hour instead of every attempt, and the roll-ups outlive the raw rows' retention (issue #9 finding 2).
-// Hour is the Unix time of the hour's start (UTC).
+// Hour is the Unix time of the hour's start (UTC). Written for SQLite; Dialect.DDL adapts it for PostgreSQL.
 const UsageRollupsDDL = `CREATE TABLE IF NOT EXISTS usage_rollups (
 	hour INTEGER NOT NULL,
 	provider TEXT NOT NULL,
@@ -28,7 +28,7 @@ const UsageRollupsDDL = `CREATE TABLE IF NOT EXISTS usage_rollups (
 func usageMigrations() []Migration {
 	return []Migration{
 		{Version: 400, Name: "usage hourly roll-ups", Up: func(tx *gorm.DB) error {
-			if err := tx.Exec(UsageRollupsDDL).Error; err != nil {
+			if err := tx.Exec(DialectOf(tx).DDL(UsageRollupsDDL)).Error; err != nil {
 				return err
 			}
 			// Existing history is rolled up once; rows still in flight are added when the next start marks
@@ -64,8 +64,8 @@ func RollUpUsage(tx *gorm.DB) error {
 	}
 	return tx.Exec(`INSERT INTO usage_rollups (hour, provider, model, account_id, key_id, combo, requests,
 		errors, input, output, cache_read, cache_write, reasoning, cost_usd)
-		SELECT CAST(strftime('%s', time) AS INTEGER) / 3600 * 3600, provider, model, account_id, key_id, combo,
-		COUNT(*), SUM(` + FailedSQL + `), SUM(input), SUM(output), SUM(cache_read), SUM(cache_write),
+		SELECT ` + DialectOf(tx).UnixSeconds("time") + ` / 3600 * 3600, provider, model, account_id, key_id, combo,
+		COUNT(*), ` + ErrorsSQL + `, SUM(input), SUM(output), SUM(cache_read), SUM(cache_write),
 		SUM(reasoning), SUM(cost_usd)
 		FROM usage_records WHERE outcome <> 'in_flight' GROUP BY 1, 2, 3, 4, 5, 6`).Error
 }

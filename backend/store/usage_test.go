@@ -1,17 +1,16 @@
 package store
 
 import (
-	"context"
 	"testing"
 	"time"
 )
 
 // TestRollupBackfill: migration 400 rolls existing history up by UTC hour (the stored time format parses in
 // SQL), leaves in-flight rows to the start-up sweep, and 401 drops the indexes reports no longer need.
-func TestRollupBackfill(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	db, err := Open(ctx, dir)
+func TestRollupBackfill(t *testing.T) { eachDialect(t, testRollupBackfill) }
+
+func testRollupBackfill(t *testing.T, open func() (*DB, error)) {
+	db, err := open()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +31,7 @@ func TestRollupBackfill(t *testing.T) {
 		}
 	}
 	db.Close()
-	db, err = Open(ctx, dir)
+	db, err = open()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +52,11 @@ func TestRollupBackfill(t *testing.T) {
 		t.Fatalf("roll-ups %+v (hour %d)", got, h)
 	}
 	var idx []string
-	db.Raw("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_records' AND sql IS NOT NULL ORDER BY name").Scan(&idx)
+	if db.Dialect() == Postgres {
+		db.Raw("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'usage_records' AND indexname <> 'usage_records_pkey'").Scan(&idx)
+	} else {
+		db.Raw("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'usage_records' AND sql IS NOT NULL ORDER BY name").Scan(&idx)
+	}
 	for _, name := range idx {
 		if name != "idx_usage_records_time" && name != "idx_usage_records_outcome" {
 			t.Errorf("index %s is still on usage_records", name)
@@ -62,12 +65,9 @@ func TestRollupBackfill(t *testing.T) {
 }
 
 // TestReadsAreReadOnly: the report pool cannot write (query_only), so a report can never take the write lock.
-func TestReadsAreReadOnly(t *testing.T) {
-	db, err := Open(context.Background(), t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+func TestReadsAreReadOnly(t *testing.T) { eachDB(t, testReadsAreReadOnly) }
+
+func testReadsAreReadOnly(t *testing.T, db *DB) {
 	if db.Reads == nil {
 		t.Fatal("no read pool")
 	}

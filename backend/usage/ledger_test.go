@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/store"
+	"github.com/ninerouter/ninerouter/backend/store/storetest"
 )
 
 // referenceReport sums rows the way the ledger did before roll-ups: every finished row in [since, until].
@@ -52,9 +53,10 @@ func near(a, b Totals) bool {
 
 // TestReportFromRollups: reports built from the hourly roll-ups plus raw edges equal the row-by-row sums, for
 // ranges that start and end inside hours, fit in one hour, or span days.
-func TestReportFromRollups(t *testing.T) {
+func TestReportFromRollups(t *testing.T) { eachLedger(t, testReportFromRollups) }
+
+func testReportFromRollups(t *testing.T, db *store.DB, w *Writer) {
 	ctx := context.Background()
-	db, w := openLedger(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	var rows []Record
@@ -147,9 +149,10 @@ func TestReportWhileReaderHolds(t *testing.T) {
 
 // TestPruneKeepsRollups: rows past the retention are deleted, recent and in-flight rows stay, reports over the
 // pruned range still count them from the roll-ups, and 0 days keeps everything.
-func TestPruneKeepsRollups(t *testing.T) {
+func TestPruneKeepsRollups(t *testing.T) { eachLedger(t, testPruneKeepsRollups) }
+
+func testPruneKeepsRollups(t *testing.T, db *store.DB, w *Writer) {
 	ctx := context.Background()
-	db, w := openLedger(t)
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	old := now.AddDate(0, 0, -100).Truncate(time.Hour)
 	for i := range 2*pruneChunk + 5 {
@@ -279,9 +282,10 @@ func crashChild(dir string) {
 
 // TestCanceledIsNotAnError: a client that leaves is recorded as canceled, and no total counts it as an error:
 // not the in-memory totals, not the roll-ups (whole hours), not the raw-row edges of a range.
-func TestCanceledIsNotAnError(t *testing.T) {
+func TestCanceledIsNotAnError(t *testing.T) { eachLedger(t, testCanceledIsNotAnError) }
+
+func testCanceledIsNotAnError(t *testing.T, db *store.DB, w *Writer) {
 	ctx := context.Background()
-	db, w := openLedger(t)
 	hour := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Hour)
 	for i, outcome := range []string{OK, Canceled, Failed} {
 		w.Finish(Record{ID: fmt.Sprint("r", i), Time: hour.Add(30 * time.Minute), Provider: "glm", Model: "m", Outcome: outcome})
@@ -311,7 +315,27 @@ func TestCanceledIsNotAnError(t *testing.T) {
 // openLedger opens a fresh database and its writer, both closed when the test ends (writer first).
 func openLedger(t *testing.T) (*store.DB, *Writer) {
 	t.Helper()
-	db := openDB(t, t.TempDir())
+	return openLedgerOn(t, openDB(t, t.TempDir()))
+}
+
+// eachLedger runs a ledger test on SQLite and, when scripts/ci/postgres.sh names a server, on PostgreSQL.
+func eachLedger(t *testing.T, run func(t *testing.T, db *store.DB, w *Writer)) {
+	t.Run("sqlite", func(t *testing.T) {
+		db, w := openLedger(t)
+		run(t, db, w)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		db, err := store.OpenPostgres(context.Background(), storetest.FreshPostgres(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, w := openLedgerOn(t, db)
+		run(t, db, w)
+	})
+}
+
+func openLedgerOn(t *testing.T, db *store.DB) (*store.DB, *Writer) {
+	t.Helper()
 	t.Cleanup(func() { db.Close() })
 	w, err := Open(context.Background(), db, quiet, nil)
 	if err != nil {

@@ -88,7 +88,7 @@ type slice struct {
 	Totals
 }
 
-const sliceSums = `COUNT(*) AS requests, SUM(` + store.FailedSQL + `) AS errors, SUM(input) AS input, SUM(output) AS output,
+const sliceSums = `COUNT(*) AS requests, ` + store.ErrorsSQL + ` AS errors, SUM(input) AS input, SUM(output) AS output,
 	SUM(cache_read) AS cache_read, SUM(cache_write) AS cache_write, SUM(reasoning) AS reasoning, SUM(cost_usd) AS cost_usd`
 
 // Aggregate builds a report on the read-only connections (store.DB.Reads). Whole hours come from the hourly
@@ -184,7 +184,7 @@ func readSlices(ctx context.Context, db *store.DB, since, until time.Time, bucke
 		if inclusive {
 			op = "<="
 		}
-		parts = append(parts, `SELECT ? AS hour, provider, model, account_id, key_id, combo, `+sliceSums+`
+		parts = append(parts, `SELECT CAST(? AS BIGINT) AS hour, provider, model, account_id, key_id, combo, `+sliceSums+`
 			FROM usage_records WHERE time >= ? AND time `+op+` ? AND outcome <> ?
 			GROUP BY provider, model, account_id, key_id, combo`)
 		args = append(args, hourOf(from), from, to, InFlight)
@@ -206,12 +206,12 @@ func readSlices(ctx context.Context, db *store.DB, since, until time.Time, bucke
 	query := `SELECT hour / ? * ? AS b, provider, model, account_id, key_id, combo, COALESCE(SUM(requests), 0),
 		COALESCE(SUM(errors), 0), COALESCE(SUM(input), 0), COALESCE(SUM(output), 0), COALESCE(SUM(cache_read), 0),
 		COALESCE(SUM(cache_write), 0), COALESCE(SUM(reasoning), 0), COALESCE(SUM(cost_usd), 0)
-		FROM (` + strings.Join(parts, " UNION ALL ") + `) GROUP BY b, provider, model, account_id, key_id, combo`
+		FROM (` + strings.Join(parts, " UNION ALL ") + `) AS slices GROUP BY b, provider, model, account_id, key_id, combo`
 	sqlDB, err := db.Reader().DB()
 	if err != nil {
 		return nil, err
 	}
-	rows, err := sqlDB.QueryContext(ctx, query, append([]any{width, width}, args...)...)
+	rows, err := sqlDB.QueryContext(ctx, db.Dialect().Rebind(query), append([]any{width, width}, args...)...)
 	if err != nil {
 		return nil, err
 	}

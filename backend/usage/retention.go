@@ -72,8 +72,8 @@ func (w *Writer) Prune(ctx context.Context, now time.Time) (int64, error) {
 	cutoff := now.UTC().AddDate(0, 0, -days)
 	var total int64
 	for {
-		res := w.db.WithContext(ctx).Exec(`DELETE FROM usage_records WHERE rowid IN
-			(SELECT rowid FROM usage_records WHERE time < ? AND outcome <> ? LIMIT ?)`, cutoff, InFlight, pruneChunk)
+		res := w.db.WithContext(ctx).Exec(`DELETE FROM usage_records WHERE id IN
+			(SELECT id FROM usage_records WHERE time < ? AND outcome <> ? LIMIT ?)`, cutoff, InFlight, pruneChunk)
 		if res.Error != nil {
 			return total, fmt.Errorf("usage: prune rows before %s: %w", cutoff.Format(time.DateOnly), res.Error)
 		}

@@ -110,7 +110,7 @@ func loadSpend(ctx context.Context, db *store.DB, now time.Time) (*spendTotals, 
 		Cost      float64
 	}
 	err := db.WithContext(ctx).Model(&store.UsageRecord{}).
-		Select("account_id, combo, entry, strftime('%Y-%m-%d', time) AS day, SUM(cost_usd) AS cost").
+		Select("account_id, combo, entry, "+db.Dialect().UTCDay("time")+" AS day, SUM(cost_usd) AS cost").
 		Where("time >= ? AND cost_usd > 0", monthStart).
 		Group("account_id, combo, entry, day").Scan(&sums).Error
 	if err != nil {

@@ -296,6 +296,9 @@ func (w *Writer) syncWAL() {
 }
 
 func (w *Writer) syncNow() {
+	if w.db.Path == "" {
+		return // PostgreSQL: the server owns durability
+	}
 	f, err := os.OpenFile(w.db.Path+"-wal", os.O_RDWR, 0)
 	if err != nil {
 		return // no WAL yet, or checkpointed away: nothing to sync
@@ -360,11 +363,11 @@ func (w *Writer) upsert(rows []Record) error {
 				r.Combo, r.Entry, r.KeyID, r.Endpoint, r.Outcome, r.Status, r.Error, r.LatencyMs, r.TTFBMs, r.Input,
 				r.Output, r.CacheRead, r.CacheWrite, r.Reasoning, r.Reported, r.CostUSD)
 		}
-		if _, err := tx.Exec(upsertSQL(len(chunk)), args...); err != nil {
+		if _, err := tx.Exec(w.db.Dialect().Rebind(upsertSQL(len(chunk))), args...); err != nil {
 			return fmt.Errorf("usage rows: %w", err)
 		}
 	}
-	if err := addRollups(tx, final); err != nil {
+	if err := addRollups(tx, w.db.Dialect(), final); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -380,17 +383,20 @@ type rollupKey struct {
 
 func hourOf(t time.Time) int64 { return t.Unix() / 3600 * 3600 }
 
-// rollupSQL adds to an hour's totals (store.UsageRollupsDDL).
+// rollupSQL adds to an hour's totals (store.UsageRollupsDDL). The old values are named with their table:
+// PostgreSQL finds a bare column ambiguous beside excluded.
 const rollupSQL = `INSERT INTO usage_rollups (hour, provider, model, account_id, key_id, combo, requests, errors, input,
 	output, cache_read, cache_write, reasoning, cost_usd) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-	ON CONFLICT(hour, provider, model, account_id, key_id, combo) DO UPDATE SET requests = requests + excluded.requests,
-	errors = errors + excluded.errors, input = input + excluded.input, output = output + excluded.output,
-	cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
-	reasoning = reasoning + excluded.reasoning, cost_usd = cost_usd + excluded.cost_usd`
+	ON CONFLICT(hour, provider, model, account_id, key_id, combo) DO UPDATE SET
+	requests = usage_rollups.requests + excluded.requests, errors = usage_rollups.errors + excluded.errors,
+	input = usage_rollups.input + excluded.input, output = usage_rollups.output + excluded.output,
+	cache_read = usage_rollups.cache_read + excluded.cache_read,
+	cache_write = usage_rollups.cache_write + excluded.cache_write,
+	reasoning = usage_rollups.reasoning + excluded.reasoning, cost_usd = usage_rollups.cost_usd + excluded.cost_usd`
 
 // addRollups adds the finished rows of a batch to the hourly roll-ups, in the batch's transaction: a row is
 // counted exactly when it is committed final (Finish and the start-up sweep each finalise a row once).
-func addRollups(tx *sql.Tx, rows []Record) error {
+func addRollups(tx *sql.Tx, dialect store.Dialect, rows []Record) error {
 	sums := map[rollupKey]*Totals{}
 	var order []rollupKey
 	for _, r := range rows {
@@ -406,9 +412,10 @@ func addRollups(tx *sql.Tx, rows []Record) error {
 		}
 		t.add(r)
 	}
+	query := dialect.Rebind(rollupSQL)
 	for _, k := range order {
 		t := sums[k]
-		if _, err := tx.Exec(rollupSQL, k.hour, k.provider, k.model, k.accountID, k.keyID, k.combo, t.Requests,
+		if _, err := tx.Exec(query, k.hour, k.provider, k.model, k.accountID, k.keyID, k.combo, t.Requests,
 			t.Errors, t.Input, t.Output, t.CacheRead, t.CacheWrite, t.Reasoning, t.CostUSD); err != nil {
 			return fmt.Errorf("usage roll-ups: %w", err)
 		}

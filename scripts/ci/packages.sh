@@ -144,6 +144,66 @@ echo "packages: removed; none of the $(wc -l <"$OUT/dpkg-files.txt") packaged pa
 phase_done
 flock -u 9
 
+phase "rpm -i into a throwaway root, scriptlets, rpm -e"
+# This machine is Debian: the .rpm is installed for real, but with --root into an empty directory and its own rpm
+# database (--nodeps: the root holds no GTK/WebKit; the package's Requires are checked above). rpm runs the
+# scriptlets chrooted into that root, so it gets /bin/sh (dash) and readlink with their libraries, /dev/null and
+# /proc. Then: every packaged file is where the package says, with its digest and mode (rpm -V); an upgrade over a
+# running instance says to restart it (%post); erasing says what stays in the user's home (%preun) and leaves none
+# of the package's files.
+rpm_root=$(mktemp -d /tmp/ninerouter-rpmroot.XXXXXX)
+cleanups+=("rm -rf '$rpm_root'")
+mkdir -p "$rpm_root/usr" "$rpm_root/dev" "$rpm_root/proc" "$rpm_root/tmp" "$rpm_root/var/tmp"
+for d in bin lib lib64 sbin; do ln -s "usr/$d" "$rpm_root/$d"; done
+for b in /bin/sh /usr/bin/readlink; do
+  for f in "$b" $(ldd "$(realpath "$b")" | grep -o '/[^ ]*'); do
+    dst=$(echo "$f" | sed -E 's#^/(bin|lib|lib64|sbin)/#/usr/\1/#')
+    install -D "$(realpath "$f")" "$rpm_root$dst"
+  done
+done
+need_root mknod -m 666 "$rpm_root/dev/null" c 1 3
+rpm_proc=
+if need_root mount -t proc proc "$rpm_root/proc" 2>/dev/null; then
+  rpm_proc=1
+  cleanups+=("need_root umount '$rpm_root/proc'")
+else
+  echo "packages: cannot mount /proc in the rpm root here: the running-instance message of %post is not checked"
+fi
+rpmr() { need_root rpm --root "$rpm_root" --dbpath /var/lib/rpm "$@" 2> >(grep -v -e '^rpm: RPM should not be used directly' -e '^rpm: However assuming' >&2); }
+rpmr --initdb
+rpmr -i --nodeps "$rpm" >"$OUT/rpm-install.log" 2>&1 || { cat "$OUT/rpm-install.log"; fail "rpm -i --root"; }
+grep -q "scriptlet failed" "$OUT/rpm-install.log" && fail "a scriptlet failed: $(cat "$OUT/rpm-install.log")"
+[ "$(rpmr -q ninerouter)" = "$(rpm -qp "$rpm" 2>/dev/null)" ] || fail "rpm -q in the root: $(rpmr -q ninerouter 2>&1)"
+rpmr -V --nodeps ninerouter || fail "rpm -V: installed files differ from the package"
+rpmr -ql ninerouter | sort >"$OUT/rpm-files.txt"
+while read -r f; do [ -e "$rpm_root$f" ] || fail "rpm -i did not install $f"; done <"$OUT/rpm-files.txt"
+cmp "$rpm_root/usr/bin/ninerouter" "$BIN/ninerouter" || fail "the installed /usr/bin/ninerouter differs from the build"
+[ "$(stat -c %a "$rpm_root/usr/bin/ninerouter")" = 755 ] || fail "/usr/bin/ninerouter mode $(stat -c %a "$rpm_root/usr/bin/ninerouter")"
+rpm -qp --scripts "$rpm" 2>/dev/null >"$OUT/rpm-scripts.txt"
+grep -q '^postinstall scriptlet' "$OUT/rpm-scripts.txt" && grep -q '^preuninstall scriptlet' "$OUT/rpm-scripts.txt" ||
+  fail "the .rpm lacks its %post/%preun: $(cat "$OUT/rpm-scripts.txt")"
+if [ -n "$rpm_proc" ]; then
+  port=$(free_port)
+  NINEROUTER_SECRET_STORE=file "$rpm_root/usr/bin/ninerouter" serve --addr "127.0.0.1:$port" --data-dir "$OUT/rpm-running-data" \
+    >"$OUT/rpm-running.log" 2>&1 &
+  rpm_running=$!
+  cleanups+=("kill $rpm_running 2>/dev/null")
+  wait_http "http://127.0.0.1:$port/healthz" 30 || fail "the rpm-installed binary's serve did not answer: $(tail -5 "$OUT/rpm-running.log")"
+  rpmr -U --replacepkgs --nodeps "$rpm" >"$OUT/rpm-upgrade.log" 2>&1 || { cat "$OUT/rpm-upgrade.log"; fail "rpm -U over a running instance"; }
+  cat "$OUT/rpm-upgrade.log"
+  grep -q "NineRouter is running the previous version" "$OUT/rpm-upgrade.log" || fail "%post did not say to restart the running instance"
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" || fail "the running instance died during rpm -U"
+  kill -TERM "$rpm_running"
+  wait "$rpm_running" || fail "the running instance did not stop cleanly on SIGTERM"
+fi
+rpmr -e --nodeps ninerouter >"$OUT/rpm-erase.log" 2>&1 || { cat "$OUT/rpm-erase.log"; fail "rpm -e"; }
+cat "$OUT/rpm-erase.log"
+grep -q "Per-user state stays" "$OUT/rpm-erase.log" || fail "%preun did not say what stays in the user's home"
+rpmr -q ninerouter >/dev/null 2>&1 && fail "still registered in the root's rpm database after rpm -e"
+while read -r f; do [ -e "$rpm_root$f" ] && [ ! -d "$rpm_root$f" ] && fail "left behind by rpm -e: $f"; done <"$OUT/rpm-files.txt"
+echo "packages: the .rpm installed into a throwaway root ($(wc -l <"$OUT/rpm-files.txt") paths, rpm -V clean), scriptlets ran, erased"
+phase_done
+
 phase "Windows exe + NSIS installer (wails build -nsis)"
 # wails writes wails_tools.nsh and tmp/MicrosoftEdgeWebview2Setup.exe, then runs makensis; it exits 0 without
 # an installer when makensis fails to start, so the file is checked.
@@ -231,6 +291,30 @@ wine_serve wine-serve-shim || fail "ninerouter.exe serve with the ProcessPrng sh
 echo "answers with a ProcessPrng shim: /healthz -> $(curl -fsS "http://127.0.0.1:$wine_port/healthz")" >>"$OUT/wine-serve.txt"
 phase_done
 
+phase "start at login under Wine: the per-user Run key"
+# The installed ninerouter.exe turns its entry on and off (in-process: a data dir and port of its own, so no
+# running instance is asked) and the registry says so: the value names the installed binary and --autostart;
+# off deletes only that value (another program's entry under the same key stays); status agrees each time. It
+# is left on here: the uninstaller below must remove it.
+run_key='HKCU\Software\Microsoft\Windows\CurrentVersion\Run'
+as_args=(--data-dir 'C:\ninerouter-autostart' --addr "127.0.0.1:$(free_port)")
+as_cli() { (cd "$instdir" && wine ninerouter.exe autostart "${as_args[@]}" "$@") 2>>"$OUT/wine-autostart.log"; }
+run_value() { wine reg query "$run_key" /v "$1" 2>/dev/null | tr -d '\r' | sed -n "s/^ *$1 *REG_SZ *//p"; }
+wine reg add "$run_key" /v OtherApp /t REG_SZ /d 'C:\other\other.exe' /f >/dev/null
+as_cli on | tee "$OUT/wine-autostart-on.txt"
+want="\"$(winepath -w "$instdir/ninerouter.exe")\" --autostart"
+[ "$(run_value NineRouter)" = "$want" ] || fail "after autostart on, the Run value is [$(run_value NineRouter)], want [$want]"
+as_cli status | grep -q "^Start at login: on (HKCU" || fail "autostart status after on: $(as_cli status)"
+as_cli off >/dev/null
+wine reg query "$run_key" /v NineRouter >/dev/null 2>&1 && fail "autostart off left the Run value"
+[ "$(run_value OtherApp)" = 'C:\other\other.exe' ] || fail "autostart off touched another program's Run value"
+as_cli status | grep -qx "Start at login: off" || fail "autostart status after off: $(as_cli status)"
+as_cli off | grep -qx "Start at login: off" || fail "turning an absent entry off again"
+as_cli on >/dev/null
+[ "$(run_value NineRouter)" = "$want" ] || fail "autostart on again: [$(run_value NineRouter)]"
+echo "packages: Run key toggled on, off, on by the installed binary: $want"
+phase_done
+
 phase "NSIS install over a running instance"
 # The installer must refuse to replace a running ninerouter.exe (silent: exit 3), and leave it running.
 wine_serve wine-running || fail "could not start the installed binary: $(tail -5 "$OUT/wine-running.log")"
@@ -276,6 +360,11 @@ if wine reg query "$uninst_key" >/dev/null 2>&1; then fail "the uninstall entry 
 if [ -n "$reverted" ]; then
   cmp "$user_claude" "$OUT/claude-settings.orig" || fail "the uninstaller did not restore the Claude Code settings byte for byte"
   echo "packages: the uninstaller reverted the applied Claude Code settings byte for byte"
+fi
+if [ -n "$reverted" ]; then
+  wine reg query "$run_key" /v NineRouter >/dev/null 2>&1 && fail "the uninstaller left the start-at-login Run value"
+  [ "$(run_value OtherApp)" = 'C:\other\other.exe' ] || fail "the uninstaller touched another program's Run value"
+  echo "packages: the uninstaller removed the start-at-login Run value (and only it)"
 fi
 echo "packages: uninstalled; install dir, shortcut and uninstall entry are gone"
 phase_done

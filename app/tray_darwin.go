@@ -16,6 +16,7 @@ import (
 
 	"fyne.io/systray"
 
+	"github.com/ninerouter/ninerouter/app/dock"
 	"github.com/ninerouter/ninerouter/app/traymenu"
 )
 
@@ -33,7 +34,12 @@ type trayHost struct {
 }
 
 func (t *tray) beforeRun() {
-	start, end := systray.RunWithExternalLoop(t.markHostReady, nil)
+	start, end := systray.RunWithExternalLoop(func() {
+		t.markHostReady()
+		// The menu-bar item is up, so it can be the way back: from now on no Dock icon while the window is
+		// hidden (LSUIElement alone cannot do it under Wails v2; app/dock).
+		dock.FollowWindow()
+	}, nil)
 	t.host.end = end
 	h := cgo.NewHandle(func() {
 		t.host.started.Store(true)
@@ -61,7 +67,7 @@ func (t *tray) stopHost() {
 	}
 }
 
-// hostShowsIcon: the menu bar is always there (HideWindowOnClose hides to the Dock anyway).
+// hostShowsIcon: the menu bar is always there (HideWindowOnClose hides the app; the tray or Dock brings it back).
 func (t *tray) hostShowsIcon() bool { return true }
 
 func (t *tray) setIcon(icon traymenu.Icon) {

@@ -5,6 +5,8 @@ import (
 	goruntime "runtime"
 
 	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"github.com/ninerouter/ninerouter/app/dock"
 )
 
 // window is what the shell does to the Wails window. Behind an interface so the shell's lifecycle is tested
@@ -25,12 +27,16 @@ func newWailsWindow(ctx context.Context) window { return wailsWindow{ctx: ctx} }
 
 func (w wailsWindow) Show() {
 	if goruntime.GOOS == "darwin" {
+		dock.WindowShown()  // the Dock icon while the window is up (app/dock)
 		runtime.Show(w.ctx) // unhide the app after hide-on-close
 	}
 	runtime.WindowUnminimise(w.ctx)
 	runtime.WindowShow(w.ctx)
 }
-func (w wailsWindow) Hide()                          { runtime.WindowHide(w.ctx) }
+func (w wailsWindow) Hide() {
+	runtime.WindowHide(w.ctx)
+	dock.WindowHidden() // macOS, once the menu-bar item is up: no Dock icon while hidden
+}
 func (w wailsWindow) Quit()                          { runtime.Quit(w.ctx) }
 func (w wailsWindow) Emit(name string, data any)     { runtime.EventsEmit(w.ctx, name, data) }
 func (w wailsWindow) SetClipboard(text string) error { return runtime.ClipboardSetText(w.ctx, text) }

@@ -36,11 +36,11 @@ describe('first launch to a working request, and nothing lost silently', () => {
   const pageErrors = [];
 
   const nav = (title) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: title, exact: true }).click();
-  const shot = async (name, { docs = false } = {}) => {
+  const shot = async (name, { docs = false, fullPage = true } = {}) => {
     mkdirSync(resultsDir, { recursive: true });
     await page.evaluate(() => window.scrollTo(0, 0));
     const file = join(resultsDir, name);
-    await page.screenshot({ path: file, fullPage: true });
+    await page.screenshot({ path: file, fullPage });
     if (docs) {
       mkdirSync(docsDir, { recursive: true });
       copyFileSync(file, join(docsDir, name));
@@ -286,6 +286,36 @@ describe('first launch to a working request, and nothing lost silently', () => {
     await page.reload();
     await page.getByTestId('endpoint').waitFor();
     assert.equal(await page.getByRole('heading', { name: 'Sign in' }).count(), 0);
+  });
+
+  test('Uninstall asks in the app\'s own dialog, naming what it undoes; Escape keeps everything', async () => {
+    const nativeDialogs = [];
+    const onDialog = (d) => {
+      nativeDialogs.push(d.message());
+      void d.dismiss();
+    };
+    page.on('dialog', onDialog);
+    const settingsFile = join(home, '.claude', 'settings.json');
+    const applied = readFileSync(settingsFile, 'utf8');
+    await nav('Settings');
+    const button = page.getByRole('button', { name: 'Uninstall NineRouter…' });
+    await button.click();
+    const dlg = ask('Uninstall NineRouter?');
+    await dlg.waitFor();
+    const text = await dlg.textContent();
+    assert.match(text, /Claude Code: its config goes back to your original/);
+    assert.match(text, /ninerouter uninstall --purge/);
+    assert.ok(text.includes(server.dataDir), `the dialog names the data dir ${server.dataDir}: ${text}`);
+    await shot('uninstall-confirm.png', { docs: true, fullPage: false }); // a modal: the viewport is what shows
+    await page.keyboard.press('Escape');
+    await dlg.waitFor({ state: 'hidden' });
+    assert.equal(readFileSync(settingsFile, 'utf8'), applied, 'cancelled: nothing reverted');
+    await button.click();
+    await ask('Uninstall NineRouter?').getByRole('button', { name: 'Uninstall', exact: true }).click();
+    await page.getByText(/Reverted 1 tool config/).waitFor();
+    assert.equal(readFileSync(settingsFile, 'utf8'), '{\n  "env": { "DISABLE_TELEMETRY": "1" }\n}\n', 'byte-identical to the original');
+    page.off('dialog', onDialog);
+    assert.deepEqual(nativeDialogs, [], 'no window.confirm/alert');
   });
 
   test('no page errors or CSP violations', () => {

@@ -62,3 +62,23 @@ export function settingConsequence(key: string, from: string, to: string, curren
   }
   return null;
 }
+
+/**
+ * The Uninstall confirmation: what NineRouter is about to undo, by name (the tools whose configs it changed, the
+ * start-at-login entry) and what stays (the data, the keys and the program itself).
+ */
+export function uninstallQuestion(
+  tools: readonly { name: string; applied?: unknown }[],
+  autostart: { enabled: boolean; where?: string } | null,
+  dataDir: string,
+): { title: string; body: string[]; items: string[]; confirm: string } {
+  const items = tools.filter((t) => t.applied).map((t) => `${t.name}: its config goes back to your original`);
+  if (autostart?.enabled) items.push(`Start at login: the entry is removed${autostart.where ? ` (${autostart.where})` : ''}`);
+  const body = [
+    items.length
+      ? 'NineRouter takes itself out of this computer. Edits you made to a tool config since NineRouter changed it are kept.'
+      : 'No coding tool uses NineRouter and start at login is off, so there is nothing to undo outside NineRouter.',
+    `Your accounts, keys and usage history stay${dataDir ? ` in ${dataDir}` : ''}; to delete them too, run \`ninerouter uninstall --purge\`. NineRouter keeps running until you quit it, and the program stays installed until you remove it.`,
+  ];
+  return { title: 'Uninstall NineRouter?', body, items, confirm: items.length ? 'Uninstall' : 'Uninstall anyway' };
+}

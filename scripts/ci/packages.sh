@@ -5,10 +5,12 @@
 #   2. installs the .deb with dpkg -i (CI runs as root), runs the desktop smoke test (scripts/smoke-desktop.sh:
 #      window, tray, /healthz, hide to tray, second launch, Quit) on the INSTALLED /usr/bin/ninerouter under Xvfb,
 #      reinstalls over a running instance (the package says to restart it), removes it with dpkg -r and checks
-#      that none of its files is left;
+#      that none of its files is left; installs the .rpm with rpm -i --nodeps into a throwaway root (own rpm
+#      database, scriptlets chrooted there), verifies it, upgrades it over a running instance, erases it;
 #   3. builds the Windows NSIS installer (wails build -nsis) and, in a throwaway Wine prefix, runs it silently,
 #      checks the installed files, the Start-menu shortcut and the uninstall registry entry, tries the Windows
-#      binary's headless `serve`, then runs the uninstaller silently and checks that all three are gone;
+#      binary's headless `serve`, toggles start at login with the installed binary and reads the per-user Run key
+#      back (reg query), then runs the uninstaller silently and checks that all four are gone;
 #   4. checks the server files: the systemd user unit (systemd-analyze verify) and the Dockerfile's runtime
 #      contract (its ENV and CMD on the headless binary, as a non-root user, /healthz), and the macOS Info.plist.
 # Reuses build/bin/{ninerouter,trayprobe,ninerouter-headless,ninerouter.exe} when an earlier step built them.

@@ -113,9 +113,10 @@ func TestShellLifecycle(t *testing.T) {
 		}
 	}
 
-	// Service events reach the window; a show-window event (a second launch) shows it.
-	inst.Svc.Publish(events.KindShowWindow, nil)
+	// Service events reach the window; a show-window event (a second launch) shows it. The window subscribes on
+	// a goroutine of its own, so an event published before it has subscribed is not seen: publish until one is.
 	waitFor(t, func() bool {
+		inst.Svc.Publish(events.KindShowWindow, nil)
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		for _, ev := range rec.events {

@@ -445,7 +445,7 @@ func (f *Flows) finishToken(s *session, resp TokenResponse) (FlowView, error) {
 }
 
 func (f *Flows) finishGrant(s *session, g Grant) (FlowView, error) {
-	f.m.sensitive(g.Token.AccessToken, g.Token.RefreshToken, g.Token.IDToken)
+	f.m.sensitive(g.Token.secrets()...)
 	acct, err := f.complete(s.ctx, s.p, g, s.relogin)
 	if err != nil {
 		msg := "the account could not be saved: " + err.Error()
@@ -525,7 +525,7 @@ func deviceFailure(p *Provider, err error, ctx context.Context) (FlowState, stri
 // ---- import of a CLI's own login ----
 
 func (f *Flows) runImport(s *session) error {
-	if s.p.ParseImport == nil || s.p.ImportPath == "" {
+	if (s.p.ParseImport == nil && s.p.ParseImportAt == nil) || s.p.ImportPath == "" {
 		return fmt.Errorf("%s has no CLI login to import", s.p.Name)
 	}
 	env := f.m.Env(s.p)
@@ -541,7 +541,12 @@ func (f *Flows) runImport(s *session) error {
 	if err != nil {
 		return fmt.Errorf("no %s login to import at %s (%v): sign in with `ninerouter login %s` instead", s.p.Name, path, err, s.p.ID)
 	}
-	g, err := s.p.ParseImport(raw)
+	var g Grant
+	if s.p.ParseImportAt != nil {
+		g, err = s.p.ParseImportAt(path, raw)
+	} else {
+		g, err = s.p.ParseImport(raw)
+	}
 	if err != nil {
 		return fmt.Errorf("%s is not a %s login NineRouter can read: %w", path, s.p.Name, err)
 	}

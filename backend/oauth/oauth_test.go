@@ -21,6 +21,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/provider/copilot"
 	"github.com/ninerouter/ninerouter/backend/provider/geminicli"
 	"github.com/ninerouter/ninerouter/backend/provider/kimicoding"
+	"github.com/ninerouter/ninerouter/backend/provider/kiro"
 	"github.com/ninerouter/ninerouter/backend/secret"
 	"github.com/ninerouter/ninerouter/backend/testkit/mockvendor"
 )
@@ -52,7 +53,7 @@ func newRig(t *testing.T) *rig {
 	t.Cleanup(m.Close)
 	r := &rig{mock: m, vault: oauth.Vault{S: secret.NewMemory(), NotFound: secret.ErrNotFound}, grants: map[int64]oauth.Grant{},
 		states: map[int64]oauth.State{}, msgs: map[int64]string{}}
-	r.mgr = oauth.NewManager(oauth.Options{Providers: []*oauth.Provider{claude.OAuth(), codex.OAuth(), copilot.OAuth(), kimicoding.OAuth(), geminicli.OAuth()},
+	r.mgr = oauth.NewManager(oauth.Options{Providers: []*oauth.Provider{claude.OAuth(), codex.OAuth(), copilot.OAuth(), kimicoding.OAuth(), geminicli.OAuth(), kiro.OAuth()},
 		Endpoints: m.Endpoints(0), Vault: r.vault, Meta: r})
 	r.flows = oauth.NewFlows(r.mgr, func(_ context.Context, p *oauth.Provider, g oauth.Grant, relogin int64) (int64, error) {
 		r.mu.Lock()
@@ -83,7 +84,7 @@ func follow(t *testing.T, rawURL string) (*http.Response, string) {
 
 func wait(t *testing.T, f *oauth.Flows, id string) oauth.FlowView {
 	t.Helper()
-	for i := 0; i < 200; i++ {
+	for i := 0; i < 600; i++ { // 15 s: a slow_down adds 5 s to a device flow's 1 s interval
 		v, _ := f.Get(id)
 		if v.State.Terminal() {
 			return v
@@ -440,5 +441,84 @@ func TestGeminiSignInAndImport(t *testing.T) {
 	r.mock.Revoke(mockvendor.Gemini)
 	if _, err := src.RefreshRefused(context.Background(), c.AccessToken); !errors.Is(err, oauth.ErrNeedsSignIn) {
 		t.Fatalf("want needs sign-in after invalid_grant, got %v", err)
+	}
+}
+
+// TestKiroDeviceFlow: AWS Builder ID device flow (client registration, device authorization, camelCase token
+// polling with pending / slow_down / denied / expired), the registered client kept with the token for refresh.
+func TestKiroDeviceFlow(t *testing.T) {
+	cases := []struct {
+		mode  mockvendor.DeviceMode
+		want  oauth.FlowState
+		words string
+	}{
+		{mockvendor.DeviceApprove, oauth.FlowDone, "signed in"},
+		{mockvendor.DeviceSlowDown, oauth.FlowDone, "signed in"},
+		{mockvendor.DeviceDeny, oauth.FlowFailed, "denied"},
+		{mockvendor.DeviceExpire, oauth.FlowExpired, "expired"},
+	}
+	for _, c := range cases {
+		t.Run(string(c.mode), func(t *testing.T) {
+			r := newRig(t)
+			r.mock.Device = c.mode
+			v, err := r.flows.Start(context.Background(), oauth.StartRequest{Provider: "kiro"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(v.UserCode, "KIRO-") || !strings.Contains(v.URL, "user_code=") {
+				t.Fatalf("%+v", v)
+			}
+			r.mock.Approve(v.UserCode)
+			done := wait(t, r.flows, v.ID)
+			if done.State != c.want || !strings.Contains(done.Message, c.words) {
+				t.Fatalf("%+v", done)
+			}
+			if c.want != oauth.FlowDone {
+				return
+			}
+			g := r.grants[done.AccountID]
+			if done.Email != "user@example.com" || g.Identity.Plan != "KIRO FREE" || g.Token.Extra["client_secret"] == "" ||
+				!strings.HasPrefix(g.Token.RefreshToken, kiro.RefreshPrefix) {
+				t.Fatalf("grant %+v", g.Identity)
+			}
+			src, _ := r.mgr.Source(oauth.Account{ID: done.AccountID, Provider: "kiro", Identity: g.Identity})
+			c1, err := src.Refresh(context.Background())
+			if err != nil || c1.AccessToken == g.Token.AccessToken {
+				t.Fatalf("refresh: %v", err)
+			}
+			if after, _ := r.vault.Load(done.AccountID); after.RefreshToken == g.Token.RefreshToken || after.Extra["client_id"] == "" {
+				t.Fatal("the rotated refresh token or the client registration was not stored")
+			}
+			r.mock.Revoke(mockvendor.Kiro)
+			if _, err := src.RefreshRefused(context.Background(), c1.AccessToken); !errors.Is(err, oauth.ErrNeedsSignIn) ||
+				!strings.Contains(err.Error(), "invalid_grant") {
+				t.Fatalf("want needs sign-in, got %v", err)
+			}
+		})
+	}
+}
+
+// TestKiroImport: the Kiro IDE's token file and the client registration beside it; the expired access token is
+// renewed through AWS OIDC with that registration before the account is read.
+func TestKiroImport(t *testing.T) {
+	r := newRig(t)
+	dir := t.TempDir()
+	r.flows.Home = func() (string, error) { return dir, nil }
+	cache := filepath.Join(dir, ".aws", "sso", "cache")
+	if err := os.MkdirAll(cache, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	id, secret := r.mock.KiroClient()
+	_ = os.WriteFile(filepath.Join(cache, "c0ffee.json"), []byte(fmt.Sprintf(`{"clientId":%q,"clientSecret":%q}`, id, secret)), 0o600)
+	rt := r.mock.KiroRefreshToken()
+	tok := fmt.Sprintf(`{"accessToken":"old","refreshToken":%q,"expiresAt":%q,"authMethod":"IdC","provider":"BuilderId","clientIdHash":"c0ffee","region":"us-east-1"}`,
+		rt, time.Now().Add(-time.Hour).UTC().Format(time.RFC3339))
+	_ = os.WriteFile(filepath.Join(cache, "kiro-auth-token.json"), []byte(tok), 0o600)
+	v, err := r.flows.Start(context.Background(), oauth.StartRequest{Provider: "kiro", Flow: oauth.FlowImport})
+	if err != nil || v.State != oauth.FlowDone || v.Email != "user@example.com" || !strings.Contains(v.ImportNote, "signed out") {
+		t.Fatalf("import: %+v %v", v, err)
+	}
+	if r.mock.TokenCalls(mockvendor.Kiro, "refresh_token") != 1 || r.mock.ValidRefresh(rt) {
+		t.Fatal("the imported login was not renewed (or its spent refresh token still works)")
 	}
 }

@@ -73,8 +73,10 @@ type Provider struct {
 
 	// Identify reads the account's identity after a sign-in (token response fields, userinfo, id_token).
 	Identify func(ctx context.Context, e Env, resp TokenResponse) (Identity, error)
-	// ParseImport reads the vendor CLI's credentials file.
-	ParseImport func(raw []byte) (Grant, error)
+	// ParseImport reads the vendor CLI's credentials file; ParseImportAt replaces it for vendors whose login
+	// spans several files beside it (Kiro's client registration).
+	ParseImport   func(raw []byte) (Grant, error)
+	ParseImportAt func(path string, raw []byte) (Grant, error)
 	// Derive mints a short-lived API credential from the stored token (Copilot); nil = use the access token.
 	Derive func(ctx context.Context, e Env, t Token) (Derived, error)
 	// DeviceStart and DevicePoll replace the RFC 8628 flow for vendors with their own device API (Kiro).

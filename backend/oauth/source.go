@@ -314,7 +314,7 @@ func (s *Source) ensureLocked(ctx context.Context, force bool) error {
 		if err != nil {
 			return err
 		}
-		s.m.sensitive(t.AccessToken, t.RefreshToken, t.IDToken)
+		s.m.sensitive(t.secrets()...)
 		s.mu.Lock()
 		s.tok, s.loaded = t, true
 		s.mu.Unlock()
@@ -352,7 +352,7 @@ func (s *Source) refreshLocked(ctx context.Context) error {
 	if err != nil {
 		return s.failed(err)
 	}
-	s.m.sensitive(n.AccessToken, n.RefreshToken, n.IDToken)
+	s.m.sensitive(n.secrets()...)
 	if n.Seq <= old.Seq {
 		n.Seq = old.Seq + 1
 	}

@@ -21,6 +21,15 @@ type Token struct {
 	Seq int64 `json:"seq"`
 }
 
+// secrets are the token's secret values, for the value redactor.
+func (t Token) secrets() []string {
+	out := []string{t.AccessToken, t.RefreshToken, t.IDToken}
+	for _, v := range t.Extra {
+		out = append(out, v)
+	}
+	return out
+}
+
 // Vault keeps tokens in the secret store with a two-slot write, so that a kill -9 at any point leaves a usable
 // refresh token: a new token is first written to the "next" slot, then over the primary slot, and only then is
 // the next slot removed. A crash during either write leaves the other slot whole (the chunked keychain store

@@ -10,14 +10,15 @@ import (
 	"github.com/ninerouter/ninerouter/backend/provider/copilot"
 	"github.com/ninerouter/ninerouter/backend/provider/geminicli"
 	"github.com/ninerouter/ninerouter/backend/provider/kimicoding"
+	"github.com/ninerouter/ninerouter/backend/provider/kiro"
 )
 
 // Specs are the routing specs, in the Connect dialog's order.
 func Specs() []*provider.Spec {
-	return []*provider.Spec{claude.Spec(), codex.Spec(), copilot.Spec(), kimicoding.Spec(), geminicli.Spec()}
+	return []*provider.Spec{claude.Spec(), codex.Spec(), copilot.Spec(), kimicoding.Spec(), geminicli.Spec(), kiro.Spec()}
 }
 
 // SignIns are the sign-in definitions.
 func SignIns() []*oauth.Provider {
-	return []*oauth.Provider{claude.OAuth(), codex.OAuth(), copilot.OAuth(), kimicoding.OAuth(), geminicli.OAuth()}
+	return []*oauth.Provider{claude.OAuth(), codex.OAuth(), copilot.OAuth(), kimicoding.OAuth(), geminicli.OAuth(), kiro.OAuth()}
 }

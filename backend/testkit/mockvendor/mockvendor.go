@@ -37,6 +37,7 @@ const (
 	// Gemini is Gemini CLI's Code Assist; Antigravity speaks the same API with its own envelope fields.
 	Gemini      = "gemini-cli"
 	Antigravity = "antigravity"
+	Kiro        = "kiro"
 )
 
 // DeviceMode chooses how the device flow answers polls.
@@ -92,7 +93,11 @@ type Mock struct {
 	revoked   map[string]bool
 	limited   map[string]int // vendor → seconds until reset: the API answers 429 with a reset hint
 	copilotOK bool
-	onboarded map[string]int // Google vendor → onboardUser calls so far (≥ OnboardPending+1: onboarded)
+	onboarded map[string]int    // Google vendor → onboardUser calls so far (≥ OnboardPending+1: onboarded)
+	clients   map[string]string // Kiro: registered OIDC client id → secret
+	// KiroFault damages Kiro's event stream: "crc" flips a payload byte (the message CRC no longer matches),
+	// "exception" answers with a ThrottlingException frame.
+	KiroFault string
 }
 
 // New starts the mock on a loopback port.
@@ -100,7 +105,7 @@ func New() *Mock {
 	m := &Mock{AccessTTL: time.Hour, Device: DeviceApprove, Email: "user@example.com", codes: map[string]codeGrant{},
 		access: map[string]tokenInfo{}, refresh: map[string]string{}, devices: map[string]*device{}, calls: map[string]int{},
 		headers: map[string]http.Header{}, bodies: map[string][]byte{}, revoked: map[string]bool{}, limited: map[string]int{},
-		copilotOK: true, onboarded: map[string]int{}}
+		copilotOK: true, onboarded: map[string]int{}, clients: map[string]string{}}
 	m.Server = httptest.NewServer(m)
 	return m
 }
@@ -123,6 +128,8 @@ func (m *Mock) Endpoints(codexRedirectPort int) map[string]map[string]string {
 		"kimi-coding": {"device": b + "/kimi-coding/device/code", "token": b + "/kimi-coding/token", "api": b + "/kimi-coding/coding/v1"},
 		Gemini: {"authorize": b + "/gemini-cli/authorize", "token": b + "/gemini-cli/token", "userinfo": b + "/gemini-cli/userinfo",
 			"manual_redirect": b + "/gemini-cli/code-page", "api": b + "/gemini-cli/api"},
+		Kiro: {"oidc": b + "/kiro/oidc", "start_url": b + "/kiro/start", "social_refresh": b + "/kiro/social/refreshToken",
+			"api": b + "/kiro/api", "quota": b + "/kiro/api/getUsageLimits"},
 		"github": {"device": b + "/github/device/code", "token": b + "/github/token", "userinfo": b + "/github/user",
 			"copilot_token": b + "/github/copilot_token", "api": b + "/copilot", "quota": b + "/github/copilot_user"},
 	}
@@ -249,6 +256,8 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	vendor, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	switch {
+	case vendor == Kiro:
+		m.kiro(w, r, rest)
 	case rest == "authorize":
 		m.authorize(w, r, vendor)
 	case rest == "code-page":

@@ -365,6 +365,10 @@ func (s *Service) planImport(ctx context.Context, b *importer.Bundle) (*importPl
 			item("alias", a.Name, importer.ActionSkip, "", "a combo has that name")
 			continue
 		}
+		if t, ok := trial.Aliases[a.Name]; ok {
+			item("alias", a.Name, importer.ActionSkip, "", "the import names this alias twice; the first ("+t+") is kept")
+			continue
+		}
 		trial.Aliases[a.Name] = a.Target
 		aliases = append(aliases, a)
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"flag"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/importer"
+	"github.com/ninerouter/ninerouter/backend/importer/cliproxyapi"
 	"github.com/ninerouter/ninerouter/backend/importer/importtest"
 	"github.com/ninerouter/ninerouter/backend/importer/ninerouter9"
 	"github.com/ninerouter/ninerouter/backend/oauth"
@@ -168,5 +170,55 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	sec.broken.Store(false)
 	if _, err := svc.ApplyImport(ctx, b); err != nil {
 		t.Fatalf("retry: %v", err)
+	}
+}
+
+// TestImportCLIProxyAPISample imports the sample config and auth dir. The Gemini CLI login depends on whether
+// this build has that provider, so it is checked apart from the golden preview.
+func TestImportCLIProxyAPISample(t *testing.T) {
+	ctx := context.Background()
+	svc := openImportTestService(t, secret.NewMemory())
+	b, err := cliproxyapi.Read(ctx, filepath.Join(importtest.Samples(), "cliproxyapi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := svc.ApplyImport(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	report.Origin = filepath.Base(report.Origin)
+	var stable []importer.Item
+	for _, it := range report.Items {
+		if it.Kind == "account" && (strings.Contains(it.Reason, "(gemini-cli)") || strings.HasPrefix(it.Name, "gemini-cli:")) {
+			if it.Action == importer.ActionSkip && !strings.Contains(it.Reason, ReasonUnsupported) {
+				t.Errorf("the Gemini CLI login: %+v", it)
+			}
+			continue
+		}
+		stable = append(stable, it)
+	}
+	report.Items, report.Counts = stable, nil
+	importtest.Golden(t, "import-cliproxyapi.report.golden.json", importtest.JSON(report), *updateGolden)
+	for _, k := range b.ClientKeys {
+		if _, ok := svc.VerifyKey(k.Key); !ok {
+			t.Errorf("client key %s does not verify after the import", k.Name)
+		}
+	}
+	// The same vendor accounts from 9Router are merged, not added twice.
+	nine, err := ninerouter9.Read(ctx, filepath.Join(importtest.Samples(), "9router-0.5.69"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.PreviewImport(ctx, nine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range p.Items {
+		if strings.HasPrefix(it.Name, "codex:") && it.Action != importer.ActionAdd {
+			t.Logf("codex: %+v", it) // a different ChatGPT account id in each sample: added
+		}
+		if it.Kind == "node" && strings.Contains(it.Name, "(vla)") && it.Action != importer.ActionSkip {
+			t.Errorf("the vla prefix is taken by the CLIProxyAPI node, yet: %+v", it)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/ninerouter/ninerouter/backend/importer"
+	"github.com/ninerouter/ninerouter/backend/importer/cliproxyapi"
 	"github.com/ninerouter/ninerouter/backend/importer/ninerouter9"
 )
 
@@ -37,7 +38,7 @@ func (s *Service) ImportSources(ctx context.Context) []ImportSource {
 		fresh = true
 	}
 	var out []ImportSource
-	for _, src := range []string{importer.Source9Router} {
+	for _, src := range []string{importer.Source9Router, importer.SourceCLIProxyAPI} {
 		path, found := s.defaultImportPath(src)
 		out = append(out, ImportSource{Source: src, Name: sourceName(src), Path: path, Found: found, Offer: found && fresh})
 	}
@@ -67,6 +68,8 @@ func (s *Service) defaultImportPath(src string) (string, bool) {
 		dir := ninerouter9.DefaultDir(os.LookupEnv, home)
 		_, ok := ninerouter9.Detect(dir)
 		return dir, ok
+	case importer.SourceCLIProxyAPI:
+		return cliproxyapi.DefaultConfig(home)
 	}
 	return "", false
 }
@@ -93,8 +96,10 @@ func (s *Service) readImport(ctx context.Context, req ImportRequest) (*importer.
 	switch req.Source {
 	case importer.Source9Router:
 		b, err = ninerouter9.Read(ctx, path)
+	case importer.SourceCLIProxyAPI:
+		b, err = cliproxyapi.Read(ctx, path)
 	default:
-		return nil, fmt.Errorf("%w: unknown import source %q (want 9router)", ErrInvalid, req.Source)
+		return nil, fmt.Errorf("%w: unknown import source %q (want 9router or cliproxyapi)", ErrInvalid, req.Source)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)

@@ -176,15 +176,17 @@ func parseOne(fs *flag.FlagSet, args []string, missing string) (string, error) {
 
 // commonFlags are accepted by every command that finds the instance or the data dir.
 type commonFlags struct {
-	addr    string
-	dataDir string
-	json    bool
+	addr     string
+	dataDir  string
+	database string
+	json     bool
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.addr, "addr", "", "address of the running instance / to listen on (HOST:PORT)")
 	fs.StringVar(&c.dataDir, "data-dir", "", "data directory (default: the user config dir's ninerouter)")
 	fs.BoolVar(&c.json, "json", false, "print JSON")
+	fs.StringVar(&c.database, "database", "", "shared PostgreSQL database of a team server, postgres://… (default: SQLite in the data dir; env NINEROUTER_DATABASE)")
 }
 
 // resolve turns flags + env into a finished Config.
@@ -198,6 +200,9 @@ func (c *commonFlags) resolve(e *Env) (config.Config, error) {
 	}
 	if c.dataDir != "" {
 		cfg.DataDir = c.dataDir
+	}
+	if c.database != "" {
+		cfg.Database = c.database
 	}
 	if err := cfg.Finish(); err != nil {
 		return cfg, err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,8 +29,14 @@ type Config struct {
 	// Proxy settings for outbound (upstream) requests; empty means "none from flags/env".
 	HTTPProxy, HTTPSProxy, NoProxy string
 
-	// SecretKey, when set, encrypts the fallback secret file (NINEROUTER_SECRET_KEY).
+	// Database, when set, is a PostgreSQL URL (--database, NINEROUTER_DATABASE): a team server whose instances
+	// share every routing table, usage and secrets (docs/team-server.md). Empty: SQLite in the data dir.
+	Database string
+	// SecretKey, when set, encrypts the fallback secret file (NINEROUTER_SECRET_KEY); with Database it seals the
+	// secrets kept in the shared database, and is required (or SecretKeyFile).
 	SecretKey string
+	// SecretKeyFile names a file holding SecretKey (NINEROUTER_SECRET_KEY_FILE), for secrets mounted as files.
+	SecretKeyFile string
 	// SecretStore forces a secret backend: "auto" (default), "keychain" or "file".
 	SecretStore string
 	// InitialPassword sets the dashboard password on first run when none is set (NINEROUTER_PASSWORD).
@@ -81,6 +88,8 @@ func FromEnv(env Env) (Config, error) {
 	c.HTTPSProxy = firstNonEmpty(get("HTTPS_PROXY"), get("https_proxy"))
 	c.NoProxy = firstNonEmpty(get("NO_PROXY"), get("no_proxy"))
 	c.SecretKey = get("NINEROUTER_SECRET_KEY")
+	c.SecretKeyFile = get("NINEROUTER_SECRET_KEY_FILE")
+	c.Database = get("NINEROUTER_DATABASE")
 	c.SecretStore = firstNonEmpty(get("NINEROUTER_SECRET_STORE"), "auto")
 	c.InitialPassword = get("NINEROUTER_PASSWORD")
 	if v := get("NINEROUTER_DEBUG"); v != "" {
@@ -108,6 +117,10 @@ func (c *Config) Finish() error {
 	}
 	if host == "" {
 		return fmt.Errorf("address %q: give a host (127.0.0.1 for this machine only, 0.0.0.0 for every interface)", c.Addr)
+	}
+	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		return fmt.Errorf("database %q: want a PostgreSQL URL, postgres://USER:PASSWORD@HOST:PORT/DATABASE "+
+			"(leave it unset for the local SQLite file)", redactURL(c.Database))
 	}
 	if c.DataDir == "" {
 		dir, err := DefaultDataDir()
@@ -165,6 +178,20 @@ func EnsureDataDir(dir string) error {
 	name := f.Name()
 	f.Close()
 	return os.Remove(name)
+}
+
+// redactURL hides a password in a URL-like value before it is echoed in an error.
+func redactURL(v string) string {
+	if u, err := url.Parse(v); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	if i := strings.Index(v, "@"); i >= 0 {
+		return "…" + v[i:]
+	}
+	return v
 }
 
 func firstNonEmpty(vs ...string) string {

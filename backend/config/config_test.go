@@ -96,3 +96,31 @@ func TestEnsureDataDir(t *testing.T) {
 		t.Fatalf("read-only dir: %v", err)
 	}
 }
+
+// TestDatabaseURL: NINEROUTER_DATABASE names a PostgreSQL server; anything else is refused at start without
+// echoing a password.
+func TestDatabaseURL(t *testing.T) {
+	for _, tc := range []struct{ value, err string }{
+		{"", ""},
+		{"postgres://u:p@db:5432/nr", ""},
+		{"postgresql://u@db/nr?sslmode=require", ""},
+		{"mysql://u:hunter2@db/nr", "want a PostgreSQL URL"},
+		{"/var/lib/nr.db", "want a PostgreSQL URL"},
+	} {
+		c, err := FromEnv(envOf(map[string]string{"NINEROUTER_DATABASE": tc.value, "NINEROUTER_SECRET_KEY_FILE": "/run/k",
+			"NINEROUTER_DATA_DIR": t.TempDir()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Database != tc.value || c.SecretKeyFile != "/run/k" {
+			t.Fatalf("FromEnv = %q %q", c.Database, c.SecretKeyFile)
+		}
+		err = c.Finish()
+		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("Finish(%q) = %v, want %q", tc.value, err, tc.err)
+		}
+		if err != nil && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("error shows the password: %v", err)
+		}
+	}
+}

@@ -84,7 +84,7 @@ func Start(ctx context.Context, cfg config.Config, assets fs.FS, log *slog.Logge
 // ApplyStoredAddr uses the settings table's listen address when neither a flag nor the environment gave one.
 // The CLI calls it too, so it finds an instance that listens where the settings say.
 func ApplyStoredAddr(ctx context.Context, cfg *config.Config) {
-	if cfg.AddrSource != "default" {
+	if cfg.AddrSource != "default" || cfg.Database != "" { // a team server's instances each name their own address
 		return
 	}
 	if v, ok := store.PeekSetting(ctx, cfg.DataDir, service.SettingListenAddr); ok && v != "" {

@@ -191,7 +191,10 @@ func deriveKey(pass string, salt []byte) ([]byte, error) {
 	return key, err
 }
 
-func seal(key, plain []byte) (nonce, sealed []byte, err error) {
+func seal(key, plain []byte) (nonce, sealed []byte, err error) { return sealFor(key, plain, "") }
+
+// sealFor seals plain bound to name (GCM's additional data; "" for the file store's one blob).
+func sealFor(key, plain []byte, name string) (nonce, sealed []byte, err error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, nil, err
@@ -204,10 +207,12 @@ func seal(key, plain []byte) (nonce, sealed []byte, err error) {
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, nil, err
 	}
-	return nonce, gcm.Seal(nil, nonce, plain, nil), nil
+	return nonce, gcm.Seal(nil, nonce, plain, []byte(name)), nil
 }
 
-func openSealed(key, nonce, sealed []byte) ([]byte, error) {
+func openSealed(key, nonce, sealed []byte) ([]byte, error) { return openSealedFor(key, nonce, sealed, "") }
+
+func openSealedFor(key, nonce, sealed []byte, name string) ([]byte, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, err
@@ -219,7 +224,7 @@ func openSealed(key, nonce, sealed []byte) ([]byte, error) {
 	if len(nonce) != gcm.NonceSize() {
 		return nil, errors.New("bad nonce")
 	}
-	return gcm.Open(nil, nonce, sealed, nil)
+	return gcm.Open(nil, nonce, sealed, []byte(name))
 }
 
 // removeStaleTemps deletes temp files a killed write left beside path (issue #9 finding 5: a plain store's temp

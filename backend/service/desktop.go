@@ -12,6 +12,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/events"
 	"github.com/ninerouter/ninerouter/backend/secret"
+	"github.com/ninerouter/ninerouter/backend/store"
 	"github.com/ninerouter/ninerouter/backend/update"
 	"github.com/ninerouter/ninerouter/backend/version"
 )
@@ -117,7 +118,10 @@ const secretsPatience = 2 * time.Second
 // openSecrets opens the secret store. The desktop app never waits on a locked keychain's password prompt:
 // after secretsPatience it starts without account keys and loads them once the keychain opens. The headless
 // server and the CLI keep waiting (or failing) as before, since nobody would see a window saying why.
-func openSecrets(cfg config.Config, log *slog.Logger) (secret.Store, error) {
+func openSecrets(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger) (secret.Store, error) {
+	if cfg.Database != "" {
+		return openSealedSecrets(ctx, cfg, db)
+	}
 	opts := secret.Options{Mode: cfg.SecretStore, DataDir: cfg.DataDir, FileKey: cfg.SecretKey}
 	if !cfg.Desktop {
 		return secret.Open(opts, log)

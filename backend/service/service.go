@@ -68,13 +68,13 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 	if err := config.EnsureDataDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, cfg.DataDir)
+	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	sec := opts.Secrets
 	if sec == nil {
-		sec, err = openSecrets(cfg, log)
+		sec, err = openSecrets(ctx, cfg, db, log)
 		if err != nil {
 			db.Close()
 			return nil, err
@@ -186,6 +186,8 @@ type Status struct {
 	SchemaVersion int          `json:"schemaVersion"`
 	// NeedsSignIn lists subscription accounts that must be signed in again (routing skips them).
 	NeedsSignIn []NeedsSignIn `json:"needsSignIn,omitempty"`
+	// Database is the engine in use and, on a team server, whether the shared database answers (team.go).
+	Database DatabaseStatus `json:"database"`
 }
 
 // Status reports the current state.
@@ -213,6 +215,7 @@ func (s *Service) Status(ctx context.Context) Status {
 		Desktop:       s.cfg.Desktop,
 		SchemaVersion: schema,
 		NeedsSignIn:   s.AccountsNeedingSignIn(ctx),
+		Database:      s.databaseStatus(ctx),
 	}
 }
 

@@ -60,10 +60,10 @@ func (l *loginFlags) flow() (oauth.Flow, error) {
 func runLogin(ctx context.Context, e *Env, args []string) error {
 	var cf commonFlags
 	var lf loginFlags
-	fs := newFlags(e, "login", "PROVIDER [--no-browser] [--paste] [--device] [--import]\n  PROVIDER: claude (cc), codex (cx), copilot (gh), kimi-coding (kmc), gemini-cli (gc), kiro (kr)")
+	fs := newFlags(e, "login", "PROVIDER [--no-browser] [--paste] [--device] [--import]\n  PROVIDER: claude (cc), codex (cx), copilot (gh), kimi-coding (kmc), gemini-cli (gc), antigravity (ag), kiro (kr)")
 	cf.register(fs)
 	lf.register(fs)
-	prov, err := parseOne(fs, args, "login needs a provider: claude, codex, copilot, kimi-coding, gemini-cli or kiro")
+	prov, err := parseOne(fs, args, "login needs a provider: claude, codex, copilot, kimi-coding, gemini-cli, antigravity or kiro")
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	aoption "github.com/anthropics/anthropic-sdk-go/option"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/shared"
 	"google.golang.org/genai"
 
 	"github.com/ninerouter/ninerouter/backend/testkit/mockvendor"
@@ -99,5 +100,45 @@ func TestGeminiCLIEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	r.assertNoCanary(t)
+}
+
+// TestAntigravityEndToEnd: `ninerouter login antigravity --no-browser`, the project discovered, an OpenAI SDK
+// request with a tool whose name Antigravity refuses reaches the mock in Antigravity's envelope with the name
+// rewritten, and the tool call comes back to the client under its own name.
+func TestAntigravityEndToEnd(t *testing.T) {
+	r := newSubsRig(t)
+	out := r.loginWithBrowser(t, "ag")
+	if !strings.Contains(out, "Signed in to Antigravity as user@example.com") {
+		t.Fatalf("login output:\n%s", out)
+	}
+	ctx := context.Background()
+	oc := openai.NewClient(option.WithBaseURL("http://"+r.addr+"/v1/"), option.WithAPIKey("unused"), option.WithMaxRetries(0))
+	res, err := oc.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "ag/gemini-3-flash",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Weather in Paris? use the tool")},
+		Tools: []openai.ChatCompletionToolUnionParam{openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{
+			Name: "mcp__weather/now", Parameters: shared.FunctionParameters{"type": "object",
+				"properties": map[string]any{"city": map[string]any{"type": "string"}}}})}})
+	if err != nil || len(res.Choices) == 0 || len(res.Choices[0].Message.ToolCalls) != 1 ||
+		res.Choices[0].Message.ToolCalls[0].Function.Name != "mcp__weather/now" {
+		t.Fatalf("tool call through Antigravity: %+v %v", res, err)
+	}
+	h, body := r.mock.LastRequest(mockvendor.Antigravity)
+	if !strings.HasPrefix(h.Get("User-Agent"), "NineRouter/") || !strings.Contains(string(body), `"requestType":"agent"`) ||
+		!strings.Contains(string(body), `"name":"mcp__weather_now"`) || strings.Contains(string(body), `"userAgent"`) ||
+		!strings.Contains(string(body), `"project":"`+mockvendor.Project(mockvendor.Antigravity)+`"`) {
+		t.Fatalf("upstream request: %v %s", h, body)
+	}
+	s := oc.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{Model: "ag/gemini-3.1-pro-high",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}})
+	var text strings.Builder
+	for s.Next() {
+		if ch := s.Current(); len(ch.Choices) > 0 {
+			text.WriteString(ch.Choices[0].Delta.Content)
+		}
+	}
+	if s.Err() != nil || text.String() != "hello from mock antigravity" {
+		t.Fatalf("stream: %q %v", text.String(), s.Err())
+	}
 	r.assertNoCanary(t)
 }

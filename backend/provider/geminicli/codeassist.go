@@ -29,6 +29,9 @@ type Product struct {
 	OnboardWait  time.Duration
 	// Envelope adds product fields to the {model, project, request} envelope (Antigravity's request type and id).
 	Envelope func(env []byte, c provider.Call) ([]byte, error)
+	// Answer, when set, returns the rewrite applied to each unwrapped answer of call c (Antigravity maps the
+	// function names it had to shorten back to the client's).
+	Answer func(c provider.Call) func(answer []byte) []byte
 }
 
 // Project is the outcome of project discovery.
@@ -185,8 +188,13 @@ func (x Executor) NewRequest(ctx context.Context, c provider.Call) (*http.Reques
 }
 
 // AdaptResponse removes the {"response": …} wrapper from a successful answer, event by event when streamed.
-func (Executor) AdaptResponse(c provider.Call, resp *http.Response) {
+func (x Executor) AdaptResponse(c provider.Call, resp *http.Response) {
 	src := resp.Body
+	unwrap := Unwrap
+	if x.Product.Answer != nil {
+		rewrite := x.Product.Answer(c)
+		unwrap = func(raw []byte) []byte { return rewrite(Unwrap(raw)) }
+	}
 	if c.Stream {
 		r := sse.NewReader(src, 0)
 		resp.Body = &pipe{src: src, next: func() ([]byte, error) {
@@ -194,7 +202,7 @@ func (Executor) AdaptResponse(c provider.Call, resp *http.Response) {
 			if err != nil {
 				return nil, err
 			}
-			return sse.Append(nil, ev.Name, Unwrap(ev.Data)), nil
+			return sse.Append(nil, ev.Name, unwrap(ev.Data)), nil
 		}}
 		return
 	}
@@ -208,7 +216,7 @@ func (Executor) AdaptResponse(c provider.Call, resp *http.Response) {
 		if err != nil {
 			return nil, err
 		}
-		return Unwrap(raw), nil
+		return unwrap(raw), nil
 	}}
 	resp.ContentLength = -1
 	resp.Header.Del("Content-Length")

@@ -5,6 +5,7 @@ package subscriptions
 import (
 	"github.com/ninerouter/ninerouter/backend/oauth"
 	"github.com/ninerouter/ninerouter/backend/provider"
+	"github.com/ninerouter/ninerouter/backend/provider/antigravity"
 	"github.com/ninerouter/ninerouter/backend/provider/claude"
 	"github.com/ninerouter/ninerouter/backend/provider/codex"
 	"github.com/ninerouter/ninerouter/backend/provider/copilot"
@@ -15,10 +16,10 @@ import (
 
 // Specs are the routing specs, in the Connect dialog's order.
 func Specs() []*provider.Spec {
-	return []*provider.Spec{claude.Spec(), codex.Spec(), copilot.Spec(), kimicoding.Spec(), geminicli.Spec(), kiro.Spec()}
+	return []*provider.Spec{claude.Spec(), codex.Spec(), copilot.Spec(), kimicoding.Spec(), geminicli.Spec(), antigravity.Spec(), kiro.Spec()}
 }
 
 // SignIns are the sign-in definitions.
 func SignIns() []*oauth.Provider {
-	return []*oauth.Provider{claude.OAuth(), codex.OAuth(), copilot.OAuth(), kimicoding.OAuth(), geminicli.OAuth(), kiro.OAuth()}
+	return []*oauth.Provider{claude.OAuth(), codex.OAuth(), copilot.OAuth(), kimicoding.OAuth(), geminicli.OAuth(), antigravity.OAuth(), kiro.OAuth()}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,8 @@ import (
 // onboards the account to its default (free) tier; generateContent / streamGenerateContent take the envelope
 // {model, project, request} and wrap each answer in {"response": …}. A bare Gemini body is refused the way
 // Google refuses unknown fields.
+
+var antigravityName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$`)
 
 func google(vendor string) bool { return vendor == Gemini || vendor == Antigravity }
 
@@ -129,11 +132,38 @@ func (m *Mock) codeAssist(w http.ResponseWriter, r *http.Request, vendor, rest s
 		Model   string `json:"model"`
 		Project string `json:"project"`
 		Request struct {
-			Contents []json.RawMessage `json:"contents"`
+			Contents []struct {
+				Parts []struct {
+					Text string `json:"text"`
+				} `json:"parts"`
+			} `json:"contents"`
+			Tools []struct {
+				Functions []struct {
+					Name string `json:"name"`
+				} `json:"functionDeclarations"`
+			} `json:"tools"`
+			Generation struct {
+				MaxOutputTokens int `json:"maxOutputTokens"`
+			} `json:"generationConfig"`
 		} `json:"request"`
 		RequestType string `json:"requestType"`
 	}
 	_ = json.Unmarshal(body, &req)
+	if vendor == Antigravity {
+		// Antigravity's limits: one tool group, names in its alphabet, output at most 16384 tokens.
+		if len(req.Request.Tools) > 1 || req.Request.Generation.MaxOutputTokens > 16384 {
+			googleError(w, 400, "INVALID_ARGUMENT", "at most one tool group and 16384 output tokens")
+			return
+		}
+		for _, t := range req.Request.Tools {
+			for _, f := range t.Functions {
+				if !antigravityName.MatchString(f.Name) {
+					googleError(w, 400, "INVALID_ARGUMENT", fmt.Sprintf("Invalid function name %q", f.Name))
+					return
+				}
+			}
+		}
+	}
 	switch {
 	case req.Model == "" || len(req.Request.Contents) == 0:
 		googleError(w, 400, "INVALID_ARGUMENT", "model and request.contents are required")
@@ -146,6 +176,22 @@ func (m *Mock) codeAssist(w http.ResponseWriter, r *http.Request, vendor, rest s
 		return
 	}
 	text := "hello from mock " + vendor
+	last := req.Request.Contents[len(req.Request.Contents)-1]
+	if len(req.Request.Tools) > 0 && len(req.Request.Tools[0].Functions) > 0 && len(last.Parts) > 0 &&
+		strings.Contains(last.Parts[0].Text, "use the tool") {
+		call := map[string]any{"response": map[string]any{"candidates": []map[string]any{{"content": map[string]any{"role": "model",
+			"parts": []map[string]any{{"functionCall": map[string]any{"name": req.Request.Tools[0].Functions[0].Name,
+				"args": map[string]any{"city": "Paris"}}}}}, "finishReason": "STOP"}},
+			"usageMetadata": map[string]int{"promptTokenCount": 3, "candidatesTokenCount": 4, "totalTokenCount": 7}}}
+		if rest == "api/v1internal:generateContent" {
+			writeJSON(w, 200, call)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		b, _ := json.Marshal(call)
+		fmt.Fprintf(w, "data: %s\r\n\r\n", b)
+		return
+	}
 	chunk := func(t string, final bool) map[string]any {
 		c := map[string]any{"content": map[string]any{"role": "model", "parts": []map[string]any{{"text": t}}}}
 		out := map[string]any{"candidates": []map[string]any{c}, "modelVersion": req.Model}

@@ -128,6 +128,8 @@ func (m *Mock) Endpoints(codexRedirectPort int) map[string]map[string]string {
 		"kimi-coding": {"device": b + "/kimi-coding/device/code", "token": b + "/kimi-coding/token", "api": b + "/kimi-coding/coding/v1"},
 		Gemini: {"authorize": b + "/gemini-cli/authorize", "token": b + "/gemini-cli/token", "userinfo": b + "/gemini-cli/userinfo",
 			"manual_redirect": b + "/gemini-cli/code-page", "api": b + "/gemini-cli/api"},
+		Antigravity: {"authorize": b + "/antigravity/authorize", "token": b + "/antigravity/token", "userinfo": b + "/antigravity/userinfo",
+			"api": b + "/antigravity/api"},
 		Kiro: {"oidc": b + "/kiro/oidc", "start_url": b + "/kiro/start", "social_refresh": b + "/kiro/social/refreshToken",
 			"api": b + "/kiro/api", "quota": b + "/kiro/api/getUsageLimits"},
 		"github": {"device": b + "/github/device/code", "token": b + "/github/token", "userinfo": b + "/github/user",

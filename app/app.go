@@ -65,6 +65,7 @@ func Run(ctx context.Context, cfg config.Config, assets fs.FS) (err error) {
 			Handler: s.apiHandler(),
 		},
 		OnStartup:          s.startup,
+		OnDomReady:         s.domReady,
 		OnBeforeClose:      s.beforeClose,
 		OnShutdown:         s.shutdown,
 		Bind:               []any{&App{shell: s}},

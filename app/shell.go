@@ -97,6 +97,10 @@ func (s *shell) startup(wctx context.Context) {
 		return
 	}
 
+	// JavaScriptCore installs its signal handlers when the page's JavaScript first runs, after Wails' own
+	// one-shot repair: keep repairing them through the first seconds (domReady does once more).
+	s.goFunc(func() { s.guardSignalStack(loopCtx, signalGuardWindow) })
+
 	// The tray comes up first so it can say "starting" while the database opens.
 	s.tray.start(loopCtx, &s.wg)
 
@@ -235,6 +239,7 @@ func (s *shell) shutdown(context.Context) {
 		return
 	}
 	<-s.ready
+	s.restoreSignalStack() // the stop below must not meet a handler a C library installed since
 	s.tray.showStopping()
 	s.cancel()
 	s.wg.Wait()
@@ -256,6 +261,46 @@ func (s *shell) shutdown(context.Context) {
 		}
 	}
 	s.tray.stop()
+}
+
+// domReady is Wails' OnDomReady: the page's JavaScript has run, so JavaScriptCore's handlers are in place.
+func (s *shell) domReady(context.Context) { s.restoreSignalStack() }
+
+// signalGuardWindow and signalGuardEvery bound how long and how often startup re-applies SA_ONSTACK: the window
+// covers WebKit's start and the first page load on a loaded machine.
+const (
+	signalGuardWindow = 15 * time.Second
+	signalGuardEvery  = 100 * time.Millisecond
+)
+
+// guardSignalStack re-applies SA_ONSTACK (restoreSignalStack) every signalGuardEvery for window, or until ctx ends.
+func (s *shell) guardSignalStack(ctx context.Context, window time.Duration) {
+	tick := time.NewTicker(signalGuardEvery)
+	defer tick.Stop()
+	end := time.After(window)
+	for {
+		s.restoreSignalStack()
+		select {
+		case <-ctx.Done():
+			return
+		case <-end:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// restoreSignalStack puts SA_ONSTACK back on signal handlers C libraries installed without it
+// (signals_linux.go), and says which it fixed.
+func (s *shell) restoreSignalStack() {
+	fixed, err := restoreSignalStack()
+	if err != nil {
+		s.log.Warn("could not check the signal handlers", "err", err)
+		return
+	}
+	if len(fixed) > 0 {
+		s.log.Debug("signal handlers installed without SA_ONSTACK repaired", "signals", fmt.Sprint(fixed))
+	}
 }
 
 // secretsWaiting says why account keys are not loaded yet ("" when they are or no backend runs).

@@ -35,18 +35,17 @@ func (t *tray) startHost() {
 	t.markHostReady()
 }
 
+// stopHost leaves the icon to go with the process. systray's end would close godbus' shared session-bus
+// connection, which go-keyring (v0.2.8, secret_service.handlePrompt) is still reading when the keychain's
+// unlock prompt is up: the closed signal channel hands it a nil *dbus.Signal and it dereferences it, a SIGSEGV
+// in the exiting process (issue #9 finding 10). The item's bus name disappears when the process exits a moment
+// later, and the watcher drops the item then, exactly as it would after end.
 func (t *tray) stopHost() {
 	if t.host.end == nil {
 		return
 	}
-	defer func() {
-		// nativeEnd closes a nil connection when the bus went away under us; nothing is left to clean then.
-		if r := recover(); r != nil {
-			t.log.Debug("tray stop", "recovered", r)
-		}
-	}()
-	t.host.end()
 	t.host.end = nil
+	t.log.Debug("tray icon leaves with the process")
 }
 
 // hostShowsIcon: an icon is visible only where a StatusNotifierWatcher (KDE, GNOME's AppIndicator extension,

@@ -12,7 +12,7 @@ import (
 func (s *Server) hostGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !AllowedHost(r.Host) {
-			writeJSONError(w, http.StatusForbidden, "forbidden_host",
+			refuse(w, r, http.StatusForbidden, "forbidden_host",
 				"Host "+strings.TrimSpace(r.Host)+" is not allowed; use http://127.0.0.1 or http://localhost")
 			return
 		}
@@ -43,16 +43,44 @@ func AllowedHost(host string) bool {
 func (s *Server) originGuard(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSONError(w, http.StatusForbidden, "cross_origin", "cross-origin request refused")
+		refuse(w, r, http.StatusForbidden, "cross_origin", "cross-origin request refused")
 	}))
 	guarded := cop.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && isModelPath(r.URL.Path) && !sameOrigin(origin, r.Host) {
-			writeJSONError(w, http.StatusForbidden, "cross_origin", "browser requests from other sites are refused")
+			refuse(w, r, http.StatusForbidden, "cross_origin", "browser requests from other sites are refused")
 			return
 		}
 		guarded.ServeHTTP(w, r)
 	})
+}
+
+// refuse answers a guard's refusal: in the client's own error shape on the model API (an SDK shows its message),
+// in the management API's shape elsewhere.
+func refuse(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	if isModelPath(r.URL.Path) {
+		typ := "invalid_request_error"
+		if status == http.StatusForbidden {
+			typ = "permission_error"
+		}
+		shapeForPath(r.URL.Path).write(w, status, typ, msg)
+		return
+	}
+	writeJSONError(w, status, code, msg)
+}
+
+// methodNotAllowed is the routers' answer to a known path with another method.
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	refuse(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "method "+r.Method+" is not allowed on "+r.URL.Path)
+}
+
+// notFound answers a path no route serves: in the client's shape under the model API, a plain 404 elsewhere.
+func notFound(w http.ResponseWriter, r *http.Request) {
+	if isModelPath(r.URL.Path) {
+		shapeForPath(r.URL.Path).write(w, http.StatusNotFound, "not_found_error", "no such endpoint: "+r.URL.Path)
+		return
+	}
+	http.NotFound(w, r)
 }
 
 func isModelPath(p string) bool {

@@ -52,7 +52,7 @@ func (s *Server) modelsWithProblems(r *http.Request) []modelEntry {
 // Responses, Anthropic Messages), then hands it to serveModel.
 func (s *Server) modelHandler(client wire.Format) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, ok := s.readModelBody(w, r, client)
+		body, ok := s.readModelBody(w, r, shapeOf(client))
 		if !ok {
 			return
 		}
@@ -65,26 +65,26 @@ func (s *Server) modelHandler(client wire.Format) http.HandlerFunc {
 	}
 }
 
-// readModelBody reads a client body with the model-API size limit, answering 413/400 in the client's format.
+// readModelBody reads a client body with the model-API size limit, answering 413/400 in the client's shape.
 // Handlers in models_extra.go use it too. ok=false means it answered.
-func (s *Server) readModelBody(w http.ResponseWriter, r *http.Request, client wire.Format) ([]byte, bool) {
+func (s *Server) readModelBody(w http.ResponseWriter, r *http.Request, client errorShape) ([]byte, bool) {
 	body, err := readBody(w, r, MaxModelBody)
 	if errors.Is(err, errBodyTooLarge) {
-		proxy.WriteClientError(w, client, http.StatusRequestEntityTooLarge, "request_too_large", err.Error())
+		client.write(w, http.StatusRequestEntityTooLarge, "request_too_large", err.Error())
 		return nil, false
 	}
 	if err != nil {
-		proxy.WriteClientError(w, client, http.StatusBadRequest, "invalid_request_error", "could not read the request body: "+err.Error())
+		client.write(w, http.StatusBadRequest, "invalid_request_error", "could not read the request body: "+err.Error())
 		return nil, false
 	}
 	// Depth first: gjson's validator and the translators recurse, and ten million '[' overflow the stack
 	// (issue #9 finding 1). The guard is a flat scan, so it is safe on any input.
 	if err := jsonguard.Check(body); err != nil {
-		proxy.WriteClientError(w, client, http.StatusBadRequest, "invalid_request_error", "the request body is refused: "+err.Error())
+		client.write(w, http.StatusBadRequest, "invalid_request_error", "the request body is refused: "+err.Error())
 		return nil, false
 	}
 	if !gjson.ValidBytes(body) {
-		proxy.WriteClientError(w, client, http.StatusBadRequest, "invalid_request_error", "the request body is not valid JSON")
+		client.write(w, http.StatusBadRequest, "invalid_request_error", "the request body is not valid JSON")
 		return nil, false
 	}
 	return body, true
@@ -161,7 +161,7 @@ func (s *Server) requireClient(next http.Handler) http.Handler {
 				msg = "invalid or revoked API key"
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ninerouter"`)
-			proxy.WriteClientError(w, clientFormatForPath(r.URL.Path), http.StatusUnauthorized, "authentication_error", msg)
+			shapeForPath(r.URL.Path).write(w, http.StatusUnauthorized, "authentication_error", msg)
 			return
 		}
 		if valid {

@@ -77,7 +77,7 @@ func (s *Server) geminiCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	model, action := strings.TrimPrefix(target[:i], "models/"), target[i+1:]
-	body, ok := s.readModelBody(w, r, wire.Gemini)
+	body, ok := s.readModelBody(w, r, shapeOf(wire.Gemini))
 	if !ok {
 		return
 	}
@@ -105,7 +105,7 @@ func (s *Server) geminiCall(w http.ResponseWriter, r *http.Request) {
 // to an upstream whose wire has a count endpoint (Anthropic, Gemini), else the offline tokenizer, so Claude Code
 // always gets a fast answer.
 func (s *Server) countTokens(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.readModelBody(w, r, wire.Anthropic)
+	body, ok := s.readModelBody(w, r, shapeOf(wire.Anthropic))
 	if !ok {
 		return
 	}
@@ -144,7 +144,7 @@ func (s *Server) ollamaTags(w http.ResponseWriter, r *http.Request) {
 // ollamaChat serves Ollama's POST /api/chat: the request becomes Chat Completions, and the answer is rewritten
 // on its way out by ollamaWriter.
 func (s *Server) ollamaChat(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.readModelBody(w, r, wire.OpenAI)
+	body, ok := s.readModelBody(w, r, ollamaShape)
 	if !ok {
 		return
 	}
@@ -154,9 +154,7 @@ func (s *Server) ollamaChat(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			msg = err.Error()
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		_, _ = w.Write(ollama.ErrorBody([]byte(msg)))
+		ollamaShape.write(w, http.StatusBadRequest, "invalid_request_error", msg)
 		return
 	}
 	ow := &ollamaWriter{w: w, st: ollama.Stream{Model: model}}
@@ -237,6 +235,8 @@ func (o *ollamaWriter) finish() {
 func (s *Server) doubledPrefix(w http.ResponseWriter, r *http.Request) {
 	inner := mux.NewRouter()
 	inner.SkipClean(true)
+	inner.NotFoundHandler = http.HandlerFunc(notFound)
+	inner.MethodNotAllowedHandler = http.HandlerFunc(methodNotAllowed)
 	for _, rt := range s.modelRoutes() {
 		if rt.Path == doubledPrefix || !strings.HasPrefix(rt.Path, "/v1") {
 			continue

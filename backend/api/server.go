@@ -66,12 +66,19 @@ func (s *Server) router() http.Handler {
 		}
 	}
 	// Unknown /api paths answer 401 to the unauthenticated (no route discovery) and 404 to the authenticated.
-	r.PathPrefix("/api/").Handler(s.requireManage(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	// The Ollama endpoints under /api are known to everyone: another method there is a 405 in Ollama's shape.
+	unknownAPI := s.requireManage(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSONError(w, http.StatusNotFound, "not_found", "no such management route")
-	})))
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this route")
-	})
+	}))
+	r.PathPrefix("/api/").Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isOllamaPath(r.URL.Path) {
+			methodNotAllowed(w, r)
+			return
+		}
+		unknownAPI.ServeHTTP(w, r)
+	}))
+	r.MethodNotAllowedHandler = http.HandlerFunc(methodNotAllowed)
+	r.NotFoundHandler = http.HandlerFunc(notFound)
 	return r
 }
 

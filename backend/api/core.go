@@ -52,23 +52,23 @@ type passwordBody struct {
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	var body passwordBody
-	if !decodeManage(w, r, &body) {
+	if !s.decodeManage(w, r, &body) {
 		return
 	}
 	id, err := s.svc.Login(r.Context(), remoteIP(r), body.Password)
 	switch {
 	case errors.Is(err, service.ErrLockedOut):
-		writeJSONError(w, http.StatusTooManyRequests, "locked_out", err.Error())
+		s.writeError(w, http.StatusTooManyRequests, "locked_out", err.Error())
 		return
 	case errors.Is(err, service.ErrBusy):
 		w.Header().Set("Retry-After", "1")
-		writeJSONError(w, http.StatusTooManyRequests, "busy", err.Error())
+		s.writeError(w, http.StatusTooManyRequests, "busy", err.Error())
 		return
 	case errors.Is(err, service.ErrNoPassword):
-		writeJSONError(w, http.StatusConflict, "no_password", "choose a password first")
+		s.writeError(w, http.StatusConflict, "no_password", "choose a password first")
 		return
 	case err != nil:
-		writeJSONError(w, http.StatusUnauthorized, "bad_password", "wrong password")
+		s.writeError(w, http.StatusUnauthorized, "bad_password", "wrong password")
 		return
 	}
 	s.setSession(w, r, id)
@@ -78,24 +78,24 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // setup chooses the first password. Allowed once, from this machine only.
 func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 	if s.svc.PasswordSet(r.Context()) {
-		writeJSONError(w, http.StatusConflict, "already_set", "a password is already set; sign in")
+		s.writeError(w, http.StatusConflict, "already_set", "a password is already set; sign in")
 		return
 	}
 	if !isLoopbackPeer(r) {
-		writeJSONError(w, http.StatusForbidden, "setup_local_only", "choose the first password from this machine, or with `ninerouter password`")
+		s.writeError(w, http.StatusForbidden, "setup_local_only", "choose the first password from this machine, or with `ninerouter password`")
 		return
 	}
 	var body passwordBody
-	if !decodeManage(w, r, &body) {
+	if !s.decodeManage(w, r, &body) {
 		return
 	}
 	if err := s.svc.SetPassword(r.Context(), body.Password); err != nil {
-		writeJSONError(w, http.StatusBadRequest, "weak_password", err.Error())
+		s.writeError(w, http.StatusBadRequest, "weak_password", err.Error())
 		return
 	}
 	id, err := s.svc.Login(r.Context(), remoteIP(r), body.Password)
 	if err != nil {
-		writeJSONError(w, http.StatusInternalServerError, "login_failed", err.Error())
+		s.writeError(w, http.StatusInternalServerError, "login_failed", err.Error())
 		return
 	}
 	s.setSession(w, r, id)
@@ -107,21 +107,21 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 // access to the data dir already.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	var body passwordBody
-	if !decodeManage(w, r, &body) {
+	if !s.decodeManage(w, r, &body) {
 		return
 	}
 	if !s.hasToken(r) && s.svc.PasswordSet(r.Context()) {
 		switch err := s.svc.CheckPassword(r.Context(), remoteIP(r), body.Current); {
 		case errors.Is(err, service.ErrLockedOut), errors.Is(err, service.ErrBusy):
-			writeJSONError(w, http.StatusTooManyRequests, "locked_out", err.Error())
+			s.writeError(w, http.StatusTooManyRequests, "locked_out", err.Error())
 			return
 		case err != nil:
-			writeJSONError(w, http.StatusForbidden, "bad_current_password", "the current password is wrong")
+			s.writeError(w, http.StatusForbidden, "bad_current_password", "the current password is wrong")
 			return
 		}
 	}
 	if err := s.svc.SetPassword(r.Context(), body.Password); err != nil {
-		writeJSONError(w, http.StatusBadRequest, "weak_password", err.Error())
+		s.writeError(w, http.StatusBadRequest, "weak_password", err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true})

@@ -12,6 +12,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/events"
 	"github.com/ninerouter/ninerouter/backend/keys"
+	"github.com/ninerouter/ninerouter/backend/logging"
 	"github.com/ninerouter/ninerouter/backend/oauth"
 	"github.com/ninerouter/ninerouter/backend/proxy"
 	"github.com/ninerouter/ninerouter/backend/route"
@@ -64,6 +65,8 @@ type Core interface {
 	Publish(kind events.Kind, data any)
 	Subscribe(ctx context.Context) <-chan events.Event
 	RequestLogTail(ctx context.Context, n int) (entries []json.RawMessage, on bool, err error)
+	// Redactor masks every secret the service knows; every error the API writes passes it (respond.go).
+	Redactor() *logging.Values
 }
 
 // Authenticator checks the management credentials: the window and CLI tokens, the dashboard password and its

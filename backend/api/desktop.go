@@ -24,7 +24,7 @@ func (s *Server) desktopRoutes() []Route {
 func (s *Server) getAutostart(w http.ResponseWriter, r *http.Request) {
 	st, err := s.svc.Autostart()
 	if err != nil {
-		writeJSONError(w, http.StatusInternalServerError, "autostart", err.Error())
+		s.writeError(w, http.StatusInternalServerError, "autostart", err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -35,16 +35,16 @@ func (s *Server) putAutostart(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Enabled *bool `json:"enabled"`
 	}
-	if !decodeManage(w, r, &body) {
+	if !s.decodeManage(w, r, &body) {
 		return
 	}
 	if body.Enabled == nil {
-		writeJSONError(w, http.StatusBadRequest, "bad_request", `want {"enabled": true} or {"enabled": false}`)
+		s.writeError(w, http.StatusBadRequest, "bad_request", `want {"enabled": true} or {"enabled": false}`)
 		return
 	}
 	st, err := s.svc.SetAutostart(*body.Enabled)
 	if err != nil {
-		writeJSONError(w, http.StatusInternalServerError, "autostart", err.Error())
+		s.writeError(w, http.StatusInternalServerError, "autostart", err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -54,7 +54,7 @@ func (s *Server) putAutostart(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getUpdate(w http.ResponseWriter, r *http.Request) {
 	st, err := s.svc.UpdateStatus()
 	if err != nil {
-		writeJSONError(w, http.StatusInternalServerError, "update", err.Error())
+		s.writeError(w, http.StatusInternalServerError, "update", err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -64,7 +64,7 @@ func (s *Server) getUpdate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) checkUpdate(w http.ResponseWriter, r *http.Request) {
 	st, err := s.svc.CheckForUpdate(r.Context())
 	if err != nil {
-		writeJSONError(w, http.StatusInternalServerError, "update", err.Error())
+		s.writeError(w, http.StatusInternalServerError, "update", err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -75,7 +75,7 @@ func (s *Server) checkUpdate(w http.ResponseWriter, r *http.Request) {
 // caller must stop it and delete the data dir (the CLI refuses that case before asking).
 func (s *Server) uninstall(w http.ResponseWriter, r *http.Request) {
 	var opt service.UninstallOptions
-	if !decodeManage(w, r, &opt) {
+	if !s.decodeManage(w, r, &opt) {
 		return
 	}
 	rep := s.svc.Uninstall(r.Context(), opt)

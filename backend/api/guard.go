@@ -49,7 +49,7 @@ type conflictBody struct {
 }
 
 // writeConflict answers the typed conflicts with their details; false when err is neither.
-func writeConflict(w http.ResponseWriter, err error) bool {
+func (s *Server) writeConflict(w http.ResponseWriter, err error) bool {
 	var b conflictBody
 	if e, ok := service.IsExists(err); ok {
 		b.Error.Code, b.Error.Message, b.Error.Existing = "exists", e.Error(), e.Existing
@@ -61,6 +61,7 @@ func writeConflict(w http.ResponseWriter, err error) bool {
 	} else {
 		return false
 	}
+	b.Error.Message = s.redact(b.Error.Message)
 	writeJSON(w, http.StatusConflict, b)
 	return true
 }
@@ -81,12 +82,12 @@ func (b comboBody) combo(name string) route.Combo {
 
 func (s *Server) createCombo(w http.ResponseWriter, r *http.Request) {
 	var body comboBody
-	if !decodeManage(w, r, &body) {
+	if !s.decodeManage(w, r, &body) {
 		return
 	}
 	c, err := s.svc.CreateCombo(r.Context(), body.combo(body.Name))
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, c)
@@ -94,11 +95,11 @@ func (s *Server) createCombo(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) createAlias(w http.ResponseWriter, r *http.Request) {
 	var body service.AliasView
-	if !decodeManage(w, r, &body) {
+	if !s.decodeManage(w, r, &body) {
 		return
 	}
 	if err := s.svc.CreateAlias(r.Context(), body.Name, body.Target); err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, service.AliasView{Name: strings.TrimSpace(body.Name), Target: strings.TrimSpace(body.Target)})
@@ -109,7 +110,7 @@ func cascade(r *http.Request) bool { return r.URL.Query().Get("cascade") == "tru
 
 func (s *Server) deleteCombo(w http.ResponseWriter, r *http.Request) {
 	if err := s.svc.RemoveCombo(r.Context(), mux.Vars(r)["name"], cascade(r)); err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, okBody)
@@ -117,7 +118,7 @@ func (s *Server) deleteCombo(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
 	if err := s.svc.RemoveAccount(r.Context(), pathID(r), cascade(r)); err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, okBody)
@@ -125,7 +126,7 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteNode(w http.ResponseWriter, r *http.Request) {
 	if err := s.svc.RemoveNode(r.Context(), pathID(r), cascade(r)); err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, okBody)
@@ -155,7 +156,7 @@ func (s *Server) testRequest(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Model string `json:"model"`
 	}
-	if r.ContentLength != 0 && !decodeManage(w, r, &body) {
+	if r.ContentLength != 0 && !s.decodeManage(w, r, &body) {
 		return
 	}
 	model := strings.TrimSpace(body.Model)
@@ -164,7 +165,7 @@ func (s *Server) testRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	key, err := s.svc.TestClientKey(r.Context())
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	payload, _ := json.Marshal(map[string]any{

@@ -36,12 +36,12 @@ func (s *Server) importSources(w http.ResponseWriter, r *http.Request) {
 // importPreview takes {source, path?, data?, passphrase?} and answers what would be added, merged and skipped.
 func (s *Server) importPreview(w http.ResponseWriter, r *http.Request) {
 	var req service.ImportRequest
-	if !decodeLarge(w, r, &req, maxImportBody) {
+	if !s.decodeLarge(w, r, &req, maxImportBody) {
 		return
 	}
 	p, err := s.svc.PreviewImportFrom(r.Context(), req)
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, p)
@@ -50,12 +50,12 @@ func (s *Server) importPreview(w http.ResponseWriter, r *http.Request) {
 // importApply takes the same body and answers the report of what was imported.
 func (s *Server) importApply(w http.ResponseWriter, r *http.Request) {
 	var req service.ImportRequest
-	if !decodeLarge(w, r, &req, maxImportBody) {
+	if !s.decodeLarge(w, r, &req, maxImportBody) {
 		return
 	}
 	p, err := s.svc.ApplyImportFrom(r.Context(), req)
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, p)

@@ -20,14 +20,14 @@ func (s *Server) getLogs(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			writeJSONError(w, http.StatusBadRequest, "bad_limit", "limit must be a positive number")
+			s.writeError(w, http.StatusBadRequest, "bad_limit", "limit must be a positive number")
 			return
 		}
 		limit = min(n, 1000)
 	}
 	entries, on, err := s.svc.RequestLogTail(r.Context(), limit)
 	if err != nil {
-		writeJSONError(w, http.StatusInternalServerError, "logs", err.Error())
+		s.writeError(w, http.StatusInternalServerError, "logs", err.Error())
 		return
 	}
 	if entries == nil {

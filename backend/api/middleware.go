@@ -12,7 +12,7 @@ import (
 func (s *Server) hostGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !AllowedHost(r.Host) {
-			refuse(w, r, http.StatusForbidden, "forbidden_host",
+			s.refuse(w, r, http.StatusForbidden, "forbidden_host",
 				"Host "+strings.TrimSpace(r.Host)+" is not allowed; use http://127.0.0.1 or http://localhost")
 			return
 		}
@@ -43,12 +43,12 @@ func AllowedHost(host string) bool {
 func (s *Server) originGuard(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		refuse(w, r, http.StatusForbidden, "cross_origin", "cross-origin request refused")
+		s.refuse(w, r, http.StatusForbidden, "cross_origin", "cross-origin request refused")
 	}))
 	guarded := cop.Handler(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && isModelPath(r.URL.Path) && !sameOrigin(origin, r.Host) {
-			refuse(w, r, http.StatusForbidden, "cross_origin", "browser requests from other sites are refused")
+			s.refuse(w, r, http.StatusForbidden, "cross_origin", "browser requests from other sites are refused")
 			return
 		}
 		guarded.ServeHTTP(w, r)
@@ -57,27 +57,27 @@ func (s *Server) originGuard(next http.Handler) http.Handler {
 
 // refuse answers a guard's refusal: in the client's own error shape on the model API (an SDK shows its message),
 // in the management API's shape elsewhere.
-func refuse(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
 	if isModelPath(r.URL.Path) {
 		typ := "invalid_request_error"
 		if status == http.StatusForbidden {
 			typ = "permission_error"
 		}
-		shapeForPath(r.URL.Path).write(w, status, typ, msg)
+		s.writeClientError(w, r, shapeForPath(r.URL.Path), status, typ, msg)
 		return
 	}
-	writeJSONError(w, status, code, msg)
+	s.writeError(w, status, code, msg)
 }
 
 // methodNotAllowed is the routers' answer to a known path with another method.
-func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	refuse(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "method "+r.Method+" is not allowed on "+r.URL.Path)
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	s.refuse(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "method "+r.Method+" is not allowed on "+r.URL.Path)
 }
 
 // notFound answers a path no route serves: in the client's shape under the model API, a plain 404 elsewhere.
-func notFound(w http.ResponseWriter, r *http.Request) {
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	if isModelPath(r.URL.Path) {
-		shapeForPath(r.URL.Path).write(w, http.StatusNotFound, "not_found_error", "no such endpoint: "+r.URL.Path)
+		s.writeClientError(w, r, shapeForPath(r.URL.Path), http.StatusNotFound, "not_found_error", "no such endpoint: "+r.URL.Path)
 		return
 	}
 	http.NotFound(w, r)
@@ -103,7 +103,7 @@ func (s *Server) requireManage(next http.Handler) http.Handler {
 			return
 		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="ninerouter"`)
-		writeJSONError(w, http.StatusUnauthorized, "unauthorized", "sign in to the dashboard, or send the management token")
+		s.writeError(w, http.StatusUnauthorized, "unauthorized", "sign in to the dashboard, or send the management token")
 	})
 }
 

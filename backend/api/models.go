@@ -58,7 +58,7 @@ func (s *Server) modelHandler(client wire.Format) http.HandlerFunc {
 		}
 		model := gjson.GetBytes(body, "model")
 		if model.Type != gjson.String || strings.TrimSpace(model.String()) == "" {
-			proxy.WriteClientError(w, client, http.StatusBadRequest, "invalid_request_error", "the request body needs a \"model\" string")
+			s.writeClientError(w, r, shapeOf(client), http.StatusBadRequest, "invalid_request_error", "the request body needs a \"model\" string")
 			return
 		}
 		s.serveModel(w, r, client, body, model.String(), gjson.GetBytes(body, "stream").Bool())
@@ -70,21 +70,21 @@ func (s *Server) modelHandler(client wire.Format) http.HandlerFunc {
 func (s *Server) readModelBody(w http.ResponseWriter, r *http.Request, client errorShape) ([]byte, bool) {
 	body, err := readBody(w, r, MaxModelBody)
 	if errors.Is(err, errBodyTooLarge) {
-		client.write(w, http.StatusRequestEntityTooLarge, "request_too_large", err.Error())
+		s.writeClientError(w, r, client, http.StatusRequestEntityTooLarge, "request_too_large", err.Error())
 		return nil, false
 	}
 	if err != nil {
-		client.write(w, http.StatusBadRequest, "invalid_request_error", "could not read the request body: "+err.Error())
+		s.writeClientError(w, r, client, http.StatusBadRequest, "invalid_request_error", "could not read the request body: "+err.Error())
 		return nil, false
 	}
 	// Depth first: gjson's validator and the translators recurse, and ten million '[' overflow the stack
 	// (issue #9 finding 1). The guard is a flat scan, so it is safe on any input.
 	if err := jsonguard.Check(body); err != nil {
-		client.write(w, http.StatusBadRequest, "invalid_request_error", "the request body is refused: "+err.Error())
+		s.writeClientError(w, r, client, http.StatusBadRequest, "invalid_request_error", "the request body is refused: "+err.Error())
 		return nil, false
 	}
 	if !gjson.ValidBytes(body) {
-		client.write(w, http.StatusBadRequest, "invalid_request_error", "the request body is not valid JSON")
+		s.writeClientError(w, r, client, http.StatusBadRequest, "invalid_request_error", "the request body is not valid JSON")
 		return nil, false
 	}
 	return body, true
@@ -161,7 +161,7 @@ func (s *Server) requireClient(next http.Handler) http.Handler {
 				msg = "invalid or revoked API key"
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="ninerouter"`)
-			shapeForPath(r.URL.Path).write(w, http.StatusUnauthorized, "authentication_error", msg)
+			s.writeClientError(w, r, shapeForPath(r.URL.Path), http.StatusUnauthorized, "authentication_error", msg)
 			return
 		}
 		if valid {

@@ -12,7 +12,6 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/tidwall/gjson"
 
-	"github.com/ninerouter/ninerouter/backend/proxy"
 	"github.com/ninerouter/ninerouter/backend/translate"
 	"github.com/ninerouter/ninerouter/backend/translate/ollama"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
@@ -48,7 +47,7 @@ func (s *Server) hello(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) refuseWebSocket(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Connection", "close")
-	proxy.WriteClientError(w, wire.Responses, http.StatusNotFound, "invalid_request_error",
+	s.writeClientError(w, r, shapeOf(wire.Responses), http.StatusNotFound, "invalid_request_error",
 		"NineRouter does not serve the Responses WebSocket transport; use POST /v1/responses")
 }
 
@@ -73,7 +72,7 @@ func (s *Server) geminiCall(w http.ResponseWriter, r *http.Request) {
 	target := mux.Vars(r)["target"]
 	i := strings.LastIndexByte(target, ':')
 	if i <= 0 {
-		proxy.WriteClientError(w, wire.Gemini, http.StatusNotFound, "not_found_error", "expected /v1beta/models/{model}:generateContent")
+		s.writeClientError(w, r, shapeOf(wire.Gemini), http.StatusNotFound, "not_found_error", "expected /v1beta/models/{model}:generateContent")
 		return
 	}
 	model, action := strings.TrimPrefix(target[:i], "models/"), target[i+1:]
@@ -92,12 +91,12 @@ func (s *Server) geminiCall(w http.ResponseWriter, r *http.Request) {
 		}
 		n, err := translate.CountTokens(wire.Gemini, body)
 		if err != nil {
-			proxy.WriteClientError(w, wire.Gemini, http.StatusBadRequest, "invalid_request_error", err.Error())
+			s.writeClientError(w, r, shapeOf(wire.Gemini), http.StatusBadRequest, "invalid_request_error", err.Error())
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"totalTokens": n})
 	default:
-		proxy.WriteClientError(w, wire.Gemini, http.StatusNotFound, "not_found_error", "unsupported method :"+action)
+		s.writeClientError(w, r, shapeOf(wire.Gemini), http.StatusNotFound, "not_found_error", "unsupported method :"+action)
 	}
 }
 
@@ -116,7 +115,7 @@ func (s *Server) countTokens(w http.ResponseWriter, r *http.Request) {
 	if !native {
 		var err error
 		if n, err = translate.CountTokens(wire.Anthropic, body); err != nil {
-			proxy.WriteClientError(w, wire.Anthropic, http.StatusBadRequest, "invalid_request_error", err.Error())
+			s.writeClientError(w, r, shapeOf(wire.Anthropic), http.StatusBadRequest, "invalid_request_error", err.Error())
 			return
 		}
 	}
@@ -154,7 +153,7 @@ func (s *Server) ollamaChat(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			msg = err.Error()
 		}
-		ollamaShape.write(w, http.StatusBadRequest, "invalid_request_error", msg)
+		s.writeClientError(w, r, ollamaShape, http.StatusBadRequest, "invalid_request_error", msg)
 		return
 	}
 	ow := &ollamaWriter{w: w, st: ollama.Stream{Model: model}}
@@ -235,8 +234,8 @@ func (o *ollamaWriter) finish() {
 func (s *Server) doubledPrefix(w http.ResponseWriter, r *http.Request) {
 	inner := mux.NewRouter()
 	inner.SkipClean(true)
-	inner.NotFoundHandler = http.HandlerFunc(notFound)
-	inner.MethodNotAllowedHandler = http.HandlerFunc(methodNotAllowed)
+	inner.NotFoundHandler = http.HandlerFunc(s.notFound)
+	inner.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
 	for _, rt := range s.modelRoutes() {
 		if rt.Path == doubledPrefix || !strings.HasPrefix(rt.Path, "/v1") {
 			continue

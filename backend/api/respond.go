@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/jsonguard"
+	"github.com/ninerouter/ninerouter/backend/logging"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -24,6 +25,23 @@ type apiError struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`
+}
+
+// writeError is the management API's one way to answer an error: the message passes the service's value
+// redactor (every secret the store holds, the management tokens) and the credential shapes, so an error that
+// quotes a key (an upstream echoing it, a URL pasted with one inside) never carries it out (issue #9 finding 3
+// for the management API). writeJSONError is the bare writer under it.
+func (s *Server) writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSONError(w, status, code, s.redact(msg))
+}
+
+// redact masks secrets in text the management API sends: by value (the service's redactor), then by shape.
+func (s *Server) redact(msg string) string { return s.svc.Redactor().Redact(msg) }
+
+// writeClientError answers a model-API client in its own error shape, through the same redactor, with the
+// credentials this request presented masked too.
+func (s *Server) writeClientError(w http.ResponseWriter, r *http.Request, shape errorShape, status int, typ, msg string) {
+	shape.write(w, status, typ, s.svc.Redactor().Redact(msg, logging.RequestSecrets(r.Header)...))
 }
 
 func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
@@ -50,28 +68,28 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 }
 
 // decodeManage reads a management JSON body into v, answering 400/413 itself; ok=false means it answered.
-func decodeManage(w http.ResponseWriter, r *http.Request, v any) bool {
-	return decodeLarge(w, r, v, MaxManageBody)
+func (s *Server) decodeManage(w http.ResponseWriter, r *http.Request, v any) bool {
+	return s.decodeLarge(w, r, v, MaxManageBody)
 }
 
 // decodeLarge reads a management JSON body of at most limit bytes into v, answering 400/413 itself; ok=false
 // means it answered.
-func decodeLarge(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
+func (s *Server) decodeLarge(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
 	b, err := readBody(w, r, limit)
 	if errors.Is(err, errBodyTooLarge) {
-		writeJSONError(w, http.StatusRequestEntityTooLarge, "too_large", err.Error())
+		s.writeError(w, http.StatusRequestEntityTooLarge, "too_large", err.Error())
 		return false
 	}
 	if err != nil {
-		writeJSONError(w, http.StatusBadRequest, "bad_request", "could not read body: "+err.Error())
+		s.writeError(w, http.StatusBadRequest, "bad_request", "could not read body: "+err.Error())
 		return false
 	}
 	if err := jsonguard.Check(b); err != nil {
-		writeJSONError(w, http.StatusBadRequest, "bad_json", "body is refused: "+err.Error())
+		s.writeError(w, http.StatusBadRequest, "bad_json", "body is refused: "+err.Error())
 		return false
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		writeJSONError(w, http.StatusBadRequest, "bad_json", "body is not valid JSON: "+err.Error())
+		s.writeError(w, http.StatusBadRequest, "bad_json", "body is not valid JSON: "+err.Error())
 		return false
 	}
 	return true

@@ -113,21 +113,21 @@ func (s *Server) routingRoutes() []Route {
 // writeServiceError maps service errors to statuses.
 // Messages lose the sentinel's "invalid: " / "conflict: " / "not found: " prefix: the code says that, and
 // people read the message.
-func writeServiceError(w http.ResponseWriter, err error) {
-	if writeConflict(w, err) {
+func (s *Server) writeServiceError(w http.ResponseWriter, err error) {
+	if s.writeConflict(w, err) {
 		return
 	}
 	switch {
 	case errors.Is(err, service.ErrNotFound):
-		writeJSONError(w, http.StatusNotFound, "not_found", plainMessage(err, service.ErrNotFound))
+		s.writeError(w, http.StatusNotFound, "not_found", plainMessage(err, service.ErrNotFound))
 	case errors.Is(err, service.ErrInvalid):
-		writeJSONError(w, http.StatusBadRequest, "invalid", plainMessage(err, service.ErrInvalid))
+		s.writeError(w, http.StatusBadRequest, "invalid", plainMessage(err, service.ErrInvalid))
 	case errors.Is(err, service.ErrConflict):
-		writeJSONError(w, http.StatusConflict, "conflict", plainMessage(err, service.ErrConflict))
+		s.writeError(w, http.StatusConflict, "conflict", plainMessage(err, service.ErrConflict))
 	case errors.Is(err, context.Canceled):
-		writeJSONError(w, 499, "canceled", err.Error())
+		s.writeError(w, 499, "canceled", err.Error())
 	default:
-		writeJSONError(w, http.StatusInternalServerError, "internal", err.Error())
+		s.writeError(w, http.StatusInternalServerError, "internal", err.Error())
 	}
 }
 
@@ -150,7 +150,7 @@ var okBody = map[string]any{"ok": true}
 func (s *Server) listProviders(w http.ResponseWriter, r *http.Request) {
 	list, err := s.svc.Providers(r.Context())
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, list)
@@ -161,11 +161,11 @@ func (s *Server) setStrategy(w http.ResponseWriter, r *http.Request) {
 		Strategy    string `json:"strategy"`
 		StickyLimit int    `json:"stickyLimit"`
 	}
-	if !decodeManage(w, r, &body) {
+	if !s.decodeManage(w, r, &body) {
 		return
 	}
 	if err := s.svc.SetProviderStrategy(r.Context(), mux.Vars(r)["id"], route.Strategy(body.Strategy), body.StickyLimit); err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, okBody)
@@ -174,7 +174,7 @@ func (s *Server) setStrategy(w http.ResponseWriter, r *http.Request) {
 func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) {
 	list, err := s.svc.Accounts(r.Context())
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, list)
@@ -183,7 +183,7 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
 	a, err := s.svc.Account(r.Context(), pathID(r))
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, a)
@@ -191,12 +191,12 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) addAccount(w http.ResponseWriter, r *http.Request) {
 	var in service.AccountInput
-	if !decodeManage(w, r, &in) {
+	if !s.decodeManage(w, r, &in) {
 		return
 	}
 	a, err := s.svc.AddAccount(r.Context(), in)
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, a)
@@ -204,12 +204,12 @@ func (s *Server) addAccount(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) {
 	var in service.AccountInput
-	if !decodeManage(w, r, &in) {
+	if !s.decodeManage(w, r, &in) {
 		return
 	}
 	a, err := s.svc.UpdateAccount(r.Context(), pathID(r), in)
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, a)
@@ -219,12 +219,12 @@ func (s *Server) testAccount(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Model string `json:"model"`
 	}
-	if r.ContentLength > 0 && !decodeManage(w, r, &body) {
+	if r.ContentLength > 0 && !s.decodeManage(w, r, &body) {
 		return
 	}
 	res, err := s.svc.TestAccount(r.Context(), pathID(r), strings.TrimSpace(body.Model))
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
@@ -232,7 +232,7 @@ func (s *Server) testAccount(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) resetCooldown(w http.ResponseWriter, r *http.Request) {
 	if err := s.svc.ResetCooldowns(r.Context(), pathID(r)); err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, okBody)
@@ -249,7 +249,7 @@ func (s *Server) listCooldowns(w http.ResponseWriter, r *http.Request) {
 func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) {
 	list, err := s.svc.Nodes(r.Context())
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, list)
@@ -257,12 +257,12 @@ func (s *Server) listNodes(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) addNode(w http.ResponseWriter, r *http.Request) {
 	var in service.NodeInput
-	if !decodeManage(w, r, &in) {
+	if !s.decodeManage(w, r, &in) {
 		return
 	}
 	n, a, err := s.svc.AddNode(r.Context(), in)
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"node": n, "account": a})
@@ -271,7 +271,7 @@ func (s *Server) addNode(w http.ResponseWriter, r *http.Request) {
 func (s *Server) listCombos(w http.ResponseWriter, r *http.Request) {
 	list, err := s.svc.Combos(r.Context())
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	active, _ := s.svc.ActiveCombo(r.Context())
@@ -297,7 +297,7 @@ func (s *Server) setCombo(w http.ResponseWriter, r *http.Request) {
 		Entries  []route.ComboEntry `json:"entries"`
 		Models   []string           `json:"models"`
 	}
-	if !decodeManage(w, r, &body) {
+	if !s.decodeManage(w, r, &body) {
 		return
 	}
 	for _, m := range body.Models {
@@ -305,7 +305,7 @@ func (s *Server) setCombo(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := s.svc.SetCombo(r.Context(), route.Combo{Name: mux.Vars(r)["name"], Strategy: body.Strategy, Entries: body.Entries})
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, c)
@@ -320,11 +320,11 @@ func (s *Server) setActive(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Name string `json:"name"`
 	}
-	if !decodeManage(w, r, &body) {
+	if !s.decodeManage(w, r, &body) {
 		return
 	}
 	if err := s.svc.ActivateCombo(r.Context(), body.Name); err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	s.getActive(w, r)
@@ -339,11 +339,11 @@ func (s *Server) setAlias(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Target string `json:"target"`
 	}
-	if !decodeManage(w, r, &body) {
+	if !s.decodeManage(w, r, &body) {
 		return
 	}
 	if err := s.svc.SetAlias(r.Context(), mux.Vars(r)["name"], body.Target); err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, okBody)
@@ -351,7 +351,7 @@ func (s *Server) setAlias(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteAlias(w http.ResponseWriter, r *http.Request) {
 	if err := s.svc.DeleteAlias(r.Context(), mux.Vars(r)["name"]); err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, okBody)
@@ -364,7 +364,7 @@ func (s *Server) manageModels(w http.ResponseWriter, r *http.Request) {
 func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 	list, err := s.svc.ListKeys(r.Context())
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, list)
@@ -374,12 +374,12 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Name string `json:"name"`
 	}
-	if r.ContentLength != 0 && !decodeManage(w, r, &body) {
+	if r.ContentLength != 0 && !s.decodeManage(w, r, &body) {
 		return
 	}
 	key, info, err := s.svc.CreateKey(r.Context(), strings.TrimSpace(body.Name))
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"key": key, "info": info})
@@ -388,7 +388,7 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
 func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) {
 	k, err := s.svc.RevokeKey(r.Context(), pathID(r))
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, k)
@@ -420,25 +420,25 @@ func (s *Server) usageReport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	since, err := parseSince(q.Get("since"), 24*time.Hour)
 	if err != nil {
-		writeJSONError(w, http.StatusBadRequest, "invalid", err.Error())
+		s.writeError(w, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}
 	var until time.Time
 	if v := q.Get("until"); v != "" {
 		if until, err = time.Parse(time.RFC3339, v); err != nil {
-			writeJSONError(w, http.StatusBadRequest, "invalid", "until: want an RFC 3339 time")
+			s.writeError(w, http.StatusBadRequest, "invalid", "until: want an RFC 3339 time")
 			return
 		}
 	}
 	rep, err := s.svc.Usage(r.Context(), usage.Query{Since: since, Until: until, Bucket: q.Get("bucket")})
 	if err != nil {
-		writeJSONError(w, http.StatusBadRequest, "invalid", err.Error())
+		s.writeError(w, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}
 	// The totals count attempts (upstream tries); clientRequests counts the requests tools made (docs/ui.md).
 	n, err := s.svc.ClientRequests(r.Context(), since, until)
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {
@@ -451,13 +451,13 @@ func (s *Server) usageRecords(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	since, err := parseSince(q.Get("since"), 24*time.Hour)
 	if err != nil {
-		writeJSONError(w, http.StatusBadRequest, "invalid", err.Error())
+		s.writeError(w, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	rows, err := s.svc.UsageRecords(r.Context(), since, limit)
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, rows)
@@ -469,15 +469,15 @@ func (s *Server) listPricing(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) setPricing(w http.ResponseWriter, r *http.Request) {
 	var p usage.Price
-	if !decodeManage(w, r, &p) {
+	if !s.decodeManage(w, r, &p) {
 		return
 	}
 	if strings.TrimSpace(p.Model) == "" || p.Input < 0 || p.Output < 0 || p.CacheRead < 0 || p.CacheWrite < 0 {
-		writeJSONError(w, http.StatusBadRequest, "invalid", "a price needs a model and non-negative prices")
+		s.writeError(w, http.StatusBadRequest, "invalid", "a price needs a model and non-negative prices")
 		return
 	}
 	if err := s.svc.SetPrice(r.Context(), p); err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, okBody)
@@ -486,7 +486,7 @@ func (s *Server) setPricing(w http.ResponseWriter, r *http.Request) {
 func (s *Server) deletePricing(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if err := s.svc.DeletePrice(r.Context(), q.Get("provider"), q.Get("model")); err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, okBody)

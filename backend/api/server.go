@@ -68,17 +68,17 @@ func (s *Server) router() http.Handler {
 	// Unknown /api paths answer 401 to the unauthenticated (no route discovery) and 404 to the authenticated.
 	// The Ollama endpoints under /api are known to everyone: another method there is a 405 in Ollama's shape.
 	unknownAPI := s.requireManage(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		writeJSONError(w, http.StatusNotFound, "not_found", "no such management route")
+		s.writeError(w, http.StatusNotFound, "not_found", "no such management route")
 	}))
 	r.PathPrefix("/api/").Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isOllamaPath(r.URL.Path) {
-			methodNotAllowed(w, r)
+			s.methodNotAllowed(w, r)
 			return
 		}
 		unknownAPI.ServeHTTP(w, r)
 	}))
-	r.MethodNotAllowedHandler = http.HandlerFunc(methodNotAllowed)
-	r.NotFoundHandler = http.HandlerFunc(notFound)
+	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
+	r.NotFoundHandler = http.HandlerFunc(s.notFound)
 	return r
 }
 

@@ -13,7 +13,7 @@ func (s *Server) settingsRoutes() []Route {
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 	list, err := s.svc.Settings(r.Context())
 	if err != nil {
-		writeJSONError(w, http.StatusInternalServerError, "settings", err.Error())
+		s.writeError(w, http.StatusInternalServerError, "settings", err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, list)
@@ -22,11 +22,11 @@ func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
 // putSettings takes {"key": "value", ...}; all or nothing.
 func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 	var changes map[string]string
-	if !decodeManage(w, r, &changes) {
+	if !s.decodeManage(w, r, &changes) {
 		return
 	}
 	if err := s.svc.UpdateSettings(r.Context(), changes); err != nil {
-		writeJSONError(w, http.StatusBadRequest, "bad_setting", err.Error())
+		s.writeError(w, http.StatusBadRequest, "bad_setting", err.Error())
 		return
 	}
 	s.getSettings(w, r)

@@ -39,12 +39,12 @@ func (s *Server) signInProviders(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request) {
 	var req oauth.StartRequest
-	if !decodeManage(w, r, &req) {
+	if !s.decodeManage(w, r, &req) {
 		return
 	}
 	v, err := s.svc.StartSignIn(r.Context(), req)
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, v)
@@ -53,7 +53,7 @@ func (s *Server) startSignIn(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getSignIn(w http.ResponseWriter, r *http.Request) {
 	v, err := s.svc.SignInFlow(mux.Vars(r)["id"])
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
@@ -63,12 +63,12 @@ func (s *Server) submitSignInCode(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Code string `json:"code"`
 	}
-	if !decodeManage(w, r, &body) {
+	if !s.decodeManage(w, r, &body) {
 		return
 	}
 	v, err := s.svc.SubmitSignInCode(mux.Vars(r)["id"], body.Code)
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
@@ -77,7 +77,7 @@ func (s *Server) submitSignInCode(w http.ResponseWriter, r *http.Request) {
 func (s *Server) cancelSignIn(w http.ResponseWriter, r *http.Request) {
 	v, err := s.svc.CancelSignIn(mux.Vars(r)["id"])
 	if err != nil {
-		writeServiceError(w, err)
+		s.writeServiceError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)

@@ -63,20 +63,20 @@ type toolBody struct {
 	Home  string `json:"home,omitempty"`
 }
 
-func writeToolError(w http.ResponseWriter, err error) {
+func (s *Server) writeToolError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, clitool.ErrUnknownTool):
-		writeJSONError(w, http.StatusNotFound, "unknown_tool", err.Error())
+		s.writeError(w, http.StatusNotFound, "unknown_tool", err.Error())
 	case errors.Is(err, clitool.ErrBadModel):
-		writeJSONError(w, http.StatusBadRequest, "bad_model", err.Error())
+		s.writeError(w, http.StatusBadRequest, "bad_model", err.Error())
 	case errors.Is(err, clitool.ErrRefused):
-		writeJSONError(w, http.StatusConflict, "refused", err.Error())
+		s.writeError(w, http.StatusConflict, "refused", err.Error())
 	case errors.Is(err, clitool.ErrNotApplied):
-		writeJSONError(w, http.StatusConflict, "not_applied", err.Error())
+		s.writeError(w, http.StatusConflict, "not_applied", err.Error())
 	case errors.Is(err, safefile.ErrChanged):
-		writeJSONError(w, http.StatusConflict, "changed", err.Error())
+		s.writeError(w, http.StatusConflict, "changed", err.Error())
 	default:
-		writeJSONError(w, http.StatusInternalServerError, "tool_error", err.Error())
+		s.writeError(w, http.StatusInternalServerError, "tool_error", err.Error())
 	}
 }
 
@@ -99,7 +99,7 @@ func (s *Server) toolSnippets(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) revertAllTools(w http.ResponseWriter, r *http.Request) {
 	var body toolBody
-	if r.ContentLength != 0 && !decodeManage(w, r, &body) {
+	if r.ContentLength != 0 && !s.decodeManage(w, r, &body) {
 		return
 	}
 	res, err := s.svc.RevertAllTools(r.Context(), body.Home)
@@ -108,7 +108,7 @@ func (s *Server) revertAllTools(w http.ResponseWriter, r *http.Request) {
 	}
 	out := map[string]any{"results": res}
 	if err != nil {
-		out["error"] = err.Error()
+		out["error"] = s.redact(err.Error())
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -116,7 +116,7 @@ func (s *Server) revertAllTools(w http.ResponseWriter, r *http.Request) {
 func (s *Server) toolStatus(w http.ResponseWriter, r *http.Request) {
 	st, err := s.svc.ToolStatus(r.Context(), mux.Vars(r)["tool"], r.URL.Query().Get("home"))
 	if err != nil {
-		writeToolError(w, err)
+		s.writeToolError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -125,7 +125,7 @@ func (s *Server) toolStatus(w http.ResponseWriter, r *http.Request) {
 func (s *Server) toolAction(action string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var body toolBody
-		if r.ContentLength != 0 && !decodeManage(w, r, &body) {
+		if r.ContentLength != 0 && !s.decodeManage(w, r, &body) {
 			return
 		}
 		id := mux.Vars(r)["tool"]
@@ -147,7 +147,7 @@ func (s *Server) toolAction(action string) http.HandlerFunc {
 			res, err = s.svc.HealTool(ctx, id, body.Home)
 		}
 		if err != nil {
-			writeToolError(w, err)
+			s.writeToolError(w, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, res)
@@ -157,7 +157,7 @@ func (s *Server) toolAction(action string) http.HandlerFunc {
 func (s *Server) toolBackups(w http.ResponseWriter, r *http.Request) {
 	list, err := s.svc.ToolBackups(r.Context(), mux.Vars(r)["tool"], r.URL.Query().Get("home"))
 	if err != nil {
-		writeToolError(w, err)
+		s.writeToolError(w, err)
 		return
 	}
 	if list == nil {

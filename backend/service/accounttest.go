@@ -28,6 +28,8 @@ func (s *Service) TestAccount(ctx context.Context, id int64, model string) (Test
 		model = spec.Models[0]
 	}
 	res := s.routing.proxy.Probe(ctx, spec, a, model)
+	// The upstream's error text can quote the key it was sent (issue #9 finding 3): the one redaction path.
+	res.Message = s.redact.Redact(res.Message)
 	if res.OK {
 		s.routing.router.Succeed(id, model)
 	}

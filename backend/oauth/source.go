@@ -37,6 +37,8 @@ type Manager struct {
 	onChange  func(account int64) // the service publishes an accounts event
 	sensitive func(values ...string)
 
+	cluster func(ctx context.Context, account int64, fn func(context.Context) error) error
+
 	mu      sync.Mutex
 	sources map[int64]*Source
 	wake    chan struct{}
@@ -53,12 +55,16 @@ type Options struct {
 	OnChange  func(account int64)
 	// Sensitive is told every token value before anyone uses it (the service's value redactor).
 	Sensitive func(values ...string)
+	// ClusterLock, on a team server, runs fn while holding the cluster-wide lock of one account's token
+	// (backend/team.RefreshLock), so that instances sharing the database refresh a token once; nil on the desktop.
+	ClusterLock func(ctx context.Context, account int64, fn func(context.Context) error) error
 }
 
 // NewManager builds the manager; Run starts its refresher.
 func NewManager(o Options) *Manager {
 	m := &Manager{providers: map[string]*Provider{}, endpoints: o.Endpoints, http: o.HTTP, vault: o.Vault, meta: o.Meta,
-		log: o.Log, onChange: o.OnChange, sensitive: o.Sensitive, sources: map[int64]*Source{}, wake: make(chan struct{}, 1)}
+		log: o.Log, onChange: o.OnChange, sensitive: o.Sensitive, cluster: o.ClusterLock, sources: map[int64]*Source{},
+		wake: make(chan struct{}, 1)}
 	if m.sensitive == nil {
 		m.sensitive = func(...string) {}
 	}
@@ -343,8 +349,40 @@ func (m *Manager) renew(ctx context.Context, p *Provider, t Token, id Identity) 
 	return m.Env(p).RefreshToken(ctx, t)
 }
 
-// refreshLocked renews the stored token: the new token is stored (both vault slots) before anyone uses it.
+// refreshLocked renews the stored token: the new token is stored (both vault slots) before anyone uses it. On a
+// team server (Options.ClusterLock) the renewal runs under the cluster's lock for the account, and the vault is
+// read again first: when another instance refreshed meanwhile, its token is adopted (and, being fresh, used
+// without a token call), and a refresh that is still needed starts from its rotated refresh token, never from
+// the old one the vendor has already retired.
 func (s *Source) refreshLocked(ctx context.Context) error {
+	if s.m.cluster == nil {
+		return s.renewLocked(ctx)
+	}
+	return s.m.cluster(ctx, s.account, func(ctx context.Context) error {
+		cur, err := s.m.vault.Load(s.account)
+		if err != nil {
+			return s.renewLocked(ctx)
+		}
+		s.mu.Lock()
+		newer := cur.Seq > s.tok.Seq
+		if newer {
+			s.m.sensitive(cur.secrets()...)
+			s.tok, s.lastRefresh, s.retryAt = cur, time.Now(), time.Time{}
+			if s.p.Derive != nil {
+				s.derived = Derived{}
+			}
+		}
+		s.mu.Unlock()
+		if newer && (cur.Expiry.IsZero() || time.Now().Add(expirySkew).Before(cur.Expiry)) {
+			s.setState(StateOK, "")
+			return nil
+		}
+		return s.renewLocked(ctx)
+	})
+}
+
+// renewLocked makes the token call and stores its answer.
+func (s *Source) renewLocked(ctx context.Context) error {
 	s.mu.Lock()
 	old, id := s.tok, s.identity
 	s.mu.Unlock()

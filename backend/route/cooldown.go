@@ -113,3 +113,19 @@ func (c *Cooldowns) active(now time.Time) []Cooldown {
 	})
 	return out
 }
+
+// adopt takes a cooldown another instance of a team server learned (backend/team): it never shortens a longer one
+// known here and leaves the local backoff level alone.
+func (c *Cooldowns) adopt(cd Cooldown) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := coolKey{cd.AccountID, cd.Model}
+	st := c.m[k]
+	if st == nil {
+		st = &coolState{}
+		c.m[k] = st
+	}
+	if cd.Until.After(st.until) {
+		st.until, st.reason = cd.Until, cd.Reason
+	}
+}

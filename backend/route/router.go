@@ -216,5 +216,8 @@ func (r *Router) Succeed(account int64, model string) { r.cool.clear(account, mo
 // ResetCooldowns clears an account's cooldowns (user action).
 func (r *Router) ResetCooldowns(account int64) { r.cool.reset(account) }
 
+// AdoptCooldown applies a cooldown another instance sharing the database learned (team servers).
+func (r *Router) AdoptCooldown(c Cooldown) { r.cool.adopt(c) }
+
 // Cooldowns lists active cooldowns.
 func (r *Router) Cooldowns() []Cooldown { return r.cool.active(r.now()) }

@@ -103,6 +103,7 @@ func (s *Service) openRouting(ctx context.Context, o RoutingOptions) error {
 			rt.errMu.Unlock()
 			if !until.IsZero() {
 				s.Publish(events.KindAccounts, map[string]any{"accountId": account, "cooldownUntil": until})
+				s.announceCooldown(account, until)
 			}
 		},
 	})

@@ -46,6 +46,7 @@ type Service struct {
 	settingsMu sync.Mutex             // serialises UpdateSettings (settings.go)
 	upd        updates                // the update checker, made on first use (desktop.go)
 	purge      atomic.Bool            // an uninstall asked for the data dir to go after Close (uninstall.go)
+	team       teamState              // a team server's change feed (team.go); zero on SQLite
 }
 
 // Options tweak Open for tests and embedders.
@@ -103,8 +104,15 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 		db.Close()
 		return nil, err
 	}
+	if err := s.openTeam(ctx); err != nil {
+		s.closeSubscriptions()
+		s.closeRouting()
+		db.Close()
+		return nil, err
+	}
 	s.startRefresher()
 	if err := s.openTools(); err != nil {
+		s.closeTeam()
 		s.closeSubscriptions()
 		s.closeRouting()
 		db.Close()
@@ -118,6 +126,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 func (s *Service) Close() error {
 	var errs []error
 	s.closeSubscriptions()                // sign-in listeners and the refresher end before the router and database
+	s.closeTeam()                         // no other instance's change is applied while the router closes
 	errs = append(errs, s.closeRouting()) // commits queued usage rows before the database closes
 	if s.db != nil {
 		errs = append(errs, s.db.Close())
@@ -143,6 +152,7 @@ func (s *Service) Subscribe(ctx context.Context) <-chan events.Event { return s.
 // Publish sends an event to every view.
 func (s *Service) Publish(kind events.Kind, data any) {
 	s.bus.Publish(events.Event{Kind: kind, Data: data})
+	s.announce(kind, data)
 }
 
 // SetListening records the bound address (which may differ from the configured one when port 0 was asked).

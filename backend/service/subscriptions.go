@@ -47,7 +47,8 @@ func (s *Service) openSubscriptions(getenv func(string) (string, bool)) error {
 	}
 	sb := &subs{endpoints: ep}
 	sb.mgr = oauth.NewManager(oauth.Options{Providers: subscriptions.SignIns(), Endpoints: ep, Vault: oauth.Vault{S: s.secrets, NotFound: secret.ErrNotFound},
-		Meta: signInMeta{s}, Log: s.log, OnChange: func(int64) { s.Publish(events.KindAccounts, nil) }, Sensitive: s.redact.Add})
+		Meta: signInMeta{s}, Log: s.log, OnChange: func(int64) { s.Publish(events.KindAccounts, nil) }, Sensitive: s.redact.Add,
+		ClusterLock: s.clusterLock()})
 	sb.flows = oauth.NewFlows(sb.mgr, s.completeSignIn)
 	s.subs = sb
 	return nil

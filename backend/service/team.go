@@ -2,12 +2,18 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/config"
+	"github.com/ninerouter/ninerouter/backend/events"
+	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/secret"
 	"github.com/ninerouter/ninerouter/backend/store"
+	"github.com/ninerouter/ninerouter/backend/team"
 )
 
 // openStore opens the configured database: the team server's shared PostgreSQL when cfg.Database names one
@@ -65,4 +71,168 @@ func (s *Service) databaseStatus(ctx context.Context) DatabaseStatus {
 		}
 	}
 	return st
+}
+
+// teamState is the service's side of a team server (backend/team): the change feed and the one goroutine that
+// applies other instances' changes. Zero on SQLite.
+type teamState struct {
+	bus     atomic.Pointer[team.Bus]
+	mu      sync.Mutex
+	pending map[events.Kind]bool // kinds other instances changed, not yet applied
+	wake    chan struct{}        // capacity 1: pending has work
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// openTeam joins the change feed of the shared database; a no-op on SQLite.
+func (s *Service) openTeam(ctx context.Context) error {
+	if s.db.Dialect() != store.Postgres {
+		return nil
+	}
+	t := &s.team
+	t.pending, t.wake, t.stop, t.done = map[events.Kind]bool{}, make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+	bus, err := team.Start(ctx, s.db, s.log, team.Handlers{Message: s.teamMessage, Resync: s.teamResync})
+	if err != nil {
+		return fmt.Errorf("change feed of %s: %w", s.db.Where, err)
+	}
+	t.bus.Store(bus)
+	go s.applyTeamChanges()
+	return nil
+}
+
+// closeTeam leaves the feed and stops the applier.
+func (s *Service) closeTeam() {
+	t := &s.team
+	bus := t.bus.Swap(nil)
+	if bus == nil {
+		return
+	}
+	bus.Close()
+	close(t.stop)
+	<-t.done
+}
+
+// announce tells the other instances that shared state changed (Publish calls it for every local event). Only
+// configuration kinds travel: usage, status and the CLI tools' configs (files on this machine) stay local.
+func (s *Service) announce(kind events.Kind, data any) {
+	bus := s.team.bus.Load()
+	if bus == nil {
+		return
+	}
+	switch kind {
+	case events.KindAccounts:
+		if data != nil { // a cooldown (announceCooldown sends it) or another per-request note
+			return
+		}
+	case events.KindCombos, events.KindKeys, events.KindSettings:
+	default:
+		return
+	}
+	bus.Announce(string(kind), nil)
+}
+
+// announceCooldown shares a cooldown this instance learned, so no other instance keeps sending to a limited
+// account (docs/team-server.md).
+func (s *Service) announceCooldown(account int64, until time.Time) {
+	bus := s.team.bus.Load()
+	if bus == nil {
+		return
+	}
+	for _, c := range s.routing.router.Cooldowns() {
+		if c.AccountID == account && c.Until.Equal(until.UTC()) {
+			bus.Announce(team.KindCooldown, c)
+		}
+	}
+}
+
+// teamMessage runs on the listener's goroutine: cooldowns apply at once, configuration kinds are queued for
+// the applier (a burst of changes costs one reload).
+func (s *Service) teamMessage(m team.Message) {
+	if m.Kind == team.KindCooldown {
+		var c route.Cooldown
+		if json.Unmarshal(m.Data, &c) == nil && s.routing != nil {
+			s.routing.router.AdoptCooldown(c)
+			s.bus.Publish(events.Event{Kind: events.KindAccounts})
+		}
+		return
+	}
+	s.queueTeamKinds(events.Kind(m.Kind))
+}
+
+// teamResync reloads everything after the feed was down (announcements may have been missed).
+func (s *Service) teamResync() {
+	s.queueTeamKinds(events.KindAccounts, events.KindCombos, events.KindKeys, events.KindSettings)
+}
+
+func (s *Service) queueTeamKinds(kinds ...events.Kind) {
+	t := &s.team
+	t.mu.Lock()
+	for _, k := range kinds {
+		t.pending[k] = true
+	}
+	t.mu.Unlock()
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}
+
+// applyTeamChanges is the applier goroutine (owned by the service; ends at closeTeam): it re-reads the shared
+// state other instances changed (client keys, prices, settings, the routing snapshot) and tells this instance's
+// views. A failed reload (database gone) is retried when the feed comes back.
+func (s *Service) applyTeamChanges() {
+	t := &s.team
+	defer close(t.done)
+	for {
+		select {
+		case <-t.stop:
+			return
+		case <-t.wake:
+		}
+		t.mu.Lock()
+		kinds := make([]events.Kind, 0, len(t.pending))
+		for k := range t.pending {
+			kinds = append(kinds, k)
+		}
+		clear(t.pending)
+		t.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := s.reloadShared(ctx, kinds); err != nil {
+			s.log.Warn("team: could not apply another instance's change; retrying when the database answers", "err", err)
+		}
+		cancel()
+	}
+}
+
+// reloadShared re-reads every cache of shared state, then publishes kinds to this instance's views.
+func (s *Service) reloadShared(ctx context.Context, kinds []events.Kind) error {
+	rt := s.routing
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if err := rt.keys.Reload(ctx); err != nil {
+		return err
+	}
+	if err := rt.usage.Prices().Reload(ctx); err != nil {
+		return err
+	}
+	s.refreshSettings(ctx)
+	s.loadRequireAPIKey(ctx)
+	snap, err := s.buildSnapshot(ctx)
+	if err != nil {
+		return err
+	}
+	rt.router.Swap(snap)
+	for _, k := range kinds {
+		s.bus.Publish(events.Event{Kind: k})
+	}
+	return nil
+}
+
+// clusterLock is the sign-in manager's cross-instance refresh lock: on a team server a token is refreshed by one
+// instance at a time (backend/team.RefreshLock); nil on SQLite, where this process is the only one.
+func (s *Service) clusterLock() func(context.Context, int64, func(context.Context) error) error {
+	if s.db.Dialect() != store.Postgres {
+		return nil
+	}
+	return team.RefreshLock(s.db)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
@@ -35,6 +36,8 @@ type DB struct {
 	Path string
 	// Where names the database in messages: the file, or the PostgreSQL host and database (never a password).
 	Where string
+	// pg is the PostgreSQL connection configuration (nil on SQLite), for dedicated connections (Dedicated).
+	pg *pgx.ConnConfig
 }
 
 // readConns bounds the report readers; more would only compete for the CPU the requests need.

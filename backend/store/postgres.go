@@ -71,7 +71,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("database %s is not reachable or refused the login: %w", where, err)
 	}
-	db := &DB{DB: gdb, Where: where}
+	db := &DB{DB: gdb, Where: where, pg: cfg}
 	if err := db.migrateLocked(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
@@ -134,4 +134,17 @@ func IsConnectionLost(err error) bool {
 		}
 	}
 	return false
+}
+
+// Dedicated opens a connection of its own outside the pool, for a session that must stay on one connection
+// (LISTEN). PostgreSQL only; the caller closes it.
+func (db *DB) Dedicated(ctx context.Context) (*pgx.Conn, error) {
+	if db.pg == nil {
+		return nil, errors.New("dedicated connections need PostgreSQL")
+	}
+	conn, err := pgx.ConnectConfig(ctx, db.pg.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", db.Where, err)
+	}
+	return conn, nil
 }

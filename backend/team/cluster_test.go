@@ -1,0 +1,164 @@
+package team_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ninerouter/ninerouter/backend/api"
+	"github.com/ninerouter/ninerouter/backend/config"
+	"github.com/ninerouter/ninerouter/backend/route"
+	"github.com/ninerouter/ninerouter/backend/service"
+	"github.com/ninerouter/ninerouter/backend/store/storetest"
+	"github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
+	"github.com/ninerouter/ninerouter/backend/usage"
+)
+
+// instance is one in-process NineRouter of a team server: the service and its HTTP handler.
+type instance struct {
+	svc *service.Service
+	h   http.Handler
+}
+
+func openInstance(t *testing.T, dsn string) *instance {
+	t.Helper()
+	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), SecretStore: "auto", Database: dsn,
+		SecretKey: "team passphrase for tests"}
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := service.Open(context.Background(), cfg,
+		service.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	return &instance{svc: svc, h: api.New(svc, nil).Handler()}
+}
+
+// chat sends one client request and returns its status.
+func (in *instance) chat(t *testing.T, key, model string) int {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:20128/v1/chat/completions",
+		strings.NewReader(`{"model":"`+model+`","messages":[{"role":"user","content":"hi"}]}`))
+	req.RemoteAddr = "127.0.0.1:5555"
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	in.h.ServeHTTP(rec, req)
+	return rec.Code
+}
+
+// eventually retries cond until it holds or a generous deadline passes (no timing is asserted; the time it
+// took is logged, and docs/team-server.md reports it).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > 15*time.Second {
+			t.Fatalf("%s: not seen after %s", what, time.Since(start))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Logf("%s: seen after %s", what, time.Since(start).Round(time.Millisecond))
+}
+
+// TestPostgresTwoInstances: two instances on one database behave as one router. An account, a key and a combo
+// made on A serve on B; a combo switch on A is served by B; a key revoked on A stops working on B; usage from
+// both adds up exactly in either's report.
+func TestPostgresTwoInstances(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.FreshPostgres(t)
+	mock := mockupstream.New(mockupstream.Options{})
+	defer mock.Close()
+	a, b := openInstance(t, dsn), openInstance(t, dsn)
+
+	apiKey, base := "sk-upstream-key-123456", mock.URL+"/v1"
+	if _, err := a.svc.AddAccount(ctx, service.AccountInput{Provider: "glm", APIKey: &apiKey, BaseURL: &base}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []route.Combo{
+		{Name: "one", Strategy: "fallback", Entries: []route.ComboEntry{{Model: "glm/model-one"}}},
+		{Name: "two", Strategy: "fallback", Entries: []route.ComboEntry{{Model: "glm/model-two"}}},
+	} {
+		if _, err := a.svc.CreateCombo(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.svc.ActivateCombo(ctx, "one"); err != nil {
+		t.Fatal(err)
+	}
+	key, k, err := a.svc.CreateKey(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastModel := func() string {
+		got := mock.Requests()
+		if len(got) == 0 {
+			return ""
+		}
+		return got[len(got)-1].Model
+	}
+	served := func(in *instance, model string) func() bool {
+		return func() bool { return in.chat(t, key, "ninerouter/active") == 200 && lastModel() == model }
+	}
+	eventually(t, "key, account and combo made on A serve on B", served(b, "model-one"))
+
+	if err := a.svc.ActivateCombo(ctx, "two"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "combo switch on A served by B", served(b, "model-two"))
+
+	// Usage from both instances at once adds up exactly.
+	before, err := a.svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const each = 20
+	var wg sync.WaitGroup
+	for _, in := range []*instance{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				if code := in.chat(t, key, "ninerouter/active"); code != 200 {
+					t.Errorf("status %d", code)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, in := range []*instance{a, b} {
+		if err := in.svc.FlushUsage(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, in := range map[string]*instance{"A": a, "B": b} {
+		rep, err := in.svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rep.Total.Requests - before.Total.Requests; got != 2*each {
+			t.Errorf("usage on %s counts %d new attempts, want %d", name, got, 2*each)
+		}
+		byKey := map[string]int64{}
+		for _, g := range rep.By["key"] {
+			byKey[g.Key] = g.Requests
+		}
+		if byKey[fmt.Sprint(k.ID)] != rep.Total.Requests {
+			t.Errorf("usage on %s by key %v, want all %d under key %d", name, byKey, rep.Total.Requests, k.ID)
+		}
+	}
+
+	if _, err := a.svc.RevokeKey(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "key revoked on A refused by B", func() bool { return b.chat(t, key, "ninerouter/active") == 401 })
+}

@@ -210,7 +210,9 @@ func sealFor(key, plain []byte, name string) (nonce, sealed []byte, err error) {
 	return nonce, gcm.Seal(nil, nonce, plain, []byte(name)), nil
 }
 
-func openSealed(key, nonce, sealed []byte) ([]byte, error) { return openSealedFor(key, nonce, sealed, "") }
+func openSealed(key, nonce, sealed []byte) ([]byte, error) {
+	return openSealedFor(key, nonce, sealed, "")
+}
 
 func openSealedFor(key, nonce, sealed []byte, name string) ([]byte, error) {
 	block, err := aes.NewCipher(key)

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/ninerouter/ninerouter/backend/importer"
 	"github.com/ninerouter/ninerouter/backend/service"
@@ -13,6 +14,7 @@ type Imports interface {
 	ImportSources(ctx context.Context) []service.ImportSource
 	PreviewImportFrom(ctx context.Context, req service.ImportRequest) (importer.Preview, error)
 	ApplyImportFrom(ctx context.Context, req service.ImportRequest) (importer.Preview, error)
+	ExportBackup(ctx context.Context, passphrase string) ([]byte, error)
 }
 
 // maxImportBody bounds an import request, which may carry a whole encrypted backup.
@@ -24,6 +26,7 @@ func (s *Server) importRoutes() []Route {
 		{Method: http.MethodGet, Path: "/api/import/sources", Access: Manage, Handler: s.importSources},
 		{Method: http.MethodPost, Path: "/api/import/preview", Access: Manage, Handler: s.importPreview},
 		{Method: http.MethodPost, Path: "/api/import/apply", Access: Manage, Handler: s.importApply},
+		{Method: http.MethodPost, Path: "/api/backup/export", Access: Manage, Handler: s.exportBackup},
 	}
 }
 
@@ -59,4 +62,27 @@ func (s *Server) importApply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, p)
+}
+
+// exportBackup takes {passphrase} and answers {name, data}: the encrypted backup file (base64 in JSON), which
+// the caller saves (the CLI with an atomic write, the window as a download).
+func (s *Server) exportBackup(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Passphrase string `json:"passphrase"`
+	}
+	if !s.decodeManage(w, r, &body) {
+		return
+	}
+	data, err := s.svc.ExportBackup(r.Context(), body.Passphrase)
+	if err != nil {
+		s.writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, BackupFile{Name: service.BackupFileName(time.Now()), Data: data})
+}
+
+// BackupFile is the answer of /api/backup/export.
+type BackupFile struct {
+	Name string `json:"name"`
+	Data []byte `json:"data"`
 }

@@ -1,15 +1,21 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
+	"golang.org/x/term"
+
+	"github.com/ninerouter/ninerouter/backend/api"
 	"github.com/ninerouter/ninerouter/backend/importer"
+	"github.com/ninerouter/ninerouter/backend/safefile"
 	"github.com/ninerouter/ninerouter/backend/service"
 )
 
@@ -17,16 +23,18 @@ import (
 func importCommands() []command {
 	return []command{
 		{"import", "bring providers, keys and combos over from 9Router, CLIProxyAPI or a backup", runImport},
+		{"export", "write the whole configuration, keys included, to a passphrase-encrypted backup file", runExport},
 	}
 }
 
-const importUsage = "9router|cliproxyapi [PATH] [--dry-run] [--json]"
+const importUsage = "9router|cliproxyapi [PATH] [--dry-run] [--json]\n       ninerouter import backup FILE [--passphrase-file FILE|-] [--dry-run] [--json]"
 
 func runImport(ctx context.Context, e *Env, args []string) error {
 	var cf commonFlags
 	fs := newFlags(e, "import", importUsage)
 	cf.register(fs)
 	dryRun := fs.Bool("dry-run", false, "only show what would be added, merged and skipped")
+	passFile := fs.String("passphrase-file", "", "backup: read the passphrase from this file's first line (- for stdin); default: ask")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -38,9 +46,25 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 	req := service.ImportRequest{Source: strings.ToLower(pos[0])}
 	switch req.Source {
 	case importer.Source9Router, importer.SourceCLIProxyAPI:
+	case importer.SourceBackup:
+		if len(pos) != 2 {
+			fs.Usage()
+			return fmt.Errorf("%w: import backup needs the backup file", errUsage)
+		}
+		data, err := os.ReadFile(pos[1])
+		if err != nil {
+			return fmt.Errorf("read the backup: %w", err)
+		}
+		req.Data, req.Path = data, pos[1]
+		if req.Passphrase, err = readPassphrase(e, *passFile, "Backup passphrase: ", false); err != nil {
+			return err
+		}
+		return withClient(ctx, e, &cf, func(c *client) error {
+			return doImport(ctx, e, c, req, *dryRun, cf.json)
+		})
 	default:
 		fs.Usage()
-		return fmt.Errorf("%w: unknown import source %q (want 9router or cliproxyapi)", errUsage, pos[0])
+		return fmt.Errorf("%w: unknown import source %q (want 9router, cliproxyapi or backup)", errUsage, pos[0])
 	}
 	if len(pos) == 2 {
 		// The running instance may have another working directory.
@@ -107,4 +131,86 @@ func printPreview(w io.Writer, p importer.Preview) {
 	if !p.Applied {
 		fmt.Fprintln(w, "Run the same command without --dry-run to import.")
 	}
+}
+
+func runExport(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "export", "--out FILE [--passphrase-file FILE|-]")
+	cf.register(fs)
+	out := fs.String("out", "", "the backup file to write (replaced atomically)")
+	passFile := fs.String("passphrase-file", "", "read the passphrase from this file's first line (- for stdin); default: ask twice")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		fs.Usage()
+		return fmt.Errorf("%w: export needs --out FILE", errUsage)
+	}
+	pass, err := readPassphrase(e, *passFile, "Passphrase for the backup: ", true)
+	if err != nil {
+		return err
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		var file api.BackupFile
+		if err := c.do(ctx, http.MethodPost, "/api/backup/export", map[string]string{"passphrase": pass}, &file); err != nil {
+			return err
+		}
+		snap, err := safefile.Read(*out)
+		if err != nil {
+			return fmt.Errorf("write the backup: %w", err)
+		}
+		if err := safefile.Write(snap, file.Data, safefile.Options{NewMode: 0o600}); err != nil {
+			return fmt.Errorf("write the backup: %w", err)
+		}
+		if cf.json {
+			return printJSON(e.Stdout, map[string]any{"file": *out, "bytes": len(file.Data)})
+		}
+		fmt.Fprintf(e.Stdout, "Backup written to %s (%d bytes, encrypted). Restore it with `ninerouter import backup %s`.\n", *out, len(file.Data), *out)
+		return nil
+	})
+}
+
+// readPassphrase reads a passphrase: from the first line of file ("-" = stdin), else from the terminal without
+// echo (asked twice when confirm), else from stdin's first line. Never from a flag value, which ps would show.
+func readPassphrase(e *Env, file, prompt string, confirm bool) (string, error) {
+	line := func(r io.Reader) (string, error) {
+		s, err := bufio.NewReader(r).ReadString('\n')
+		if err != nil && s == "" {
+			return "", fmt.Errorf("%w: no passphrase was given", errUsage)
+		}
+		return strings.TrimRight(s, "\r\n"), nil
+	}
+	switch {
+	case file == "-":
+		return line(e.Stdin)
+	case file != "":
+		f, err := os.Open(file)
+		if err != nil {
+			return "", fmt.Errorf("passphrase file: %w", err)
+		}
+		defer f.Close()
+		return line(f)
+	}
+	if f, ok := e.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(e.Stderr, prompt)
+		p, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(e.Stderr)
+		if err != nil {
+			return "", fmt.Errorf("read the passphrase: %w", err)
+		}
+		if confirm {
+			fmt.Fprint(e.Stderr, "Again: ")
+			again, err := term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(e.Stderr)
+			if err != nil {
+				return "", fmt.Errorf("read the passphrase: %w", err)
+			}
+			if string(again) != string(p) {
+				return "", fmt.Errorf("%w: the two passphrases differ", errUsage)
+			}
+		}
+		return string(p), nil
+	}
+	fmt.Fprint(e.Stderr, prompt)
+	return line(e.Stdin)
 }

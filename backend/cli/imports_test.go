@@ -14,6 +14,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/importer/importtest"
 	"github.com/ninerouter/ninerouter/backend/importer/ninerouter9"
 	"github.com/ninerouter/ninerouter/backend/oauth"
+	"github.com/ninerouter/ninerouter/backend/service"
 	"github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
 )
 
@@ -129,6 +130,67 @@ func TestImport9RouterServes(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != 401 {
 			t.Errorf("an unknown key got %d", resp.StatusCode)
+		}
+	}
+}
+
+// TestBackupRestoresOnAFreshDataDir: `export --out` from a running instance, then `import backup` into another
+// data dir with no instance: the keys and combos are there; the file holds no secret in clear.
+func TestBackupRestoresOnAFreshDataDir(t *testing.T) {
+	t.Setenv(service.EnvBackupWork, "10")
+	endpoints, _ := importtest.ClosedVendors(t)(oauth.EnvEndpoints)
+	t.Setenv(oauth.EnvEndpoints, endpoints)
+	src := copy9Router(t, mockupstream.ClosedURL())
+	b, err := ninerouter9.Read(t.Context(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := startLive(t)
+	l.cli("import", "9router", src)
+	passFile := filepath.Join(t.TempDir(), "pass")
+	os.WriteFile(passFile, []byte("backup passphrase 1\n"), 0o600)
+	file := filepath.Join(t.TempDir(), "config.age")
+	out := l.cli("export", "--out", file, "--passphrase-file", passFile)
+	if !strings.Contains(out, "Backup written") {
+		t.Fatalf("export: %s", out)
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(file); st.Mode().Perm() != 0o600 {
+		t.Errorf("backup mode %v", st.Mode().Perm())
+	}
+	for _, a := range b.Accounts {
+		if a.APIKey != "" && strings.Contains(string(raw), a.APIKey) {
+			t.Fatalf("the backup holds %s's key in clear", a.Name)
+		}
+	}
+
+	fresh := t.TempDir()
+	env := map[string]string{"NINEROUTER_SECRET_STORE": "file"}
+	wrong := filepath.Join(t.TempDir(), "wrong")
+	os.WriteFile(wrong, []byte("not the passphrase\n"), 0o600)
+	if code, _, stderr := run(t, env, "import", "backup", file, "--passphrase-file", wrong, "--data-dir", fresh, "--addr", "127.0.0.1:1"); code == 0 || !strings.Contains(stderr, "passphrase") {
+		t.Fatalf("wrong passphrase: exit %d: %s", code, stderr)
+	}
+	code, out, stderr := run(t, env, "import", "backup", file, "--passphrase-file", passFile, "--data-dir", fresh, "--addr", "127.0.0.1:1")
+	if code != 0 {
+		t.Fatalf("import backup: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "0 skipped") {
+		t.Errorf("restore report:\n%s", out)
+	}
+	_, keys, _ := run(t, env, "key", "list", "--data-dir", fresh, "--addr", "127.0.0.1:1")
+	_, combos, _ := run(t, env, "combo", "list", "--data-dir", fresh, "--addr", "127.0.0.1:1")
+	for _, want := range []string{b.ClientKeys[0].Name, b.ClientKeys[1].Name} {
+		if !strings.Contains(keys, want) {
+			t.Errorf("key %s missing after the restore:\n%s", want, keys)
+		}
+	}
+	for _, c := range b.Combos {
+		if !strings.Contains(combos, c.Name) {
+			t.Errorf("combo %s missing after the restore:\n%s", c.Name, combos)
 		}
 	}
 }

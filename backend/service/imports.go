@@ -249,7 +249,7 @@ func (s *Service) planImport(ctx context.Context, b *importer.Bundle) (*importPl
 				item("account", name, importer.ActionMerge, who(o), fmt.Sprintf("signs in account #%d again with the imported tokens", ex.AccountID))
 				continue
 			}
-			row, err := importAccountRow(in, spec, now, nextPrio)
+			row, err := importAccountRow(in, spec, now, nextPrio, keepsExactModels(b))
 			if err != nil {
 				item("account", name, importer.ActionSkip, "", err.Error())
 				continue
@@ -279,7 +279,7 @@ func (s *Service) planImport(ctx context.Context, b *importer.Bundle) (*importPl
 			item("account", name, importer.ActionSkip, "", "the same key is already on "+owner)
 			continue
 		}
-		row, err := importAccountRow(in, spec, now, nextPrio)
+		row, err := importAccountRow(in, spec, now, nextPrio, keepsExactModels(b))
 		if err != nil {
 			item("account", name, importer.ActionSkip, "", err.Error())
 			continue
@@ -567,13 +567,13 @@ func who(o *importer.OAuth) string {
 }
 
 // importAccountRow builds the account row with the same checks as AddAccount.
-func importAccountRow(in importer.Account, spec *provider.Spec, now time.Time, nextPrio map[string]int) (store.Account, error) {
+func importAccountRow(in importer.Account, spec *provider.Spec, now time.Time, nextPrio map[string]int, exactModels bool) (store.Account, error) {
 	row := store.Account{Provider: spec.ID, Enabled: in.Enabled, CreatedAt: now, UpdatedAt: now, DailyUSD: in.DailyUSD, MonthlyUSD: in.MonthlyUSD}
 	name, base, proxy := in.Name, in.BaseURL, in.ProxyURL
 	ai := AccountInput{Name: &name, BaseURL: &base, ProxyURL: &proxy}
 	if len(in.Models) > 0 {
 		models := in.Models
-		if !spec.Node {
+		if !spec.Node && !exactModels {
 			// A built-in provider's list replaces its catalogue, so the catalogue stays in front.
 			models = append(append([]string(nil), spec.Models...), in.Models...)
 			models = slices.Compact(models)

@@ -4,11 +4,13 @@ import (
 	"context"
 	"flag"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/importer"
+	"github.com/ninerouter/ninerouter/backend/importer/backup"
 	"github.com/ninerouter/ninerouter/backend/importer/cliproxyapi"
 	"github.com/ninerouter/ninerouter/backend/importer/importtest"
 	"github.com/ninerouter/ninerouter/backend/importer/ninerouter9"
@@ -45,12 +47,13 @@ func landed(t *testing.T, svc *Service) map[string]any {
 		Provider, Name, BaseURL, ProxyURL, Models string
 		Priority                                  int
 		Enabled                                   bool
+		DailyUSD, MonthlyUSD                      float64
 		Key                                       string            `json:",omitempty"`
 		SignIn                                    map[string]string `json:",omitempty"`
 	}
 	var accts []acct
 	for _, a := range st.Accounts {
-		v := acct{Provider: a.Provider, Name: a.Name, BaseURL: a.BaseURL, ProxyURL: a.ProxyURL, Models: a.Models, Priority: a.Priority, Enabled: a.Enabled}
+		v := acct{Provider: a.Provider, Name: a.Name, BaseURL: a.BaseURL, ProxyURL: a.ProxyURL, Models: a.Models, Priority: a.Priority, Enabled: a.Enabled, DailyUSD: a.DailyUSD, MonthlyUSD: a.MonthlyUSD}
 		if k, err := svc.secrets.Get(store.AccountSecretKey(a.ID)); err == nil {
 			v.Key = importer.Hint(k)
 		}
@@ -66,6 +69,12 @@ func landed(t *testing.T, svc *Service) map[string]any {
 		}
 		accts = append(accts, v)
 	}
+	sort.Slice(accts, func(i, j int) bool {
+		if accts[i].Provider != accts[j].Provider {
+			return accts[i].Provider < accts[j].Provider
+		}
+		return accts[i].Priority < accts[j].Priority
+	})
 	var nodes, combos, aliases, keys, prices []map[string]any
 	for _, n := range st.Nodes {
 		nodes = append(nodes, map[string]any{"prefix": n.Prefix, "name": n.Name, "format": n.Format, "baseUrl": n.BaseURL})
@@ -84,7 +93,7 @@ func landed(t *testing.T, svc *Service) map[string]any {
 	}
 	settings := map[string]string{}
 	for k, v := range st.Settings {
-		if k != "cli_token_hash" && k != "window_token" && k != "session_secret" {
+		if portableSetting(k) {
 			settings[k] = v
 		}
 	}
@@ -222,3 +231,84 @@ func TestImportCLIProxyAPISample(t *testing.T) {
 		}
 	}
 }
+
+// TestBackupRoundTrip: export → a fresh data dir → import gives the same configuration, and the keys work; a
+// wrong passphrase and a truncated file import nothing; the canary secret is never in the file in clear.
+func TestBackupRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	src := openImportTestService(t, secret.NewMemory())
+	b, err := ninerouter9.Read(ctx, filepath.Join(importtest.Samples(), "9router-0.5.69"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.ApplyImport(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	const canary = "sk-canary-5e1f0c9a7d3b2468"
+	name, budget := "canary", 3.5
+	if _, err := src.AddAccount(ctx, AccountInput{Provider: "deepseek", Name: &name, APIKey: ptr(canary), DailyUSD: &budget}); err != nil {
+		t.Fatal(err)
+	}
+	nativeKey, _, err := src.CreateKey(ctx, "native")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.UpdateSettings(ctx, map[string]string{SettingDebug: "true", SettingListenAddr: "127.0.0.1:29999"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.ActivateCombo(ctx, b.Combos[0].Name); err != nil {
+		t.Fatal(err)
+	}
+
+	bundle, err := src.ExportBundle(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := backup.Seal(bundle, backup.Header{App: "test"}, "a long enough passphrase", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, needle := range []string{canary, b.ClientKeys[0].Key, b.Accounts[0].APIKey, "refresh"} {
+		if needle != "" && strings.Contains(string(sealed), needle) {
+			t.Fatalf("the backup holds %q in clear", needle)
+		}
+	}
+
+	dst := openImportTestService(t, secret.NewMemory())
+	for _, bad := range []ImportRequest{
+		{Source: importer.SourceBackup, Data: sealed, Passphrase: "not the passphrase"},
+		{Source: importer.SourceBackup, Data: sealed[:len(sealed)/2], Passphrase: "a long enough passphrase"},
+	} {
+		if _, err := dst.ApplyImportFrom(ctx, bad); err == nil {
+			t.Fatal("a bad backup was imported")
+		}
+	}
+	if accts, _ := dst.db.Accounts(ctx); len(accts) != 0 {
+		t.Fatalf("a refused backup left %d accounts", len(accts))
+	}
+	report, err := dst.ApplyImportFrom(ctx, ImportRequest{Source: importer.SourceBackup, Data: sealed, Passphrase: "a long enough passphrase"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.Counts[importer.ActionSkip] != 0 {
+		t.Errorf("the restore skipped: %+v", report.Items)
+	}
+	want, got := importtest.JSON(landed(t, src)), importtest.JSON(landed(t, dst))
+	if string(want) != string(got) {
+		t.Errorf("restored configuration differs:\n--- want ---\n%s\n--- got ---\n%s", want, got)
+	}
+	if _, ok := dst.VerifyKey(nativeKey); !ok {
+		t.Error("a NineRouter client key does not work after the restore")
+	}
+	if _, ok := dst.VerifyKey(b.ClientKeys[0].Key); !ok {
+		t.Error("an imported 9Router client key does not work after the restore")
+	}
+	if v, _, _ := dst.db.GetSetting(ctx, SettingListenAddr); v != "" {
+		t.Errorf("the listen address travelled: %q", v)
+	}
+	if active, _ := dst.ActiveCombo(ctx); active != b.Combos[0].Name {
+		t.Errorf("active combo %q after the restore", active)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -76,8 +76,11 @@ func (s *Service) defaultImportPath(src string) (string, bool) {
 
 // readImport reads the bundle a request names.
 func (s *Service) readImport(ctx context.Context, req ImportRequest) (*importer.Bundle, error) {
+	if req.Source == importer.SourceBackup {
+		return openBackup(req)
+	}
 	path := req.Path
-	if path == "" && req.Data == nil {
+	if path == "" {
 		p, found := s.defaultImportPath(req.Source)
 		if !found {
 			return nil, fmt.Errorf("%w: no %s configuration was found on this machine%s; name its folder or file", ErrInvalid, sourceName(req.Source), at(p))
@@ -99,7 +102,7 @@ func (s *Service) readImport(ctx context.Context, req ImportRequest) (*importer.
 	case importer.SourceCLIProxyAPI:
 		b, err = cliproxyapi.Read(ctx, path)
 	default:
-		return nil, fmt.Errorf("%w: unknown import source %q (want 9router or cliproxyapi)", ErrInvalid, req.Source)
+		return nil, fmt.Errorf("%w: unknown import source %q (want 9router, cliproxyapi or backup)", ErrInvalid, req.Source)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)

@@ -259,6 +259,17 @@ describe('the window by keyboard only', () => {
     assert.equal((await focused()).name, 'Last 30 days');
   });
 
+  test('the Usage chart reads one bucket at a time by arrow keys, requests and attempts labelled', async () => {
+    await tabTo(named(/^Usage per day/), 'the chart');
+    const readout = page.getByTestId('chart-readout');
+    await press('End'); // today: the getting-started test request
+    assert.match(await readout.textContent(), /1 attempt\b/);
+    await press('ArrowLeft');
+    assert.match(await readout.textContent(), /0 attempts/, 'the day before had no traffic');
+    await press('ArrowRight');
+    assert.match(await readout.textContent(), /1 attempt\b/);
+  });
+
   test('Logs: a request\'s attempts open by keyboard', async () => {
     await goTo('Logs');
     await tabTo((f) => f.tag === 'button' && f.inMain && !!f.name && !/Last|Export|Clear/.test(f.name) && f.name !== 'Live', 'a request row');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayMs, fillBuckets, geometry, hourMs, niceMax, type Box } from './chart';
+import { bucketLine, dayMs, fillBuckets, geometry, hourMs, niceMax, type Box } from './chart';
 
 const box: Box = { width: 440, height: 240, padLeft: 40, padRight: 0, padTop: 20, padBottom: 20 };
 const fmt = { tokens: (n: number) => String(n), cost: (n: number) => n.toFixed(2), time: (t: number) => String(t) };
@@ -65,6 +65,12 @@ describe('fillBuckets', () => {
     expect(pts.map((p) => p.tokens)).toEqual([0, 5, 0, 0]);
   });
 
+  it('empty buckets count zero requests and attempts when the real ones count them', () => {
+    const pts = fillBuckets([{ t: t0, tokens: 5, cost: 1, requests: 2, attempts: 3, errors: 1 }], t0, t0 + hourMs, hourMs);
+    expect(pts[1]).toEqual({ t: t0 + hourMs, tokens: 0, cost: 0, requests: 0, attempts: 0, errors: 0 });
+    expect(fillBuckets([], t0, t0, hourMs)).toEqual([{ t: t0, tokens: 0, cost: 0 }]);
+  });
+
   it('days start at UTC midnight', () => {
     const pts = fillBuckets([], Date.UTC(2026, 0, 1, 13), Date.UTC(2026, 0, 3, 1), dayMs);
     expect(pts.map((p) => new Date(p.t).toISOString())).toEqual([
@@ -78,5 +84,18 @@ describe('fillBuckets', () => {
     const odd = { t: t0 + 1234, tokens: 1, cost: 0 };
     expect(fillBuckets([odd], t0, t0 + hourMs, hourMs)).toContainEqual(odd);
     expect(fillBuckets([odd], 0, t0, 1)).toEqual([odd]);
+  });
+});
+
+describe('bucketLine', () => {
+  const f = { tokens: (n: number) => `${n}`, cost: (n: number) => `$${n.toFixed(2)}`, time: () => '14:00', count: (n: number) => `${n}` };
+  it('labels requests and attempts apart, with failed attempts', () => {
+    expect(bucketLine({ t: 0, tokens: 1200, cost: 0.5, requests: 3, attempts: 4, errors: 1 }, f)).toBe(
+      '14:00 · 3 requests · 4 attempts, 1 failed · 1200 tokens · $0.50',
+    );
+  });
+  it('says one in the singular and leaves out what the server did not send', () => {
+    expect(bucketLine({ t: 0, tokens: 0, cost: 0, requests: 1, attempts: 1 }, f)).toBe('14:00 · 1 request · 1 attempt · 0 tokens · $0.00');
+    expect(bucketLine({ t: 0, tokens: 5, cost: 0 }, f)).toBe('14:00 · 5 tokens · $0.00');
   });
 });

@@ -5,6 +5,26 @@ export interface Point {
   t: number; // bucket start, ms since epoch
   tokens: number;
   cost: number;
+  /** Client requests and upstream attempts (failed ones in errors) in the bucket (docs/ui.md: words). */
+  requests?: number;
+  attempts?: number;
+  errors?: number;
+}
+
+/**
+ * One bucket in words, as the chart reads it out (keyboard, hover, screen readers): its time, then requests and
+ * attempts labelled (a bucket with a fallback has more attempts than requests), tokens and cost.
+ */
+export function bucketLine(
+  p: Point,
+  fmt: { tokens: (n: number) => string; cost: (n: number) => string; time: (t: number) => string; count: (n: number) => string },
+): string {
+  const parts = [fmt.time(p.t)];
+  const plural = (n: number, one: string) => `${fmt.count(n)} ${one}${n === 1 ? '' : 's'}`;
+  if (p.requests != null) parts.push(plural(p.requests, 'request'));
+  if (p.attempts != null) parts.push(plural(p.attempts, 'attempt') + (p.errors ? `, ${fmt.count(p.errors)} failed` : ''));
+  parts.push(`${fmt.tokens(p.tokens)} tokens`, fmt.cost(p.cost));
+  return parts.join(' · ');
 }
 
 export interface Box {
@@ -106,9 +126,12 @@ export const dayMs = 86_400_000;
 export function fillBuckets(points: readonly Point[], since: number, until: number, step: number): Point[] {
   if (!(step > 0) || !(until >= since) || (until - since) / step > 2000) return [...points];
   const byT = new Map(points.map((p) => [p.t, p]));
+  // An empty bucket counts zero of what the real ones count (an older server sends no requests/attempts).
+  const zero: Omit<Point, 't'> = { tokens: 0, cost: 0 };
+  for (const k of ['requests', 'attempts', 'errors'] as const) if (points.some((p) => p[k] != null)) zero[k] = 0;
   const out: Point[] = [];
   for (let t = Math.floor(since / step) * step; t <= until; t += step) {
-    out.push(byT.get(t) ?? { t, tokens: 0, cost: 0 });
+    out.push(byT.get(t) ?? { t, ...zero });
     byT.delete(t);
   }
   // Anything the server put off the grid is kept rather than dropped.

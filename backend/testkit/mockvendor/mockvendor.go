@@ -477,7 +477,7 @@ func (m *Mock) api(w http.ResponseWriter, r *http.Request, vendor, rest string) 
 	_ = json.Unmarshal(body, &req)
 	switch {
 	case (vendor == Claude || vendor == Kimi) && strings.HasSuffix(rest, "/messages"):
-		claudeAnswer(w, req.Model, req.Stream)
+		claudeAnswer(w, vendor, req.Model, req.Stream)
 	case vendor == Codex && rest == "api/responses":
 		if !req.Stream {
 			writeJSON(w, 400, map[string]any{"detail": "Stream must be set to true"})
@@ -493,10 +493,11 @@ func (m *Mock) api(w http.ResponseWriter, r *http.Request, vendor, rest string) 
 	}
 }
 
-func claudeAnswer(w http.ResponseWriter, model string, stream bool) {
+func claudeAnswer(w http.ResponseWriter, vendor, model string, stream bool) {
+	text := "hello from mock " + vendor
 	if !stream {
 		writeJSON(w, 200, map[string]any{"id": "msg_1", "type": "message", "role": "assistant", "model": model,
-			"content": []map[string]any{{"type": "text", "text": "hello from mock claude"}}, "stop_reason": "end_turn",
+			"content": []map[string]any{{"type": "text", "text": text}}, "stop_reason": "end_turn",
 			"usage": map[string]int{"input_tokens": 3, "output_tokens": 4}})
 		return
 	}
@@ -504,7 +505,7 @@ func claudeAnswer(w http.ResponseWriter, model string, stream bool) {
 	ev := func(name, data string) { fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, data) }
 	ev("message_start", `{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"`+model+`","content":[],"usage":{"input_tokens":3,"output_tokens":0}}}`)
 	ev("content_block_start", `{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`)
-	ev("content_block_delta", `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hello from mock claude"}}`)
+	ev("content_block_delta", `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"`+text+`"}}`)
 	ev("content_block_stop", `{"type":"content_block_stop","index":0}`)
 	ev("message_delta", `{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":4}}`)
 	ev("message_stop", `{"type":"message_stop"}`)

@@ -21,6 +21,14 @@ type ModelFormats interface {
 	FormatsFor(model string) []wire.Format
 }
 
+// FormatRefusal is implemented by executors whose upstream refuses some models on one of its wire formats
+// with a recognisable error (Copilot: "not accessible via the /chat/completions endpoint"). Given a failed
+// answer, Refused reports whether the model must use another format; the executor then remembers that, so
+// FormatsFor no longer offers the refused one, and the proxy sends the same attempt again once in the new format.
+type FormatRefusal interface {
+	Refused(model string, format wire.Format, status int, body []byte) bool
+}
+
 // ResponseAdapter is implemented by executors whose upstream wraps its answers (Gemini Code Assist's
 // {"response": …} envelope): it rewrites a successful response's body, as a stream, into the declared format.
 type ResponseAdapter interface {

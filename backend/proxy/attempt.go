@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -43,9 +44,11 @@ type attempt struct {
 	wd     *watchdog
 	resp   *http.Response
 
-	st         translate.Stream // set once streaming: the usage the attempt records comes from it
-	committed  bool             // the client has the status line: the request is answered, one way or another
-	clientLeft bool             // a write to the client failed
+	st        translate.Stream // set once streaming: the usage the attempt records comes from it
+	committed bool             // the client has the status line: the request is answered, one way or another
+	// formatSwitched: the upstream refused the model on the first wire format and the attempt ran again once.
+	formatSwitched bool
+	clientLeft     bool // a write to the client failed
 }
 
 // attemptResult is how one attempt ended.
@@ -72,30 +75,61 @@ func (r *request) try(t route.Target, acct *route.Account, n int) attemptResult 
 }
 
 func (a *attempt) run() attemptResult {
+	for {
+		res, again := a.runOnce()
+		if !again {
+			return res
+		}
+	}
+}
+
+// refusedFormat reports whether the upstream refused the model on this wire format (provider.FormatRefusal);
+// the attempt then runs once more in the format the executor now offers. The refusal's body is kept for the
+// error path otherwise.
+func (a *attempt) refusedFormat() bool {
+	fr, ok := a.t.Spec.Executor.(provider.FormatRefusal)
+	if !ok || a.formatSwitched || a.resp.StatusCode != http.StatusBadRequest {
+		return false
+	}
+	raw, _ := io.ReadAll(io.LimitReader(a.resp.Body, 64<<10))
+	if !fr.Refused(a.t.Model, a.up, a.resp.StatusCode, raw) {
+		a.resp.Body = io.NopCloser(bytes.NewReader(raw))
+		return false
+	}
+	a.resp.Body.Close()
+	a.formatSwitched = true
+	a.up = a.t.Spec.PickFormatFor(a.r.in.Client, a.t.Model)
+	return true
+}
+
+func (a *attempt) runOnce() (attemptResult, bool) {
 	body, err := a.r.bodies.For(a.up, a.t.Model, a.upStream)
 	if err != nil {
 		return a.fail(route.Failure{Status: http.StatusBadRequest, Type: "invalid_request_error", Message: err.Error()},
-			http.StatusBadRequest, "cannot convert the request for "+a.t.Spec.ID+": "+err.Error())
+			http.StatusBadRequest, "cannot convert the request for "+a.t.Spec.ID+": "+err.Error()), false
 	}
 	a.body = body
 	cred, err := a.acct.Cred.Credential(a.r.ctx)
 	if err != nil {
 		return a.fail(route.Failure{Status: http.StatusUnauthorized, Type: "authentication_error", Message: err.Error()},
-			http.StatusUnauthorized, "account credential unavailable: "+err.Error())
+			http.StatusUnauthorized, "account credential unavailable: "+err.Error()), false
 	}
 	tr, err := a.r.p.tr.get(a.acct.ProxyURL)
 	if err != nil {
-		return a.fail(route.Failure{Net: route.NetConnect, Message: err.Error()}, http.StatusBadGateway, err.Error())
+		return a.fail(route.Failure{Net: route.NetConnect, Message: err.Error()}, http.StatusBadGateway, err.Error()), false
 	}
 
 	a.arm()
 	defer a.disarm()
 	if res, ok := a.send(tr, cred); !ok {
-		return res
+		return res, false
 	}
 	defer a.resp.Body.Close()
 	if a.resp.StatusCode < 200 || a.resp.StatusCode > 299 {
-		return a.upstreamError()
+		if a.refusedFormat() {
+			return attemptResult{}, true
+		}
+		return a.upstreamError(), false
 	}
 	a.logExchange(nil)
 	if ad, ok := a.t.Spec.Executor.(provider.ResponseAdapter); ok {
@@ -103,11 +137,11 @@ func (a *attempt) run() attemptResult {
 	}
 	switch {
 	case !a.r.in.Stream && a.upStream:
-		return a.folded()
+		return a.folded(), false
 	case !a.r.in.Stream:
-		return a.whole()
+		return a.whole(), false
 	}
-	return a.stream()
+	return a.stream(), false
 }
 
 // arm starts the attempt's clock: its watchdog fires for the header/first-event timeout and the request's time

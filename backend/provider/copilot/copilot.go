@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/oauth"
@@ -32,7 +33,7 @@ func Spec() *provider.Spec {
 			"gpt-5.4-mini", "claude-haiku-4.5", "claude-sonnet-4.5", "claude-sonnet-4.6", "claude-opus-4.6",
 			"claude-opus-4.7", "gemini-2.5-pro", "gemini-3.1-pro-preview", "grok-code-fast-1"},
 		Notice:   "Uses your Copilot plan. GitHub may refuse clients that are not registered Copilot integrations; NineRouter does not pretend to be VS Code.",
-		Executor: Executor{},
+		Executor: Executor{responsesOnly: &sync.Map{}},
 	}
 }
 
@@ -101,13 +102,21 @@ func mint(ctx context.Context, e oauth.Env, t oauth.Token) (oauth.Derived, error
 }
 
 // Executor speaks OpenAI Chat Completions, or Responses for the models Copilot serves only there.
-type Executor struct{}
+type Executor struct {
+	// responsesOnly remembers, for this process, the models Copilot refused on /chat/completions (model → true).
+	responsesOnly *sync.Map
+}
 
 func (Executor) Formats() []wire.Format { return []wire.Format{wire.OpenAI, wire.Responses} }
 
 // FormatsFor: Codex models are served only on /responses; other GPT models on both; the rest (Claude, Gemini,
-// Grok) only on /chat/completions.
-func (Executor) FormatsFor(model string) []wire.Format {
+// Grok) only on /chat/completions; a model Copilot has refused on /chat/completions only on /responses.
+func (x Executor) FormatsFor(model string) []wire.Format {
+	if x.responsesOnly != nil {
+		if _, ok := x.responsesOnly.Load(model); ok {
+			return []wire.Format{wire.Responses}
+		}
+	}
 	switch {
 	case strings.Contains(model, "codex"):
 		return []wire.Format{wire.Responses}
@@ -115,6 +124,25 @@ func (Executor) FormatsFor(model string) []wire.Format {
 		return []wire.Format{wire.OpenAI, wire.Responses}
 	}
 	return []wire.Format{wire.OpenAI}
+}
+
+// chatRefusals are Copilot's answers for a model it serves only on /responses (docs/subscriptions.md).
+var chatRefusals = []string{"not accessible via the /chat/completions endpoint", "unsupported_api_for_model",
+	"requested model is not supported"}
+
+// Refused: a 400 that says the model is not served on /chat/completions switches it to /responses for good.
+func (x Executor) Refused(model string, format wire.Format, status int, body []byte) bool {
+	if x.responsesOnly == nil || format != wire.OpenAI || status != http.StatusBadRequest {
+		return false
+	}
+	text := strings.ToLower(string(body))
+	for _, r := range chatRefusals {
+		if strings.Contains(text, strings.ToLower(r)) {
+			x.responsesOnly.Store(model, true)
+			return true
+		}
+	}
+	return false
 }
 
 func (Executor) NewRequest(ctx context.Context, c provider.Call) (*http.Request, error) {

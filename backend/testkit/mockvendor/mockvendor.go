@@ -40,6 +40,10 @@ const (
 	Kiro        = "kiro"
 )
 
+// ResponsesOnlyModel is the model the mock Copilot serves only on /responses (it refuses it on
+// /chat/completions the way Copilot does).
+const ResponsesOnlyModel = "gpt-5.4-pro"
+
 // DeviceMode chooses how the device flow answers polls.
 type DeviceMode string
 
@@ -484,8 +488,16 @@ func (m *Mock) api(w http.ResponseWriter, r *http.Request, vendor, rest string) 
 			return
 		}
 		codexStream(w, req.Model)
+	case vendor == Copilot && rest == "chat/completions" && req.Model == ResponsesOnlyModel:
+		writeJSON(w, 400, map[string]any{"error": map[string]any{"code": "unsupported_api_for_model",
+			"message": fmt.Sprintf("model %q is not accessible via the /chat/completions endpoint", req.Model)}})
 	case vendor == Copilot && rest == "chat/completions":
 		chatAnswer(w, req.Model, req.Stream)
+	case vendor == Copilot && rest == "responses" && !req.Stream:
+		writeJSON(w, 200, map[string]any{"id": "resp_1", "object": "response", "model": req.Model, "status": "completed",
+			"output": []map[string]any{{"id": "msg_1", "type": "message", "role": "assistant", "status": "completed",
+				"content": []map[string]any{{"type": "output_text", "text": "hello from mock codex", "annotations": []any{}}}}},
+			"usage": map[string]int{"input_tokens": 3, "output_tokens": 4, "total_tokens": 7}})
 	case vendor == Copilot && rest == "responses":
 		codexStream(w, req.Model)
 	default:

@@ -85,6 +85,8 @@ type Authenticator interface {
 type ModelAPI interface {
 	RequireAPIKey(ctx context.Context) bool
 	VerifyKey(secret string) (id int64, ok bool)
+	// CheckKeyAccess applies a member key's allowed combos and budgets (service.ErrKeyForbidden, ErrKeyBudget).
+	CheckKeyAccess(ctx context.Context, keyID int64, model string) error
 	CountRequest()
 	Models(ctx context.Context) []service.ModelInfo
 	ServeModel(ctx context.Context, w http.ResponseWriter, in proxy.Inbound)
@@ -125,6 +127,7 @@ type KeyAdmin interface {
 	CreateKey(ctx context.Context, name string) (string, keys.Key, error)
 	ListKeys(ctx context.Context) ([]keys.Key, error)
 	RevokeKey(ctx context.Context, id int64) (keys.Key, error)
+	SetKeyLimits(ctx context.Context, id int64, l keys.Limits) (keys.Key, error)
 }
 
 // UsageReader reads the ledger and edits the pricing table.

@@ -97,6 +97,14 @@ func (s *Server) readModelBody(w http.ResponseWriter, r *http.Request, client er
 // Endpoints whose model is not in the body (Gemini's /v1beta/models/{model}:generateContent) pass it here.
 func (s *Server) serveModel(w http.ResponseWriter, r *http.Request, client wire.Format, body []byte, model string, stream bool) {
 	s.svc.CountRequest()
+	if err := s.svc.CheckKeyAccess(r.Context(), clientKeyID(r.Context()), model); err != nil {
+		status, typ := http.StatusForbidden, "permission_error"
+		if errors.Is(err, service.ErrKeyBudget) {
+			status, typ = http.StatusTooManyRequests, "rate_limit_error"
+		}
+		s.writeClientError(w, r, shapeOf(client), status, typ, err.Error())
+		return
+	}
 	s.svc.ServeModel(r.Context(), w, proxy.Inbound{
 		Client: client, Model: model, Body: body, Stream: stream, Header: r.Header,
 		KeyID: clientKeyID(r.Context()), Endpoint: r.URL.Path,

@@ -41,8 +41,9 @@ package api
 //
 // Client API keys
 //   GET    /api/keys                           → [{id,name,hint,createdAt,revokedAt?}]
-//   POST   /api/keys                           {name?} → 201 {key:"nr-…" (shown once), info:{id,name,hint,createdAt}}
+//   POST   /api/keys                           {name?,allowedCombos?,dailyUsd?,monthlyUsd?} → 201 {key:"nr-…" (shown once), info:{id,name,hint,createdAt}}
 //   DELETE /api/keys/{id}                      → revoked key
+//   PUT    /api/keys/{id}/limits               {allowedCombos?,dailyUsd?,monthlyUsd?} → key (a member's limits)
 //
 // Usage and pricing (the Usage page)
 //   GET    /api/usage?since=24h|7d|RFC3339&until=&bucket=hour|day
@@ -69,6 +70,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/ninerouter/ninerouter/backend/keys"
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/service"
 	"github.com/ninerouter/ninerouter/backend/usage"
@@ -102,6 +104,7 @@ func (s *Server) routingRoutes() []Route {
 		{Method: http.MethodGet, Path: "/api/keys", Handler: s.listKeys},
 		{Method: http.MethodPost, Path: "/api/keys", Handler: s.createKey},
 		{Method: http.MethodDelete, Path: "/api/keys/{id:[0-9]+}", Handler: s.revokeKey},
+		{Method: http.MethodPut, Path: "/api/keys/{id:[0-9]+}/limits", Handler: s.setKeyLimits},
 		{Method: http.MethodGet, Path: "/api/usage", Handler: s.usageReport},
 		{Method: http.MethodGet, Path: "/api/usage/records", Handler: s.usageRecords},
 		{Method: http.MethodGet, Path: "/api/pricing", Handler: s.listPricing},
@@ -373,16 +376,47 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Name string `json:"name"`
+		keys.Limits
 	}
 	if r.ContentLength != 0 && !s.decodeManage(w, r, &body) {
 		return
+	}
+	limited := len(body.AllowedCombos) > 0 || body.DailyUSD != 0 || body.MonthlyUSD != 0
+	if limited { // refuse bad limits before a key exists
+		if body.DailyUSD < 0 || body.MonthlyUSD < 0 {
+			s.writeError(w, http.StatusBadRequest, "invalid", "a budget cannot be negative")
+			return
+		}
 	}
 	key, info, err := s.svc.CreateKey(r.Context(), strings.TrimSpace(body.Name))
 	if err != nil {
 		s.writeServiceError(w, err)
 		return
 	}
+	if limited {
+		limitedInfo, err := s.svc.SetKeyLimits(r.Context(), info.ID, body.Limits)
+		if err != nil {
+			// Never hand out a key without the limits asked for.
+			s.svc.RevokeKey(r.Context(), info.ID)
+			s.writeServiceError(w, err)
+			return
+		}
+		info = limitedInfo
+	}
 	writeJSON(w, http.StatusCreated, map[string]any{"key": key, "info": info})
+}
+
+func (s *Server) setKeyLimits(w http.ResponseWriter, r *http.Request) {
+	var body keys.Limits
+	if !s.decodeManage(w, r, &body) {
+		return
+	}
+	k, err := s.svc.SetKeyLimits(r.Context(), pathID(r), body)
+	if err != nil {
+		s.writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, k)
 }
 
 func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) {

@@ -412,15 +412,16 @@ func comboActivate(ctx context.Context, e *Env, args []string) error {
 
 func runKey(ctx context.Context, e *Env, args []string) error {
 	return sub(e, "key", args, map[string]func(context.Context, *Env, []string) error{
-		"create": keyCreate, "list": keyList, "ls": keyList, "revoke": keyRevoke,
-	}, "create [--name N] | list | revoke ID")(ctx)
+		"create": keyCreate, "list": keyList, "ls": keyList, "revoke": keyRevoke, "limits": keyLimits,
+	}, "create [--name N] [--combos A,B] [--daily USD] [--monthly USD] | list | revoke ID | limits ID [--combos A,B] [--daily USD] [--monthly USD]")(ctx)
 }
 
 func keyCreate(ctx context.Context, e *Env, args []string) error {
 	var cf commonFlags
-	fs := newFlags(e, "key create", "[--name N]")
+	fs := newFlags(e, "key create", "[--name N] [--combos A,B] [--daily USD] [--monthly USD]")
 	cf.register(fs)
-	name := fs.String("name", "", "a name to recognise the key by")
+	name := fs.String("name", "", "a name to recognise the key by (a team member's name)")
+	lim := limitFlags(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -429,7 +430,11 @@ func keyCreate(ctx context.Context, e *Env, args []string) error {
 			Key  string   `json:"key"`
 			Info keys.Key `json:"info"`
 		}
-		if err := c.do(ctx, http.MethodPost, "/api/keys", map[string]string{"name": *name}, &out); err != nil {
+		body := struct {
+			Name string `json:"name"`
+			keys.Limits
+		}{*name, lim()}
+		if err := c.do(ctx, http.MethodPost, "/api/keys", body, &out); err != nil {
 			return err
 		}
 		if cf.json {
@@ -465,15 +470,74 @@ func keyList(ctx context.Context, e *Env, args []string) error {
 			return printJSON(e.Stdout, list)
 		}
 		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tKEY\tCREATED\tSTATE")
+		fmt.Fprintln(tw, "ID\tNAME\tKEY\tCREATED\tSTATE\tLIMITS")
 		for _, k := range list {
 			state := "active"
 			if k.RevokedAt != nil {
 				state = "revoked " + k.RevokedAt.Local().Format(time.DateTime)
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Hint, k.CreatedAt.Local().Format(time.DateTime), state)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Hint, k.CreatedAt.Local().Format(time.DateTime), state, describeLimits(k.Limits))
 		}
 		return tw.Flush()
+	})
+}
+
+// limitFlags registers a member key's limit flags; the returned function reads them after parsing.
+func limitFlags(fs *flag.FlagSet) func() keys.Limits {
+	combos := fs.String("combos", "", "comma-separated combos the key may use (default: any model)")
+	daily := fs.Float64("daily", 0, "daily budget in USD (0: none)")
+	monthly := fs.Float64("monthly", 0, "monthly budget in USD (0: none)")
+	return func() keys.Limits {
+		l := keys.Limits{DailyUSD: *daily, MonthlyUSD: *monthly}
+		for _, c := range strings.Split(*combos, ",") {
+			if c = strings.TrimSpace(c); c != "" {
+				l.AllowedCombos = append(l.AllowedCombos, c)
+			}
+		}
+		return l
+	}
+}
+
+func describeLimits(l keys.Limits) string {
+	var parts []string
+	if len(l.AllowedCombos) > 0 {
+		parts = append(parts, "combos "+strings.Join(l.AllowedCombos, ","))
+	}
+	if l.DailyUSD > 0 {
+		parts = append(parts, fmt.Sprintf("$%.2f/day", l.DailyUSD))
+	}
+	if l.MonthlyUSD > 0 {
+		parts = append(parts, fmt.Sprintf("$%.2f/month", l.MonthlyUSD))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func keyLimits(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "key limits", "ID [--combos A,B] [--daily USD] [--monthly USD]")
+	cf.register(fs)
+	lim := limitFlags(fs)
+	arg, err := parseOne(fs, args, "key limits needs a key id")
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: %q is not a key id (see `ninerouter key list`)", errUsage, arg)
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		var k keys.Key
+		if err := c.do(ctx, http.MethodPut, "/api/keys/"+strconv.FormatInt(id, 10)+"/limits", lim(), &k); err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(e.Stdout, k)
+		}
+		fmt.Fprintf(e.Stdout, "key %d%s: %s\n", k.ID, nameSuffix(k.Name), describeLimits(k.Limits))
+		return nil
 	})
 }
 
@@ -522,8 +586,24 @@ func runUsage(ctx context.Context, e *Env, args []string) error {
 			rep.Since.Local().Format(time.DateTime), t.Requests, t.Errors, t.Input, t.Output, t.CacheRead, t.Reasoning, t.CostUSD)
 		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintf(tw, "%s\tATTEMPTS\tFAILED\tINPUT\tOUTPUT\tCACHED\tCOST USD\t\n", strings.ToUpper(*by))
+		label := func(k string) string { return k }
+		if *by == "key" { // a member's name beside the key id
+			var list []keys.Key
+			if err := c.do(ctx, http.MethodGet, "/api/keys", nil, &list); err == nil {
+				names := map[string]string{"0": "(no key)"}
+				for _, k := range list {
+					names[strconv.FormatInt(k.ID, 10)] = strconv.FormatInt(k.ID, 10) + nameSuffix(k.Name)
+				}
+				label = func(k string) string {
+					if n, ok := names[k]; ok {
+						return n
+					}
+					return k
+				}
+			}
+		}
 		for _, g := range rep.By[*by] {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.4f\t\n", g.Key, g.Requests, g.Errors, g.Input, g.Output, g.CacheRead, g.CostUSD)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.4f\t\n", label(g.Key), g.Requests, g.Errors, g.Input, g.Output, g.CacheRead, g.CostUSD)
 		}
 		return tw.Flush()
 	})

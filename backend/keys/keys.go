@@ -10,6 +10,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -24,6 +25,9 @@ const Prefix = "nr-"
 // ErrNotFound is returned for an unknown key id.
 var ErrNotFound = errors.New("no such API key")
 
+// ErrBadLimits is returned for limits that cannot hold (a negative budget).
+var ErrBadLimits = errors.New("invalid API key limits")
+
 // Key is a key's public description.
 type Key struct {
 	ID        int64      `json:"id"`
@@ -31,11 +35,21 @@ type Key struct {
 	Hint      string     `json:"hint"`
 	CreatedAt time.Time  `json:"createdAt"`
 	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+	Limits
+}
+
+// Limits are a team member's key limits: the combos it may use (none listed: any model) and its spend caps in
+// USD per UTC day and month (0: none).
+type Limits struct {
+	AllowedCombos []string `json:"allowedCombos,omitempty"`
+	DailyUSD      float64  `json:"dailyUsd,omitempty"`
+	MonthlyUSD    float64  `json:"monthlyUsd,omitempty"`
 }
 
 type active struct {
-	id   int64
-	hash [sha256.Size]byte
+	id     int64
+	hash   [sha256.Size]byte
+	limits Limits
 }
 
 // Keys is the key manager.
@@ -65,7 +79,7 @@ func (k *Keys) reload(ctx context.Context) error {
 		if err != nil || len(b) != sha256.Size {
 			continue
 		}
-		a.id = r.ID
+		a.id, a.limits = r.ID, limitsOf(r)
 		copy(a.hash[:], b)
 		list = append(list, a)
 	}
@@ -136,6 +150,44 @@ func (k *Keys) Verify(secret string) (int64, bool) {
 	return found, found != 0
 }
 
+// LimitsOf returns an active key's limits, from memory (no database read on the request path).
+func (k *Keys) LimitsOf(id int64) (Limits, bool) {
+	for _, a := range *k.active.Load() {
+		if a.id == id {
+			return a.limits, true
+		}
+	}
+	return Limits{}, false
+}
+
+// SetLimits replaces a key's limits.
+func (k *Keys) SetLimits(ctx context.Context, id int64, l Limits) (Key, error) {
+	if l.DailyUSD < 0 || l.MonthlyUSD < 0 {
+		return Key{}, fmt.Errorf("%w: a budget cannot be negative", ErrBadLimits)
+	}
+	var row store.ClientKey
+	if err := k.db.WithContext(ctx).First(&row, id).Error; err != nil {
+		return Key{}, ErrNotFound
+	}
+	row.AllowedCombos, row.DailyUSD, row.MonthlyUSD = "", l.DailyUSD, l.MonthlyUSD
+	if len(l.AllowedCombos) > 0 {
+		b, _ := json.Marshal(l.AllowedCombos)
+		row.AllowedCombos = string(b)
+	}
+	if err := k.db.WithContext(ctx).Save(&row).Error; err != nil {
+		return Key{}, fmt.Errorf("save API key limits: %w", err)
+	}
+	return toKey(row), k.reload(ctx)
+}
+
+func limitsOf(r store.ClientKey) Limits {
+	l := Limits{DailyUSD: r.DailyUSD, MonthlyUSD: r.MonthlyUSD}
+	if r.AllowedCombos != "" {
+		_ = json.Unmarshal([]byte(r.AllowedCombos), &l.AllowedCombos)
+	}
+	return l
+}
+
 func toKey(r store.ClientKey) Key {
-	return Key{ID: r.ID, Name: r.Name, Hint: r.Hint, CreatedAt: r.CreatedAt, RevokedAt: r.RevokedAt}
+	return Key{ID: r.ID, Name: r.Name, Hint: r.Hint, CreatedAt: r.CreatedAt, RevokedAt: r.RevokedAt, Limits: limitsOf(r)}
 }

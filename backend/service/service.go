@@ -47,6 +47,7 @@ type Service struct {
 	upd        updates                // the update checker, made on first use (desktop.go)
 	purge      atomic.Bool            // an uninstall asked for the data dir to go after Close (uninstall.go)
 	team       teamState              // a team server's change feed (team.go); zero on SQLite
+	keySpend   keySpendCache          // member keys' recent spend, for their budgets (members.go)
 }
 
 // Options tweak Open for tests and embedders.

@@ -67,6 +67,11 @@ type ClientKey struct {
 	Hash      string `gorm:"uniqueIndex;not null"`
 	CreatedAt time.Time
 	RevokedAt *time.Time
+	// A team member's limits (migration 701): AllowedCombos is a JSON array of combo names the key may use ("" =
+	// any model); DailyUSD/MonthlyUSD cap its spend (0 = no cap).
+	AllowedCombos string
+	DailyUSD      float64
+	MonthlyUSD    float64
 }
 
 // UsageRecord is one upstream attempt. It is inserted "in_flight" when the attempt starts and finalised when it

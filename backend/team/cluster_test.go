@@ -14,6 +14,7 @@ import (
 
 	"github.com/ninerouter/ninerouter/backend/api"
 	"github.com/ninerouter/ninerouter/backend/config"
+	"github.com/ninerouter/ninerouter/backend/keys"
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/service"
 	"github.com/ninerouter/ninerouter/backend/store/storetest"
@@ -161,4 +162,82 @@ func TestPostgresTwoInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "key revoked on A refused by B", func() bool { return b.chat(t, key, "ninerouter/active") == 401 })
+}
+
+// setupRouter gives a team server one account on the mock and the combos "one" and "two" ("two" active).
+func setupRouter(t *testing.T, in *instance, mock *mockupstream.Server) {
+	t.Helper()
+	ctx := context.Background()
+	apiKey, base := "sk-upstream-key-123456", mock.URL+"/v1"
+	if _, err := in.svc.AddAccount(ctx, service.AccountInput{Provider: "glm", APIKey: &apiKey, BaseURL: &base}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []route.Combo{
+		{Name: "one", Strategy: "fallback", Entries: []route.ComboEntry{{Model: "glm/model-one"}}},
+		{Name: "two", Strategy: "fallback", Entries: []route.ComboEntry{{Model: "glm/model-two"}}},
+	} {
+		if _, err := in.svc.CreateCombo(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := in.svc.ActivateCombo(ctx, "two"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPostgresMemberKeys: a member's key limited to one combo and a daily budget is held to both on every
+// instance, and the budget counts the spend made through all of them.
+func TestPostgresMemberKeys(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.FreshPostgres(t)
+	mock := mockupstream.New(mockupstream.Options{})
+	defer mock.Close()
+	a, b := openInstance(t, dsn), openInstance(t, dsn)
+	setupRouter(t, a, mock)
+	// 11 input tokens per request at $100,000 per million: $1.10 a request.
+	if err := a.svc.SetPrice(ctx, usage.Price{Provider: "glm", Model: "model-two", Input: 100_000}); err != nil {
+		t.Fatal(err)
+	}
+	key, k, err := a.svc.CreateKey(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.svc.SetKeyLimits(ctx, k.ID, keys.Limits{AllowedCombos: []string{"nope"}}); err == nil {
+		t.Fatal("a limit naming a missing combo was accepted")
+	}
+	if _, err := a.svc.SetKeyLimits(ctx, k.ID, keys.Limits{AllowedCombos: []string{"two"}, DailyUSD: 2}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a key's limits set on A hold on B", func() bool { return b.chat(t, key, "one") == 403 })
+	for _, m := range []string{"glm/model-two", "one"} {
+		if code := b.chat(t, key, m); code != 403 {
+			t.Errorf("%s through a key limited to combo two: %d, want 403", m, code)
+		}
+	}
+	// Two requests on A spend $2.20 (model-one, tried while the limits travelled, costs nothing), past the $2
+	// budget; B refuses the next one.
+	for range 2 {
+		if code := a.chat(t, key, "ninerouter/active"); code != 200 {
+			t.Fatalf("request within the budget: %d", code)
+		}
+	}
+	if err := a.svc.FlushUsage(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "budget spent on A refused on B", func() bool { return b.chat(t, key, "two") == 429 })
+	rep, err := b.svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := rep.By["key"]; len(g) != 1 || g[0].Key != fmt.Sprint(k.ID) || g[0].CostUSD < 2.19 || g[0].CostUSD > 2.21 {
+		t.Fatalf("usage by key on B: %+v", g)
+	}
+	// Another key without limits is unaffected.
+	free, _, err := b.svc.CreateKey(ctx, "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := b.chat(t, free, "one"); code != 200 {
+		t.Fatalf("unlimited key: %d", code)
+	}
 }

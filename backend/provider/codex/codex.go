@@ -36,7 +36,7 @@ func Spec() *provider.Spec {
 			"gpt-5.3-codex-low", "gpt-5.3-codex-none", "gpt-5.3-codex-spark", "gpt-5.2-codex", "gpt-5.1-codex-max",
 			"gpt-5.1-codex-mini", "gpt-5-codex"},
 		Notice:   "Uses your ChatGPT plan's Codex allowance. OpenAI has banned accounts used through proxies; use your own account only.",
-		Executor: Executor{},
+		Executor: Executor{Images: NewImageFetcher(false)},
 	}
 }
 
@@ -110,8 +110,9 @@ func parseImport(raw []byte) (oauth.Grant, error) {
 	return oauth.Grant{Token: t, Identity: id}, nil
 }
 
-// Executor speaks the Responses wire to the Codex backend.
-type Executor struct{}
+// Executor speaks the Responses wire to the Codex backend. Images, when set, inlines the remote images a client
+// named (the backend takes images only as data URLs).
+type Executor struct{ Images *ImageFetcher }
 
 func (Executor) Formats() []wire.Format { return []wire.Format{wire.Responses} }
 
@@ -173,10 +174,15 @@ func Body(body []byte, model string) ([]byte, error) {
 	return body, err
 }
 
-func (Executor) NewRequest(ctx context.Context, c provider.Call) (*http.Request, error) {
+func (x Executor) NewRequest(ctx context.Context, c provider.Call) (*http.Request, error) {
 	body, err := Body(c.Body, c.Model)
 	if err != nil {
 		return nil, err
+	}
+	if x.Images != nil {
+		if body, err = x.Images.Inline(ctx, body); err != nil {
+			return nil, err
+		}
 	}
 	u, err := provider.JoinURL(c.BaseURL, "/responses", "")
 	if err != nil {

@@ -51,7 +51,7 @@ func newRig(t *testing.T) *rig {
 	t.Helper()
 	m := mockvendor.New()
 	t.Cleanup(m.Close)
-	r := &rig{mock: m, vault: oauth.Vault{S: secret.NewMemory(), NotFound: secret.ErrNotFound}, grants: map[int64]oauth.Grant{},
+	r := &rig{mock: m, vault: oauth.Vault{S: testStore(t), NotFound: secret.ErrNotFound}, grants: map[int64]oauth.Grant{},
 		states: map[int64]oauth.State{}, msgs: map[int64]string{}}
 	r.mgr = oauth.NewManager(oauth.Options{Providers: []*oauth.Provider{claude.OAuth(), codex.OAuth(), copilot.OAuth(), kimicoding.OAuth(), geminicli.OAuth(), kiro.OAuth()},
 		Endpoints: m.Endpoints(0), Vault: r.vault, Meta: r})
@@ -67,7 +67,45 @@ func newRig(t *testing.T) *rig {
 		return id, r.vault.Save(id, g.Token)
 	})
 	t.Cleanup(r.flows.Close)
+	t.Cleanup(func() { // a real keychain outlives the test: leave no token in it
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for id := int64(1); id <= r.next; id++ {
+			_ = r.vault.Delete(id)
+		}
+	})
 	return r
+}
+
+// testStore is the secret store the sign-in tests keep tokens in: the OS keychain (the real Secret Service)
+// inside `bash scripts/with-session.sh go test ./backend/oauth/...`, which starts a private D-Bus session with an
+// unlocked throwaway keyring and sets NINEROUTER_TEST_KEYRING=1; memory otherwise. Both are required, so that a
+// developer's own desktop keychain is never written by a plain `go test`.
+func testStore(t *testing.T) oauth.SecretStore {
+	t.Helper()
+	if os.Getenv("NINEROUTER_TEST_KEYRING") != "1" || os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		return secret.NewMemory()
+	}
+	s, err := secret.Open(secret.Options{Mode: "keychain", DataDir: t.TempDir()}, nil)
+	if err != nil {
+		t.Fatalf("NINEROUTER_TEST_KEYRING=1 but the Secret Service is not usable: %v", err)
+	}
+	return s
+}
+
+// TestTokensInKeychain: inside the test session the tokens of a sign-in land in the Secret Service (not the
+// encrypted file or memory), readable back through the two-slot vault.
+func TestTokensInKeychain(t *testing.T) {
+	r := newRig(t)
+	if os.Getenv("NINEROUTER_TEST_KEYRING") == "1" && r.vault.S.Kind() != "keychain" {
+		t.Fatalf("the session run stored tokens in %q, not the keychain", r.vault.S.Kind())
+	}
+	t.Logf("token store: %s", r.vault.S.Kind())
+	_, id := signedIn(t, r)
+	tok, err := r.vault.Load(id)
+	if err != nil || !strings.Contains(tok.RefreshToken, mockvendor.Canary) {
+		t.Fatalf("load from %s: %+v %v", r.vault.S.Kind(), tok, err)
+	}
 }
 
 // follow plays the browser: GET the authorize URL and follow the redirect to the loopback callback.

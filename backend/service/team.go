@@ -54,6 +54,8 @@ type DatabaseStatus struct {
 	// snapshot and usage rows wait in memory until it returns.
 	Reachable bool   `json:"reachable"`
 	Problem   string `json:"problem,omitempty"`
+	// BufferedUsageRows are usage rows waiting in memory for the database to return.
+	BufferedUsageRows int64 `json:"bufferedUsageRows,omitempty"`
 }
 
 func (s *Service) databaseStatus(ctx context.Context) DatabaseStatus {
@@ -68,6 +70,9 @@ func (s *Service) databaseStatus(ctx context.Context) DatabaseStatus {
 		}
 		if err != nil {
 			st.Reachable, st.Problem = false, err.Error()
+		}
+		if s.routing != nil {
+			st.BufferedUsageRows = s.routing.usage.Buffered()
 		}
 	}
 	return st

@@ -15,6 +15,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/store"
@@ -43,6 +44,9 @@ type Writer struct {
 	closed bool
 	ch     chan op
 	done   chan struct{}
+
+	backlog  []Record     // rows a lost database could not take (team server); the writer goroutine's own
+	buffered atomic.Int64 // len(backlog), for the status
 
 	synced chan struct{} // a commit happened: the WAL syncer has work (capacity 1)
 	stop   chan struct{} // closed by Close: background loops end
@@ -90,9 +94,10 @@ func Open(ctx context.Context, db *store.DB, log *slog.Logger, onCommit func()) 
 		return nil, err
 	}
 	go w.run()
-	w.loops.Add(2)
+	w.loops.Add(3)
 	go w.syncWAL()
 	go w.retain()
+	go w.backlogRetry()
 	return w, nil
 }
 
@@ -233,12 +238,15 @@ func (w *Writer) run() {
 				break drain
 			}
 		}
-		if len(batch) > 0 {
+		if len(batch) > 0 || len(w.backlog) > 0 {
 			w.commit(dedupe(batch))
 		}
 		for _, c := range wake {
 			close(c)
 		}
+	}
+	if len(w.backlog) > 0 {
+		w.log.Error("usage: stopping while the database is unreachable; rows kept in memory are lost", "rows", len(w.backlog))
 	}
 	w.syncNow()
 }
@@ -259,10 +267,18 @@ func dedupe(batch []Record) []Record {
 }
 
 func (w *Writer) commit(rows []Record) {
+	if len(w.backlog) > 0 {
+		rows = dedupe(append(w.backlog, rows...))
+	}
 	var err error
 	for try := 0; try < 5; try++ {
 		err = w.upsert(rows)
 		if err == nil {
+			if len(w.backlog) > 0 {
+				w.log.Info("usage: the database is back; buffered rows written", "rows", len(w.backlog))
+				w.backlog = nil
+				w.buffered.Store(0)
+			}
 			select {
 			case w.synced <- struct{}{}:
 			default:
@@ -270,9 +286,54 @@ func (w *Writer) commit(rows []Record) {
 			w.onCommit()
 			return
 		}
+		if w.db.Dialect() == store.Postgres && store.IsConnectionLost(err) {
+			w.keep(rows, err)
+			return
+		}
 		time.Sleep(time.Duration(50<<try) * time.Millisecond) // a locked database (backup, checkpoint) clears quickly
 	}
 	w.log.Error("usage rows could not be written", "rows", len(rows), "err", err)
+}
+
+// maxBacklog bounds the rows kept in memory while a team server's database is away (~1 KB each).
+const maxBacklog = 200_000
+
+// keep holds rows a lost database could not take (a team server, docs/team-server.md): requests go on being
+// answered from memory, and the rows are written with the next commit once the database answers (backlogRetry
+// makes one when nothing else does). Beyond maxBacklog the oldest rows are dropped, and said so.
+func (w *Writer) keep(rows []Record, err error) {
+	if len(w.backlog) == 0 {
+		w.log.Warn("usage: the database is unreachable; keeping usage rows in memory until it returns", "err", err)
+	}
+	if over := len(rows) - maxBacklog; over > 0 {
+		w.log.Error("usage: too many rows kept while the database is away; the oldest are lost", "rows", over)
+		rows = rows[over:]
+	}
+	w.backlog = rows
+	w.buffered.Store(int64(len(rows)))
+}
+
+// Buffered is how many usage rows wait in memory for the database (0 when it answers).
+func (w *Writer) Buffered() int64 { return w.buffered.Load() }
+
+// backlogRetry asks for a commit every second while rows wait in memory, so they are written as soon as the
+// database returns even when no request comes.
+func (w *Writer) backlogRetry() {
+	defer w.loops.Done()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-tick.C:
+		}
+		if w.buffered.Load() > 0 {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			_ = w.Flush(ctx)
+			cancel()
+		}
+	}
 }
 
 // syncWAL fsyncs the WAL file after commits, at most every walSyncEvery, off the request path.

@@ -15,6 +15,9 @@ type Imports interface {
 	PreviewImportFrom(ctx context.Context, req service.ImportRequest) (importer.Preview, error)
 	ApplyImportFrom(ctx context.Context, req service.ImportRequest) (importer.Preview, error)
 	ExportBackup(ctx context.Context, passphrase string) ([]byte, error)
+	SyncStatus(ctx context.Context) (service.SyncStatus, error)
+	SetSync(ctx context.Context, folder, passphrase string) (service.SyncStatus, error)
+	SyncNow(ctx context.Context) (service.SyncStatus, error)
 }
 
 // maxImportBody bounds an import request, which may carry a whole encrypted backup.
@@ -27,6 +30,9 @@ func (s *Server) importRoutes() []Route {
 		{Method: http.MethodPost, Path: "/api/import/preview", Access: Manage, Handler: s.importPreview},
 		{Method: http.MethodPost, Path: "/api/import/apply", Access: Manage, Handler: s.importApply},
 		{Method: http.MethodPost, Path: "/api/backup/export", Access: Manage, Handler: s.exportBackup},
+		{Method: http.MethodGet, Path: "/api/sync", Access: Manage, Handler: s.syncStatus},
+		{Method: http.MethodPut, Path: "/api/sync", Access: Manage, Handler: s.setSync},
+		{Method: http.MethodPost, Path: "/api/sync/now", Access: Manage, Handler: s.syncNow},
 	}
 }
 
@@ -85,4 +91,41 @@ func (s *Server) exportBackup(w http.ResponseWriter, r *http.Request) {
 type BackupFile struct {
 	Name string `json:"name"`
 	Data []byte `json:"data"`
+}
+
+// syncStatus answers {enabled, folder, machine, lastSynced, lastError, peers, conflicts}.
+func (s *Server) syncStatus(w http.ResponseWriter, r *http.Request) {
+	st, err := s.svc.SyncStatus(r.Context())
+	if err != nil {
+		s.writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// setSync takes {folder, passphrase}; an empty folder turns sync off.
+func (s *Server) setSync(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Folder     string `json:"folder"`
+		Passphrase string `json:"passphrase"`
+	}
+	if !s.decodeManage(w, r, &body) {
+		return
+	}
+	st, err := s.svc.SetSync(r.Context(), body.Folder, body.Passphrase)
+	if err != nil {
+		s.writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// syncNow runs a round at once and answers the status.
+func (s *Server) syncNow(w http.ResponseWriter, r *http.Request) {
+	st, err := s.svc.SyncNow(r.Context())
+	if err != nil {
+		s.writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
 }

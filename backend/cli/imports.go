@@ -24,6 +24,7 @@ func importCommands() []command {
 	return []command{
 		{"import", "bring providers, keys and combos over from 9Router, CLIProxyAPI or a backup", runImport},
 		{"export", "write the whole configuration, keys included, to a passphrase-encrypted backup file", runExport},
+		{"sync", "keep machines in step through a synced folder: status, set FOLDER, off, now", runSync},
 	}
 }
 
@@ -213,4 +214,96 @@ func readPassphrase(e *Env, file, prompt string, confirm bool) (string, error) {
 	}
 	fmt.Fprint(e.Stderr, prompt)
 	return line(e.Stdin)
+}
+
+func runSync(ctx context.Context, e *Env, args []string) error {
+	return sub(e, "sync", args, map[string]func(context.Context, *Env, []string) error{
+		"status": syncStatus, "set": syncSet, "off": syncOff, "now": syncNowCmd,
+	}, "status|set FOLDER [--passphrase-file FILE|-]|off|now")(ctx)
+}
+
+func syncStatus(ctx context.Context, e *Env, args []string) error {
+	return syncCall(ctx, e, args, "status", http.MethodGet, "/api/sync", nil)
+}
+
+func syncNowCmd(ctx context.Context, e *Env, args []string) error {
+	return syncCall(ctx, e, args, "now", http.MethodPost, "/api/sync/now", nil)
+}
+
+func syncOff(ctx context.Context, e *Env, args []string) error {
+	return syncCall(ctx, e, args, "off", http.MethodPut, "/api/sync", map[string]string{"folder": ""})
+}
+
+func syncSet(ctx context.Context, e *Env, args []string) error {
+	var cf commonFlags
+	fs := newFlags(e, "sync set", "FOLDER [--passphrase-file FILE|-]")
+	cf.register(fs)
+	passFile := fs.String("passphrase-file", "", "read the sync passphrase from this file's first line (- for stdin); default: ask")
+	folder, err := parseOne(fs, args, "sync set needs the folder")
+	if err != nil {
+		return err
+	}
+	if abs, err := filepath.Abs(folder); err == nil {
+		folder = abs
+	}
+	pass, err := readPassphrase(e, *passFile, "Sync passphrase (the same on every machine): ", true)
+	if err != nil {
+		return err
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		var st service.SyncStatus
+		if err := c.do(ctx, http.MethodPut, "/api/sync", map[string]string{"folder": folder, "passphrase": pass}, &st); err != nil {
+			return err
+		}
+		return printSync(e, st, cf.json)
+	})
+}
+
+func syncCall(ctx context.Context, e *Env, args []string, verb, method, path string, body any) error {
+	var cf commonFlags
+	fs := newFlags(e, "sync "+verb, "[--json]")
+	cf.register(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		var st service.SyncStatus
+		if err := c.do(ctx, method, path, body, &st); err != nil {
+			return err
+		}
+		return printSync(e, st, cf.json)
+	})
+}
+
+func printSync(e *Env, st service.SyncStatus, asJSON bool) error {
+	if asJSON {
+		return printJSON(e.Stdout, st)
+	}
+	w := e.Stdout
+	if !st.Enabled {
+		fmt.Fprintln(w, "Sync is off. Turn it on with `ninerouter sync set FOLDER` (a folder Dropbox, iCloud Drive or Syncthing keeps in step).")
+		return nil
+	}
+	last := "never"
+	if st.LastSynced != nil {
+		last = st.LastSynced.Local().Format("2006-01-02 15:04:05")
+	}
+	fmt.Fprintf(w, "Sync folder:  %s\nThis machine: %s\nLast synced:  %s\n", st.Folder, st.Machine, last)
+	if st.LastError != "" {
+		fmt.Fprintf(w, "Problem:      %s\n", st.LastError)
+	}
+	for _, p := range st.Peers {
+		fmt.Fprintf(w, "Machine %s: applied up to %s\n", p.Machine, p.Applied.Local().Format("2006-01-02 15:04:05"))
+	}
+	if len(st.Conflicts) > 0 {
+		fmt.Fprintln(w, "\nConflicts (the later edit won):")
+		for _, c := range st.Conflicts {
+			what := "edit"
+			if c.Deleted {
+				what = "delete"
+			}
+			fmt.Fprintf(w, "  %s  %s %s: %s's %s won over %s's\n", c.At.Local().Format("2006-01-02 15:04"), c.Kind, c.Key, c.Winner, what, c.Loser)
+		}
+	}
+	return nil
 }

@@ -194,3 +194,41 @@ func TestBackupRestoresOnAFreshDataDir(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncCLI: two data dirs (no instance) share a folder through `ninerouter sync set`; a combo made on one is
+// on the other after `sync now`, and `sync status` says when.
+func TestSyncCLI(t *testing.T) {
+	t.Setenv(service.EnvBackupWork, "10")
+	folder := t.TempDir()
+	passFile := filepath.Join(t.TempDir(), "pass")
+	os.WriteFile(passFile, []byte("sync passphrase 42\n"), 0o600)
+	env := map[string]string{"NINEROUTER_SECRET_STORE": "file"}
+	a, b := t.TempDir(), t.TempDir()
+	cli := func(dir string, args ...string) string {
+		t.Helper()
+		code, out, stderr := run(t, env, append(args, "--data-dir", dir, "--addr", "127.0.0.1:1")...)
+		if code != 0 {
+			t.Fatalf("ninerouter %s: exit %d: %s", strings.Join(args, " "), code, stderr)
+		}
+		return out
+	}
+	if out := cli(a, "sync", "status"); !strings.Contains(out, "Sync is off") {
+		t.Fatalf("status before: %s", out)
+	}
+	cli(a, "provider", "add", "openai", "--api-key", "sk-sync-cli-0001")
+	cli(a, "combo", "set", "travels", "openai/gpt-4.1")
+	cli(a, "sync", "set", folder, "--passphrase-file", passFile)
+	cli(b, "sync", "set", folder, "--passphrase-file", passFile)
+	if out := cli(b, "combo", "list"); !strings.Contains(out, "travels") {
+		t.Fatalf("B's combos after sync:\n%s", out)
+	}
+	cli(b, "combo", "set", "back", "openai/gpt-4o")
+	cli(b, "sync", "now")
+	cli(a, "sync", "now")
+	if out := cli(a, "combo", "list"); !strings.Contains(out, "back") {
+		t.Fatalf("A's combos after sync:\n%s", out)
+	}
+	if out := cli(a, "sync", "status"); !strings.Contains(out, "Last synced:") || !strings.Contains(out, "Machine ") {
+		t.Fatalf("status: %s", out)
+	}
+}

@@ -35,6 +35,7 @@ type Service struct {
 	routing *routing         // the router core (routing.go)
 	tools   *clitool.Manager // CLI tool auto-config (tools.go)
 	subs    *subs            // subscription sign-ins and token refresh (subscriptions.go)
+	sync    *syncer          // the sync folder's goroutine (sync.go)
 
 	started  time.Time
 	requests atomic.Int64
@@ -120,12 +121,14 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 		return nil, err
 	}
 	s.reloadWhenSecretsOpen(ctx)
+	s.startSync()
 	return s, nil
 }
 
 // Close releases the database. The HTTP server must have been drained first.
 func (s *Service) Close() error {
 	var errs []error
+	s.closeSync()                         // the sync goroutine ends before anything it uses
 	s.closeSubscriptions()                // sign-in listeners and the refresher end before the router and database
 	s.closeTeam()                         // no other instance's change is applied while the router closes
 	errs = append(errs, s.closeRouting()) // commits queued usage rows before the database closes

@@ -37,6 +37,7 @@ func migrations() []Migration {
 	all = append(all, toolMigrations()...)
 	all = append(all, usageMigrations()...)
 	all = append(all, oauthMigrations()...)
+	all = append(all, syncMigrations()...)
 	all = append(all, teamMigrations()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Version < all[j].Version })
 	return all

@@ -22,6 +22,7 @@ import (
 const KiroRefreshPrefix = "aorAAAAAG"
 
 func (m *Mock) kiroIssue() map[string]any {
+	delete(m.revoked, Kiro) // a new grant: the revocation was of the old tokens
 	at, rt := random("kiro-at"), KiroRefreshPrefix+random("kiro-rt")
 	m.access[at] = tokenInfo{vendor: Kiro, expiry: time.Now().Add(m.AccessTTL)}
 	m.refresh[rt] = Kiro

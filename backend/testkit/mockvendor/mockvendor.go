@@ -226,6 +226,7 @@ func random(prefix string) string {
 
 // issue makes a token pair for vendor; the caller holds m.mu.
 func (m *Mock) issue(vendor string) map[string]any {
+	delete(m.revoked, vendor) // a new grant: the revocation was of the old tokens
 	at, rt := random(vendor+"-at"), random(vendor+"-rt")
 	m.access[at] = tokenInfo{vendor: vendor, expiry: time.Now().Add(m.AccessTTL)}
 	m.refresh[rt] = vendor
@@ -262,6 +263,8 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	vendor, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	switch {
+	case vendor == "_control": // the browser tests' handle on the mock (cmd/mockvendor)
+		m.control(w, r, rest)
 	case vendor == Kiro:
 		m.kiro(w, r, rest)
 	case rest == "authorize":
@@ -285,6 +288,25 @@ func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		m.api(w, r, vendor, rest)
 	}
+}
+
+// control serves POST /_control/{revoke,expire}?vendor=V.
+func (m *Mock) control(w http.ResponseWriter, r *http.Request, action string) {
+	vendor := r.URL.Query().Get("vendor")
+	if r.Method != http.MethodPost || vendor == "" {
+		http.Error(w, "POST /_control/{revoke,expire}?vendor=V", http.StatusBadRequest)
+		return
+	}
+	switch action {
+	case "revoke":
+		m.Revoke(vendor)
+	case "expire":
+		m.ExpireAccess(vendor)
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // authorize approves at once and redirects back with code and state.

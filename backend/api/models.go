@@ -77,14 +77,13 @@ func (s *Server) readModelBody(w http.ResponseWriter, r *http.Request, client er
 		s.writeClientError(w, r, client, http.StatusBadRequest, "invalid_request_error", "could not read the request body: "+err.Error())
 		return nil, false
 	}
-	// Depth first: gjson's validator and the translators recurse, and ten million '[' overflow the stack
-	// (issue #9 finding 1). The guard is a flat scan, so it is safe on any input.
-	if err := jsonguard.Check(body); err != nil {
-		s.writeClientError(w, r, client, http.StatusBadRequest, "invalid_request_error", "the request body is refused: "+err.Error())
-		return nil, false
-	}
-	if !gjson.ValidBytes(body) {
+	// Depth and validity in one flat scan before anything parses: the translators recurse, and ten million '['
+	// overflow the stack (issue #9 finding 1).
+	if err := jsonguard.Valid(body); errors.Is(err, jsonguard.ErrInvalid) {
 		s.writeClientError(w, r, client, http.StatusBadRequest, "invalid_request_error", "the request body is not valid JSON")
+		return nil, false
+	} else if err != nil {
+		s.writeClientError(w, r, client, http.StatusBadRequest, "invalid_request_error", "the request body is refused: "+err.Error())
 		return nil, false
 	}
 	return body, true

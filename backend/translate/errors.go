@@ -81,7 +81,7 @@ func retryAt(h http.Header, body []byte, now time.Time) time.Time {
 	if !latest.IsZero() {
 		return latest
 	}
-	if len(body) > 0 && jsonguard.Check(body) == nil && gjson.ValidBytes(body) {
+	if len(body) > 0 && jsonguard.Valid(body) == nil {
 		for _, p := range []string{"error.resets_at", "resets_at"} {
 			if r := gjson.GetBytes(body, p); r.Type == gjson.Number && r.Int() > 0 {
 				return time.Unix(r.Int(), 0)

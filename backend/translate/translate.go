@@ -42,6 +42,7 @@
 package translate
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/tidwall/gjson"
@@ -205,14 +206,17 @@ func Response(upstream, client wire.Format, model string, body []byte) ([]byte, 
 	if err != nil {
 		return nil, wire.Usage{}, err
 	}
-	if err := jsonguard.Check(body); err != nil {
-		// Before any parser: gjson's validator and the codecs' decoders recurse (issue 9 finding 1).
-		return nil, wire.Usage{}, fmt.Errorf("translate %s response: %w", upstream, err)
+	// Before any parser: the codecs' decoders recurse (issue 9 finding 1). Forwarded, a broken body would reach
+	// the client as a 200; like a body no codec can decode, it is the upstream's failure (the translated path
+	// finds it when decoding), so passthrough checks depth and validity in one scan.
+	check := jsonguard.Check
+	if p.passthrough {
+		check = jsonguard.Valid
 	}
-	if p.passthrough && !gjson.ValidBytes(body) {
-		// Forwarded, a broken body would reach the client as a 200; like a body no codec can decode, it is the
-		// upstream's failure (the translated path finds it when decoding).
+	if err := check(body); errors.Is(err, jsonguard.ErrInvalid) {
 		return nil, wire.Usage{}, fmt.Errorf("translate %s response: the body is not valid JSON", upstream)
+	} else if err != nil {
+		return nil, wire.Usage{}, fmt.Errorf("translate %s response: %w", upstream, err)
 	}
 	if ue := inBandError(body); ue != nil {
 		return nil, wire.Usage{}, ue

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/ninerouter/ninerouter/backend/jsonguard"
 	"github.com/ninerouter/ninerouter/backend/translate/sse"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
@@ -23,10 +21,10 @@ type Decoder interface {
 var errMalformed = &wire.UpstreamError{Status: 502, Type: "api_error", Message: "upstream sent a malformed event", InBand: true}
 
 // CheckEvent is every decoder's (and passthrough sniffer's) first step: an event whose data opens a JSON object
-// must be one whole, valid object, nested no deeper than jsonguard allows (gjson's validator recurses, and an
-// event may be 32 MB of '['). Data that is not an object ([DONE], pings) is the format's business.
+// must be one whole, valid object, nested no deeper than jsonguard allows (an event may be 32 MB of '['), checked
+// in one non-recursive scan (jsonguard.Valid). Data that is not an object ([DONE], pings) is the format's business.
 func CheckEvent(data []byte) error {
-	if len(data) > 0 && data[0] == '{' && (jsonguard.Check(data) != nil || !gjson.ValidBytes(data)) {
+	if len(data) > 0 && data[0] == '{' && jsonguard.Valid(data) != nil {
 		e := *errMalformed
 		return &e
 	}

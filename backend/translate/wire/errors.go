@@ -102,8 +102,8 @@ func googleStatus(status int) string {
 // upstream error bodies: HTTP error answers, errors inside 2xx bodies and in-band stream errors all come here.
 func ParseError(status int, body []byte) *UpstreamError {
 	e := &UpstreamError{Status: status}
-	// Depth first: gjson's validator recurses, and the body is the upstream's to make hostile.
-	if jsonguard.Check(body) == nil && gjson.ValidBytes(body) {
+	// Depth and validity in one flat scan: the body is the upstream's to make hostile.
+	if jsonguard.Valid(body) == nil {
 		root := gjson.ParseBytes(body)
 		errv := root.Get("error")
 		if !errv.Exists() && root.Get("type").String() == "error" {

@@ -344,6 +344,15 @@ func (a *attempt) stream() attemptResult {
 			return a.broke(rc, out, f, statusOr(f.Status, http.StatusBadGateway),
 				fmt.Sprintf("%s/%s reported an error mid-stream: %s", a.t.Spec.ID, a.t.Model, f.Message))
 		}
+		if a.st.Complete() {
+			// The terminal event is in: its bytes (and those of events already here with it) go out below, after
+			// the usage row commits, so the client never has its whole answer before the row is durable (issue #9
+			// finding 7).
+			if rd.EventBuffered() {
+				continue
+			}
+			break
+		}
 		if len(out) == 0 {
 			// The upstream is busy (thinking, pings) but nothing is for the client yet: after a quiet spell send an
 			// SSE comment, so the client's and any proxy's idle timers see a live stream. Only once committed:
@@ -385,6 +394,9 @@ func (a *attempt) stream() attemptResult {
 		_, _ = w.Write(out)
 	}
 	_ = rc.Flush()
+	// Whatever the upstream sends after its terminal event is not the client's; reading it to the end (normally
+	// just the body's end) lets the transport reuse the connection.
+	_, _ = io.Copy(io.Discard, io.LimitReader(a.reader(), 64<<10))
 	return res
 }
 

@@ -123,6 +123,13 @@ func htmlUpstream(t *testing.T) *httptest.Server {
 
 // newKeyProxy is a proxy with one OpenAI-format node ("n") whose accounts use the given API keys, in order.
 func newKeyProxy(t *testing.T, baseURL string, keys ...string) (*proxy.Proxy, *route.Router, *memRecorder) {
+	rec := &memRecorder{rows: map[string]usage.Record{}}
+	p, rt := newKeyProxyTo(t, rec, baseURL, keys...)
+	return p, rt, rec
+}
+
+// newKeyProxyTo is newKeyProxy recording usage to rec.
+func newKeyProxyTo(t *testing.T, rec proxy.Recorder, baseURL string, keys ...string) (*proxy.Proxy, *route.Router) {
 	spec := compatible.Spec(compatible.Node{Prefix: "n", Format: wire.OpenAI, BaseURL: baseURL + "/v1"})
 	reg, err := provider.NewRegistry(spec)
 	if err != nil {
@@ -135,10 +142,9 @@ func newKeyProxy(t *testing.T, baseURL string, keys ...string) (*proxy.Proxy, *r
 		snap.ByID[a.ID] = a
 	}
 	rt := route.New(snap, nil)
-	rec := &memRecorder{rows: map[string]usage.Record{}}
 	p := proxy.New(proxy.Options{Router: rt, Usage: rec})
 	t.Cleanup(p.Close)
-	return p, rt, rec
+	return p, rt
 }
 
 // TestNonJSONAnswerIsUpstreamFailure (issue 9 finding 6): a same-format, non-stream 200 whose body is not JSON

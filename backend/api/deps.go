@@ -51,7 +51,6 @@ type Window interface {
 	ComboProblems() map[string][]service.Problem
 	Serving(ctx context.Context) service.ServingView
 	TestClientKey(ctx context.Context) (string, error)
-	ClientRequests(ctx context.Context, since, until time.Time) (int64, error)
 }
 
 var _ Backend = (*service.Service)(nil)

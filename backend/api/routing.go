@@ -49,9 +49,9 @@ package api
 //   GET    /api/usage?since=24h|7d|RFC3339&until=&bucket=hour|day
 //                                              → {since,until,bucket,total:Totals,buckets:[{start,...Totals}],
 //                                                 by:{provider|model|account|key|combo:[{key,...Totals}]}}
-//                                                 Totals = {requests,errors,input,output,cacheRead,cacheWrite,
-//                                                 reasoning,costUsd} (Totals count attempts), clientRequests
-//                                                 (requests tools made, from the raw rows: docs/ui.md)
+//                                                 Totals = {requests,attempts,errors,input,output,cacheRead,
+//                                                 cacheWrite,reasoning,costUsd}: requests = client requests,
+//                                                 attempts = upstream tries, errors = failed attempts (docs/ui.md)
 //   GET    /api/usage/records?since=24h&limit=200 → [UsageRecord] newest first (one per attempt)
 //   GET    /api/pricing                        → [{provider,model,input,output,cacheRead,cacheWrite,custom}]
 //                                                 (USD per million tokens; model may end in '*')
@@ -469,16 +469,7 @@ func (s *Server) usageReport(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}
-	// The totals count attempts (upstream tries); clientRequests counts the requests tools made (docs/ui.md).
-	n, err := s.svc.ClientRequests(r.Context(), since, until)
-	if err != nil {
-		s.writeServiceError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, struct {
-		usage.Report
-		ClientRequests int64 `json:"clientRequests"`
-	}{rep, n})
+	writeJSON(w, http.StatusOK, rep)
 }
 
 func (s *Server) usageRecords(w http.ResponseWriter, r *http.Request) {

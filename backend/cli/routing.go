@@ -582,10 +582,12 @@ func runUsage(ctx context.Context, e *Env, args []string) error {
 			return printJSON(e.Stdout, rep)
 		}
 		t := rep.Total
-		fmt.Fprintf(e.Stdout, "Since %s: %d attempts (%d failed), %d input + %d output tokens (%d cached, %d reasoning), $%.4f\n\n",
-			rep.Since.Local().Format(time.DateTime), t.Requests, t.Errors, t.Input, t.Output, t.CacheRead, t.Reasoning, t.CostUSD)
+		// A request is a client's call; an attempt is one upstream try of it (docs/ui.md, the words of every view).
+		fmt.Fprintf(e.Stdout, "Since %s: %d requests, %d attempts (%d failed), %d input + %d output tokens (%d cached, %d reasoning), %s\n\n",
+			rep.Since.Local().Format(time.DateTime), t.Requests, t.Attempts, t.Errors, t.Input, t.Output, t.CacheRead,
+			t.Reasoning, usd(t.CostUSD))
 		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "%s\tATTEMPTS\tFAILED\tINPUT\tOUTPUT\tCACHED\tCOST USD\t\n", strings.ToUpper(*by))
+		fmt.Fprintf(tw, "%s\tREQUESTS\tATTEMPTS\tFAILED\tINPUT\tOUTPUT\tCACHED\tCOST\t\n", strings.ToUpper(*by))
 		label := func(k string) string { return k }
 		if *by == "key" { // a member's name beside the key id
 			var list []keys.Key
@@ -603,13 +605,34 @@ func runUsage(ctx context.Context, e *Env, args []string) error {
 			}
 		}
 		for _, g := range rep.By[*by] {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.4f\t\n", label(g.Key), g.Requests, g.Errors, g.Input, g.Output, g.CacheRead, g.CostUSD)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", label(g.Key), g.Requests, g.Attempts, g.Errors, g.Input,
+				g.Output, g.CacheRead, usd(g.CostUSD))
 		}
 		return tw.Flush()
 	})
 }
 
 // ---- helpers ----
+
+// usd formats money as the window does (frontend/src/lib/format.ts usd): "$0.00" for nothing, two decimals from
+// a dollar, three from a cent, four below.
+func usd(n float64) string {
+	if n == 0 {
+		return "$0.00"
+	}
+	sign, a := "", n
+	if n < 0 {
+		sign, a = "-", -n
+	}
+	digits := 4
+	switch {
+	case a >= 1:
+		digits = 2
+	case a >= 0.01:
+		digits = 3
+	}
+	return sign + "$" + strconv.FormatFloat(a, 'f', digits, 64)
+}
 
 func readKeyFlag(e *Env, v string) (string, error) {
 	inline := v != "" && v != "-"

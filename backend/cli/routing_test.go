@@ -66,6 +66,16 @@ func TestRoutingDoneWhen(t *testing.T) {
 	if byAttempt[1] != "error/status-503" || byAttempt[2] != "ok/good" {
 		t.Fatalf("usage rows %v", byAttempt)
 	}
+	// One client request, two upstream tries of it: both counted, labelled (issue #13's numbers that agree).
+	out := cli("usage", "--since", "1h", "--by", "combo")
+	if !strings.Contains(out, ": 1 requests, 2 attempts (1 failed),") || !strings.Contains(out, "REQUESTS  ATTEMPTS  FAILED") {
+		t.Errorf("usage summary:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) == 8 && f[0] == "c" && (f[1] != "1" || f[2] != "2" || f[3] != "1") {
+			t.Errorf("combo c: want 1 request, 2 attempts, 1 failed: %q", line)
+		}
+	}
 
 	cli("combo", "activate", "c")
 	ask("ninerouter/active")

@@ -176,11 +176,3 @@ func (s *Service) TestClientKey(ctx context.Context) (string, error) {
 	}
 	return k, nil
 }
-
-// ClientRequests counts the client requests (not attempts) that finished between since and until (zero: now).
-func (s *Service) ClientRequests(ctx context.Context, since, until time.Time) (int64, error) {
-	if until.IsZero() {
-		until = time.Now()
-	}
-	return s.db.CountClientRequests(ctx, since, until)
-}

@@ -7,9 +7,9 @@ import (
 	"github.com/ninerouter/ninerouter/backend/usage"
 )
 
-// Usage aggregates the ledger.
+// Usage aggregates the ledger (past days from the usage writer's cache).
 func (s *Service) Usage(ctx context.Context, q usage.Query) (usage.Report, error) {
-	return usage.Aggregate(ctx, s.db, q)
+	return s.routing.usage.Report(ctx, q)
 }
 
 // UsageRecords lists the latest attempts.

@@ -3,30 +3,69 @@ package store
 import (
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // TestRollupBackfill: migration 400 rolls existing history up by UTC hour (the stored time format parses in
-// SQL), leaves in-flight rows to the start-up sweep, and 401 drops the indexes reports no longer need.
-func TestRollupBackfill(t *testing.T) { eachDialect(t, testRollupBackfill) }
+// SQL), leaves in-flight rows to the start-up sweep, 401 drops the indexes reports no longer need, and 450 counts
+// client requests beside attempts: exactly where the hour's raw rows are all there, as attempts where retention
+// took some of them.
+func TestRollupBackfill(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		pruned    bool  // retention took a row of the oldest hour after it was rolled up
+		requests0 int64 // the oldest hour's requests after 450
+	}{
+		{"every row kept", false, 2},
+		{"the oldest hour pruned in part", true, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			eachDialect(t, func(t *testing.T, open func() (*DB, error)) { testRollupBackfill(t, open, tc.pruned, tc.requests0) })
+		})
+	}
+}
 
-func testRollupBackfill(t *testing.T, open func() (*DB, error)) {
+func testRollupBackfill(t *testing.T, open func() (*DB, error), pruned bool, requests0 int64) {
 	db, err := open()
 	if err != nil {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 11, 3, 14, 59, 59, 900_000_000, time.UTC)
+	row := func(id string, attempt int, at time.Time, outcome string, input int64, cost float64) UsageRecord {
+		return UsageRecord{ID: id, Attempt: attempt, Time: at, Provider: "glm", Model: "m", AccountID: 1, KeyID: 2,
+			Combo: "c", Outcome: outcome, Input: input, CostUSD: cost}
+	}
 	rows := []UsageRecord{
-		{ID: "a", Time: at, Provider: "glm", Model: "m", AccountID: 1, KeyID: 2, Combo: "c", Outcome: "ok", Input: 10, CostUSD: 0.5},
-		{ID: "b", Time: at.Add(-time.Minute), Provider: "glm", Model: "m", AccountID: 1, KeyID: 2, Combo: "c", Outcome: "error", Input: 5},
-		{ID: "c", Time: at.Add(time.Second), Provider: "glm", Model: "m", AccountID: 1, KeyID: 2, Combo: "c", Outcome: "ok", Input: 1},
-		{ID: "d", Time: at, Provider: "glm", Model: "m", AccountID: 1, KeyID: 2, Combo: "c", Outcome: "in_flight", Input: 99},
+		row("a-1", 1, at, "ok", 10, 0.5),
+		row("b-1", 1, at.Add(-time.Minute), "error", 5, 0),
+		row("b-2", 2, at.Add(-time.Minute), "ok", 5, 0),
+		row("c-1", 1, at.Add(time.Second), "error", 1, 0),
+		row("c-2", 2, at.Add(2*time.Second), "ok", 1, 0),
+		row("d-1", 1, at, "in_flight", 99, 0),
 	}
 	if err := db.Create(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
-	// Pretend this database predates the roll-ups.
+	// Pretend this database predates the roll-ups: 400 and 401 run at the next start, then 450.
 	for _, q := range []string{"DROP TABLE usage_rollups", "DELETE FROM schema_migrations WHERE version >= 400"} {
 		if err := db.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pruned {
+		// Roll up in the old shape, then prune, so that only 450 runs at the next start.
+		if err := db.Transaction(func(tx *gorm.DB) error {
+			for _, m := range usageMigrations()[:2] {
+				if err := m.Up(tx); err != nil {
+					return err
+				}
+				if err := tx.Create(&schemaMigration{Version: m.Version, Name: m.Name, AppliedAt: time.Now()}).Error; err != nil {
+					return err
+				}
+			}
+			return tx.Exec("DELETE FROM usage_records WHERE id = 'b-1'").Error
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -39,16 +78,18 @@ func testRollupBackfill(t *testing.T, open func() (*DB, error)) {
 	var got []struct {
 		Hour     int64
 		Requests int64
+		Attempts int64
 		Errors   int64
 		Input    int64
 		CostUSD  float64
 	}
-	if err := db.Reader().Raw("SELECT hour, requests, errors, input, cost_usd FROM usage_rollups ORDER BY hour").Scan(&got).Error; err != nil {
+	if err := db.Reader().Raw("SELECT hour, requests, attempts, errors, input, cost_usd FROM usage_rollups ORDER BY hour").Scan(&got).Error; err != nil {
 		t.Fatal(err)
 	}
 	h := at.Truncate(time.Hour).Unix()
-	if len(got) != 2 || got[0].Hour != h || got[0].Requests != 2 || got[0].Errors != 1 || got[0].Input != 15 ||
-		got[0].CostUSD != 0.5 || got[1].Hour != h+3600 || got[1].Requests != 1 {
+	if len(got) != 2 || got[0].Hour != h || got[0].Attempts != 3 || got[0].Requests != requests0 || got[0].Errors != 1 ||
+		got[0].Input != 20 || got[0].CostUSD != 0.5 || got[1].Hour != h+3600 || got[1].Attempts != 2 ||
+		got[1].Requests != 1 || got[1].Errors != 1 {
 		t.Fatalf("roll-ups %+v (hour %d)", got, h)
 	}
 	var idx []string

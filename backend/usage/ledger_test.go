@@ -51,8 +51,9 @@ func near(a, b Totals) bool {
 	return a == b && d < 1e-9 && d > -1e-9
 }
 
-// TestReportFromRollups: reports built from the hourly roll-ups plus raw edges equal the row-by-row sums, for
-// ranges that start and end inside hours, fit in one hour, or span days.
+// TestReportFromRollups: reports built from the hourly roll-ups plus raw edges (and the writer's cache of whole
+// days) equal the row-by-row sums of requests, attempts and the rest, for ranges that start and end inside hours,
+// fit in one hour, or span days; asked twice, so the second answer comes from the day cache.
 func TestReportFromRollups(t *testing.T) { eachLedger(t, testReportFromRollups) }
 
 func testReportFromRollups(t *testing.T, db *store.DB, w *Writer) {
@@ -63,7 +64,7 @@ func testReportFromRollups(t *testing.T, db *store.DB, w *Writer) {
 	for i := range 600 {
 		r := Record{ID: fmt.Sprint("r", i), RequestID: "q", Time: base.Add(time.Duration(rng.Int64N(int64(72 * time.Hour)))),
 			Provider: []string{"openai", "glm"}[rng.IntN(2)], Model: []string{"gpt-4o", "m2"}[rng.IntN(2)],
-			AccountID: rng.Int64N(3), KeyID: rng.Int64N(2), Combo: []string{"", "c"}[rng.IntN(2)],
+			AccountID: rng.Int64N(3), KeyID: rng.Int64N(2), Combo: []string{"", "c"}[rng.IntN(2)], Attempt: 1 + rng.IntN(3),
 			Input: rng.Int64N(1000), Output: rng.Int64N(500), CacheRead: rng.Int64N(9), Reasoning: rng.Int64N(7)}
 		if rng.IntN(5) == 0 {
 			r.Outcome = Failed
@@ -93,36 +94,92 @@ func testReportFromRollups(t *testing.T, db *store.DB, w *Writer) {
 		{"within one hour", base.Add(5*time.Hour + 10*time.Minute), base.Add(5*time.Hour + 40*time.Minute), "hour"},
 		{"whole hours", base.Add(3 * time.Hour), base.Add(9 * time.Hour), "hour"},
 		{"across one boundary", base.Add(7*time.Hour + 59*time.Minute), base.Add(8*time.Hour + time.Minute), "hour"},
+		{"from the middle of a day to the middle of another", base.Add(13*time.Hour + 7*time.Minute), base.Add(61*time.Hour + 3*time.Minute), "day"},
+		{"whole days", base, base.Add(48 * time.Hour), "day"},
+		{"a day and a bit, by day", base.Add(23 * time.Hour), base.Add(49*time.Hour + 30*time.Minute), "day"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			rep, err := Aggregate(ctx, db, Query{Since: tc.since, Until: tc.until, Bucket: tc.bucket})
+		for _, via := range []string{"Aggregate", "Writer.Report", "Writer.Report cached"} {
+			t.Run(tc.name+" "+via, func(t *testing.T) {
+				q := Query{Since: tc.since, Until: tc.until, Bucket: tc.bucket}
+				rep, err := Aggregate(ctx, db, q)
+				if via != "Aggregate" {
+					rep, err = w.Report(ctx, q)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkReport(t, rep, rows, tc.since, tc.until, tc.bucket)
+			})
+		}
+	}
+}
+
+// checkReport compares a report with the row-by-row sums.
+func checkReport(t *testing.T, rep Report, rows []Record, since, until time.Time, bucket string) {
+	t.Helper()
+	total, buckets, by := referenceReport(rows, since, until, bucket)
+	if !near(rep.Total, total) {
+		t.Fatalf("total %+v, want %+v", rep.Total, total)
+	}
+	if len(rep.Buckets) != len(buckets) {
+		t.Fatalf("%d buckets, want %d", len(rep.Buckets), len(buckets))
+	}
+	for _, b := range rep.Buckets {
+		if !near(b.Totals, buckets[b.Start]) {
+			t.Errorf("bucket %s %+v, want %+v", b.Start, b.Totals, buckets[b.Start])
+		}
+	}
+	for dim, groups := range by {
+		if len(rep.By[dim]) != len(groups) {
+			t.Errorf("%s: %d groups, want %d", dim, len(rep.By[dim]), len(groups))
+		}
+		for _, g := range rep.By[dim] {
+			if !near(g.Totals, groups[g.Key]) {
+				t.Errorf("%s %s %+v, want %+v", dim, g.Key, g.Totals, groups[g.Key])
+			}
+		}
+	}
+}
+
+// TestReportToNow: reports that reach the present (the Usage page's) take the current hour from its roll-ups and
+// past hours and days from the writer's cache; they equal the row-by-row sums, also after rows land late in an
+// hour or day the cache already holds (an attempt that began before the hour ended, the start-up sweep).
+func TestReportToNow(t *testing.T) { eachLedger(t, testReportToNow) }
+
+func testReportToNow(t *testing.T, _ *store.DB, w *Writer) {
+	ctx := context.Background()
+	now := time.Now().UTC()
+	rng := rand.New(rand.NewPCG(3, 4))
+	var rows []Record
+	finish := func(r Record) {
+		w.Finish(r)
+		r.CostUSD = w.prices.Cost(r.Provider, r.Model, r)
+		r.Outcome = OK
+		rows = append(rows, r)
+	}
+	for i := range 400 {
+		finish(Record{ID: fmt.Sprint("r", i), Attempt: 1 + rng.IntN(2), Time: now.Add(-time.Duration(rng.Int64N(int64(60 * time.Hour)))),
+			Provider: "glm", Model: []string{"m1", "m2"}[rng.IntN(2)], KeyID: rng.Int64N(2), Input: rng.Int64N(100)})
+	}
+	queries := []Query{{Since: now.Add(-55 * time.Hour)}, {Since: now.Add(-30 * time.Hour), Bucket: "hour"},
+		{Since: now.Add(-20 * time.Minute)}}
+	check := func(when string) {
+		for _, q := range queries {
+			rep, err := w.Report(ctx, q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			total, buckets, by := referenceReport(rows, tc.since, tc.until, tc.bucket)
-			if !near(rep.Total, total) {
-				t.Fatalf("total %+v, want %+v", rep.Total, total)
-			}
-			if len(rep.Buckets) != len(buckets) {
-				t.Fatalf("%d buckets, want %d", len(rep.Buckets), len(buckets))
-			}
-			for _, b := range rep.Buckets {
-				if !near(b.Totals, buckets[b.Start]) {
-					t.Errorf("bucket %s %+v, want %+v", b.Start, b.Totals, buckets[b.Start])
-				}
-			}
-			for dim, groups := range by {
-				if len(rep.By[dim]) != len(groups) {
-					t.Errorf("%s: %d groups, want %d", dim, len(rep.By[dim]), len(groups))
-				}
-				for _, g := range rep.By[dim] {
-					if !near(g.Totals, groups[g.Key]) {
-						t.Errorf("%s %s %+v, want %+v", dim, g.Key, g.Totals, groups[g.Key])
-					}
-				}
-			}
-		})
+			t.Run(fmt.Sprintf("%s since %s by %s", when, now.Sub(q.Since), rep.BucketSize), func(t *testing.T) {
+				checkReport(t, rep, rows, rep.Since, rep.Until, rep.BucketSize)
+			})
+		}
 	}
+	check("first")
+	check("cached")
+	// Late rows in the previous hour and two days ago: the cached spans they fall in are read again.
+	finish(Record{ID: "late-1", Attempt: 1, Time: now.Truncate(time.Hour).Add(-time.Minute), Provider: "glm", Model: "m1", Input: 7})
+	finish(Record{ID: "late-2", Attempt: 2, Time: now.Add(-48 * time.Hour), Provider: "glm", Model: "m2", Input: 9})
+	check("after late rows")
 }
 
 // TestReportWhileReaderHolds: a report reader holding its connection (a long read transaction) does not stop
@@ -188,7 +245,7 @@ func testPruneKeepsRollups(t *testing.T, db *store.DB, w *Writer) {
 		t.Fatalf("rows left %v", ids)
 	}
 	rep, err := Aggregate(ctx, db, Query{Since: old, Until: old.Add(time.Hour)})
-	if err != nil || rep.Total.Requests != 2*pruneChunk+5 || rep.Total.Input != 2*pruneChunk+5 {
+	if err != nil || rep.Total.Attempts != 2*pruneChunk+5 || rep.Total.Input != 2*pruneChunk+5 {
 		t.Fatalf("report over the pruned hour %+v (%v)", rep.Total, err)
 	}
 }
@@ -301,8 +358,8 @@ func testCanceledIsNotAnError(t *testing.T, db *store.DB, w *Writer) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Total.Requests != 3 || rep.Total.Errors != 1 {
-			t.Fatalf("%v: %d attempts, %d errors; want 3 attempts, 1 error (canceled is not an error)", q, rep.Total.Requests, rep.Total.Errors)
+		if rep.Total.Attempts != 3 || rep.Total.Errors != 1 {
+			t.Fatalf("%v: %d attempts, %d errors; want 3 attempts, 1 error (canceled is not an error)", q, rep.Total.Attempts, rep.Total.Errors)
 		}
 	}
 	var tot Totals
@@ -313,7 +370,7 @@ func testCanceledIsNotAnError(t *testing.T, db *store.DB, w *Writer) {
 }
 
 // openLedger opens a fresh database and its writer, both closed when the test ends (writer first).
-func openLedger(t *testing.T) (*store.DB, *Writer) {
+func openLedger(t testing.TB) (*store.DB, *Writer) {
 	t.Helper()
 	return openLedgerOn(t, openDB(t, t.TempDir()))
 }
@@ -334,7 +391,7 @@ func eachLedger(t *testing.T, run func(t *testing.T, db *store.DB, w *Writer)) {
 	})
 }
 
-func openLedgerOn(t *testing.T, db *store.DB) (*store.DB, *Writer) {
+func openLedgerOn(t testing.TB, db *store.DB) (*store.DB, *Writer) {
 	t.Helper()
 	t.Cleanup(func() { db.Close() })
 	w, err := Open(context.Background(), db, quiet, nil)

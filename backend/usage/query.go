@@ -11,9 +11,11 @@ import (
 	"github.com/ninerouter/ninerouter/backend/store"
 )
 
-// Totals are summed counts.
+// Totals are summed counts. A request is one client request, an attempt one upstream try of it (a request that
+// fell back has several attempts); errors counts failed attempts (Record.Failed). docs/ui.md.
 type Totals struct {
-	Requests   int64   `json:"requests"` // attempts
+	Requests   int64   `json:"requests"`
+	Attempts   int64   `json:"attempts"`
 	Errors     int64   `json:"errors"`
 	Input      int64   `json:"input"`
 	Output     int64   `json:"output"`
@@ -24,7 +26,10 @@ type Totals struct {
 }
 
 func (t *Totals) add(r Record) {
-	t.Requests++
+	t.Attempts++
+	if r.IsRequest() {
+		t.Requests++
+	}
 	if r.Failed() {
 		t.Errors++
 	}
@@ -38,6 +43,7 @@ func (t *Totals) add(r Record) {
 
 func (t *Totals) merge(o Totals) {
 	t.Requests += o.Requests
+	t.Attempts += o.Attempts
 	t.Errors += o.Errors
 	t.Input += o.Input
 	t.Output += o.Output
@@ -76,10 +82,10 @@ type Query struct {
 	Bucket string    // hour | day; "" picks hour up to 48 h, else day
 }
 
-// slice is the totals of one hour and one (provider, model, account, key, combo): a roll-up row, or the same
-// summed from raw rows at the edges of a range.
+// slice is the totals of one hour or day and one (provider, model, account, key, combo): a roll-up row, the same
+// summed from raw rows at the edges of a range, or a cached day.
 type slice struct {
-	Hour      int64
+	Hour      int64 // start of the hour or day, Unix seconds
 	Provider  string
 	Model     string
 	AccountID int64
@@ -88,15 +94,34 @@ type slice struct {
 	Totals
 }
 
-const sliceSums = `COUNT(*) AS requests, ` + store.ErrorsSQL + ` AS errors, SUM(input) AS input, SUM(output) AS output,
-	SUM(cache_read) AS cache_read, SUM(cache_write) AS cache_write, SUM(reasoning) AS reasoning, SUM(cost_usd) AS cost_usd`
+const sliceSums = store.RequestsSQL + ` AS requests, COUNT(*) AS attempts, ` + store.ErrorsSQL + ` AS errors,
+	SUM(input) AS input, SUM(output) AS output,
+	SUM(cache_read) AS cache_read, SUM(cache_write) AS cache_write, SUM(reasoning) AS reasoning,
+	SUM(cost_usd) AS cost_usd`
 
-// Aggregate builds a report on the read-only connections (store.DB.Reads). Whole hours come from the hourly
-// roll-ups the writer keeps; only the partial hours at the two ends of the range are summed from raw rows (in
-// SQL, through the time index). A report over a month of a million attempts reads a few thousand rows.
+// rollupSums sums roll-up columns (or rows shaped like them) per slice.
+const rollupSums = `COALESCE(SUM(requests), 0), COALESCE(SUM(attempts), 0), COALESCE(SUM(errors), 0),
+	COALESCE(SUM(input), 0), COALESCE(SUM(output), 0), COALESCE(SUM(cache_read), 0), COALESCE(SUM(cache_write), 0),
+	COALESCE(SUM(reasoning), 0), COALESCE(SUM(cost_usd), 0)`
+
+// Aggregate builds a report on the read-only connections (store.DB.Reads), without the cache of past hours and
+// days (the running instance reports through Writer.Report, which keeps one).
 func Aggregate(ctx context.Context, db *store.DB, q Query) (Report, error) {
+	return aggregate(ctx, db, q, nil)
+}
+
+// Report builds a report like Aggregate, with the hours and days that are over read from memory once they have
+// been read from the roll-ups, and the current hour from its roll-ups: a month's report then reads the raw rows of
+// one partial hour, the roll-ups of the current hour and whatever past span it has not seen yet, whatever the
+// traffic was (issue #9 finding 2: the Usage page polls while requests run).
+func (w *Writer) Report(ctx context.Context, q Query) (Report, error) {
+	return aggregate(ctx, w.db, q, w.past)
+}
+
+func aggregate(ctx context.Context, db *store.DB, q Query, past *pastCache) (Report, error) {
+	now := time.Now()
 	if q.Until.IsZero() {
-		q.Until = time.Now()
+		q.Until = now
 	}
 	if q.Bucket == "" {
 		q.Bucket = "hour"
@@ -112,38 +137,41 @@ func Aggregate(ctx context.Context, db *store.DB, q Query) (Report, error) {
 	if until.Before(since) {
 		return rep, nil
 	}
-	slices, err := readSlices(ctx, db, since, until, q.Bucket)
+	r := sliceReader{db: db, past: past, bucket: q.Bucket, now: now}
+	slices, err := r.read(ctx, since, until)
 	if err != nil {
 		return rep, fmt.Errorf("usage report: %w", err)
 	}
-	buckets := map[time.Time]*Bucket{}
+	buckets := map[int64]*Bucket{}
 	groups := map[string]map[string]*Totals{}
-	for _, dim := range []string{"provider", "model", "account", "key", "combo"} {
+	dims := []string{"provider", "model", "account", "key", "combo"}
+	for _, dim := range dims {
 		groups[dim] = map[string]*Totals{}
 	}
-	for _, sl := range slices {
-		if sl.Requests == 0 {
+	var keys [5]string
+	for i := range slices {
+		sl := &slices[i]
+		if sl.Attempts == 0 {
 			continue
 		}
 		rep.Total.merge(sl.Totals)
-		start := time.Unix(sl.Hour, 0).UTC()
+		start := sl.Hour
 		if q.Bucket == "day" {
-			start = time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC)
+			start = start / 86400 * 86400
 		}
 		b := buckets[start]
 		if b == nil {
-			b = &Bucket{Start: start}
+			b = &Bucket{Start: time.Unix(start, 0).UTC()}
 			buckets[start] = b
 		}
 		b.merge(sl.Totals)
-		for dim, key := range map[string]string{
-			"provider": sl.Provider, "model": sl.Provider + "/" + sl.Model, "account": strconv.FormatInt(sl.AccountID, 10),
-			"key": strconv.FormatInt(sl.KeyID, 10), "combo": sl.Combo,
-		} {
-			t := groups[dim][key]
+		keys = [5]string{sl.Provider, sl.Provider + "/" + sl.Model, strconv.FormatInt(sl.AccountID, 10),
+			strconv.FormatInt(sl.KeyID, 10), sl.Combo}
+		for d, dim := range dims {
+			t := groups[dim][keys[d]]
 			if t == nil {
 				t = &Totals{}
-				groups[dim][key] = t
+				groups[dim][keys[d]] = t
 			}
 			t.merge(sl.Totals)
 		}
@@ -168,50 +196,119 @@ func Aggregate(ctx context.Context, db *store.DB, q Query) (Report, error) {
 	return rep, nil
 }
 
-// readSlices sums the range per bucket and (provider, model, account, key, combo) in one SQL statement: the
-// roll-ups of the whole hours plus the raw rows of the partial hours at both ends. Buckets are grouped in SQL, so
-// a month by day returns ~30 × slices rows whatever the traffic was; rows are scanned without reflection (gorm's
-// Scan was most of a report's CPU in BenchmarkAggregateMonth).
-func readSlices(ctx context.Context, db *store.DB, since, until time.Time, bucket string) ([]slice, error) {
-	width := int64(3600)
-	if bucket == "day" {
-		width = 86400
-	}
-	var parts []string
-	var args []any
-	edge := func(from, to time.Time, inclusive bool) {
-		op := "<"
-		if inclusive {
-			op = "<="
-		}
-		parts = append(parts, `SELECT CAST(? AS BIGINT) AS hour, provider, model, account_id, key_id, combo, `+sliceSums+`
-			FROM usage_records WHERE time >= ? AND time `+op+` ? AND outcome <> ?
-			GROUP BY provider, model, account_id, key_id, combo`)
-		args = append(args, hourOf(from), from, to, InFlight)
-	}
+// sliceReader sums a range per bucket and (provider, model, account, key, combo).
+type sliceReader struct {
+	db     *store.DB
+	past   *pastCache // nil: everything from SQL
+	bucket string
+	now    time.Time
+
+	parts  []string // SELECTs of UNION ALL, each with slice-shaped columns
+	args   []any
+	cached []slice
+}
+
+// read sums [since, until]: the raw rows of the partial hours at both ends, the hourly roll-ups of the whole
+// hours, with the past cache (when given) for hours and whole days that are over, and the current hour's roll-ups
+// instead of its raw rows when the range reaches the present (no row can be newer). Buckets are grouped in SQL,
+// so a month by day returns ~30 × slices rows whatever the traffic was; rows are scanned without reflection
+// (gorm's Scan was most of a report's CPU in BenchmarkAggregateMonth).
+func (r *sliceReader) read(ctx context.Context, since, until time.Time) ([]slice, error) {
 	firstFull := since.Truncate(time.Hour)
 	if firstFull.Before(since) {
 		firstFull = firstFull.Add(time.Hour)
 	}
 	lastStart := until.Truncate(time.Hour)
+	open := !until.Before(r.now)    // the range reaches the present: the current hour's roll-ups are whole
 	if firstFull.After(lastStart) { // the range lies within one hour
-		edge(since, until, true)
+		r.edge(since, until, true)
 	} else {
-		edge(since, firstFull, false)
-		parts = append(parts, `SELECT hour, provider, model, account_id, key_id, combo, requests, errors, input, output,
-			cache_read, cache_write, reasoning, cost_usd FROM usage_rollups WHERE hour >= ? AND hour < ?`)
-		args = append(args, firstFull.Unix(), lastStart.Unix())
-		edge(lastStart, until, true)
+		r.edge(since, firstFull, false)
+		if err := r.whole(ctx, firstFull.Unix(), lastStart.Unix()); err != nil {
+			return nil, err
+		}
+		if open {
+			r.rollups(lastStart.Unix(), lastStart.Unix()+3600)
+		} else {
+			r.edge(lastStart, until, true)
+		}
 	}
-	query := `SELECT hour / ? * ? AS b, provider, model, account_id, key_id, combo, COALESCE(SUM(requests), 0),
-		COALESCE(SUM(errors), 0), COALESCE(SUM(input), 0), COALESCE(SUM(output), 0), COALESCE(SUM(cache_read), 0),
-		COALESCE(SUM(cache_write), 0), COALESCE(SUM(reasoning), 0), COALESCE(SUM(cost_usd), 0)
-		FROM (` + strings.Join(parts, " UNION ALL ") + `) AS slices GROUP BY b, provider, model, account_id, key_id, combo`
+	width := int64(3600)
+	if r.bucket == "day" {
+		width = 86400
+	}
+	query := `SELECT hour / ? * ? AS b, provider, model, account_id, key_id, combo, ` + rollupSums + `
+		FROM (` + strings.Join(r.parts, " UNION ALL ") + `) AS parts GROUP BY b, provider, model, account_id, key_id, combo`
+	out, err := scanSlices(ctx, r.db, query, append([]any{width, width}, r.args...)...)
+	return append(out, r.cached...), err
+}
+
+// edge sums the raw rows of a partial hour.
+func (r *sliceReader) edge(from, to time.Time, inclusive bool) {
+	op := "<"
+	if inclusive {
+		op = "<="
+	}
+	r.parts = append(r.parts, `SELECT CAST(? AS BIGINT) AS hour, provider, model, account_id, key_id, combo, `+sliceSums+`
+		FROM usage_records WHERE time >= ? AND time `+op+` ? AND outcome <> ?
+		GROUP BY provider, model, account_id, key_id, combo`)
+	r.args = append(r.args, hourOf(from), from, to, InFlight)
+}
+
+// rollups reads the hourly roll-ups of [from, to) in the query.
+func (r *sliceReader) rollups(from, to int64) {
+	if from < to {
+		r.parts = append(r.parts, `SELECT hour, provider, model, account_id, key_id, combo, requests, attempts,
+			errors, input, output, cache_read, cache_write, reasoning, cost_usd FROM usage_rollups WHERE hour >= ? AND hour < ?`)
+		r.args = append(r.args, from, to)
+	}
+}
+
+// maxCachedHourRange bounds the hours an hour-bucket report takes from the past cache (two days and a bit, the
+// Usage page's longest hourly view); longer hourly reports read the roll-ups.
+const maxCachedHourRange = 72 * 3600
+
+// whole adds the whole hours [from, to): past ones from the cache (whole days as days when the buckets are days),
+// the rest from the roll-ups.
+func (r *sliceReader) whole(ctx context.Context, from, to int64) error {
+	closed := min(to, hourOf(r.now)) // hours before the current one are over
+	if r.past == nil || from >= closed || (r.bucket == "hour" && closed-from > maxCachedHourRange) {
+		r.rollups(from, to)
+		return nil
+	}
+	add := func(width, a, b int64) error {
+		if a >= b {
+			return nil
+		}
+		sl, err := r.past.read(ctx, r.db, width, a, b)
+		r.cached = append(r.cached, sl...)
+		return err
+	}
+	firstDay, lastDay := (from+86399)/86400*86400, closed/86400*86400
+	if r.bucket == "day" && firstDay < lastDay {
+		if err := add(3600, from, firstDay); err != nil {
+			return err
+		}
+		if err := add(86400, firstDay, lastDay); err != nil {
+			return err
+		}
+		if err := add(3600, lastDay, closed); err != nil {
+			return err
+		}
+	} else if err := add(3600, from, closed); err != nil {
+		return err
+	}
+	r.rollups(closed, to)
+	return nil
+}
+
+// scanSlices runs a query whose columns are a slice's, in order, on the read pool.
+func scanSlices(ctx context.Context, db *store.DB, query string, args ...any) ([]slice, error) {
 	sqlDB, err := db.Reader().DB()
 	if err != nil {
 		return nil, err
 	}
-	rows, err := sqlDB.QueryContext(ctx, db.Dialect().Rebind(query), append([]any{width, width}, args...)...)
+	rows, err := sqlDB.QueryContext(ctx, db.Dialect().Rebind(query), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +317,8 @@ func readSlices(ctx context.Context, db *store.DB, since, until time.Time, bucke
 	for rows.Next() {
 		var sl slice
 		if err := rows.Scan(&sl.Hour, &sl.Provider, &sl.Model, &sl.AccountID, &sl.KeyID, &sl.Combo, &sl.Requests,
-			&sl.Errors, &sl.Input, &sl.Output, &sl.CacheRead, &sl.CacheWrite, &sl.Reasoning, &sl.CostUSD); err != nil {
+			&sl.Attempts, &sl.Errors, &sl.Input, &sl.Output, &sl.CacheRead, &sl.CacheWrite, &sl.Reasoning,
+			&sl.CostUSD); err != nil {
 			return nil, err
 		}
 		out = append(out, sl)

@@ -39,3 +39,8 @@ const recordTable = "usage_records"
 // Failed tells whether the attempt counts as an error in totals and reports: anything but OK, except Canceled
 // (the client left). store.FailedSQL is the same rule in SQL.
 func (r Record) Failed() bool { return r.Outcome != OK && r.Outcome != Canceled }
+
+// IsRequest tells whether the attempt stands for its client request in counts: a request's first attempt, whatever
+// fallbacks followed (a request = one client request, an attempt = one upstream try; docs/ui.md).
+// store.RequestSQL is the same rule in SQL.
+func (r Record) IsRequest() bool { return r.Attempt <= 1 }

@@ -92,7 +92,7 @@ func TestWriterLedger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Total.Requests != 3 || rep.Total.Errors != 1 || rep.Total.Input != 2_000_000 || len(rep.Buckets) != 1 || rep.By["model"][0].Key != "openai/gpt-4o" {
+	if rep.Total.Requests != 1 || rep.Total.Attempts != 3 || rep.Total.Errors != 1 || rep.Total.Input != 2_000_000 || len(rep.Buckets) != 1 || rep.By["model"][0].Key != "openai/gpt-4o" {
 		t.Errorf("report %+v", rep)
 	}
 }

@@ -39,6 +39,7 @@ type Writer struct {
 	prices   *Prices
 	spend    *spendTotals
 	onCommit func()
+	past     *pastCache // reports' past hours and days; commit drops the ones a late row changes
 
 	mu     sync.RWMutex // guards closed against concurrent sends
 	closed bool
@@ -85,7 +86,7 @@ func Open(ctx context.Context, db *store.DB, log *slog.Logger, onCommit func()) 
 	if onCommit == nil {
 		onCommit = func() {}
 	}
-	w := &Writer{db: db, log: log, prices: prices, onCommit: onCommit,
+	w := &Writer{db: db, log: log, prices: prices, onCommit: onCommit, past: newPastCache(),
 		ch: make(chan op, queueSize), done: make(chan struct{}), synced: make(chan struct{}, 1), stop: make(chan struct{})}
 	if err := w.markInterrupted(ctx); err != nil {
 		return nil, err
@@ -94,10 +95,11 @@ func Open(ctx context.Context, db *store.DB, log *slog.Logger, onCommit func()) 
 		return nil, err
 	}
 	go w.run()
-	w.loops.Add(3)
+	w.loops.Add(4)
 	go w.syncWAL()
 	go w.retain()
 	go w.backlogRetry()
+	go w.warmReports()
 	return w, nil
 }
 
@@ -279,6 +281,7 @@ func (w *Writer) commit(rows []Record) {
 				w.backlog = nil
 				w.buffered.Store(0)
 			}
+			w.forgetPast(rows)
 			select {
 			case w.synced <- struct{}{}:
 			default:
@@ -332,6 +335,17 @@ func (w *Writer) backlogRetry() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			_ = w.Flush(ctx)
 			cancel()
+		}
+	}
+}
+
+// forgetPast drops from the reports' cache the hours before the current one that committed rows were added to
+// (and their days). The cache never holds the current hour, so on the normal path this is one comparison per row.
+func (w *Writer) forgetPast(rows []Record) {
+	current := hourOf(time.Now())
+	for _, r := range rows {
+		if h := hourOf(r.Time); r.Outcome != InFlight && h < current {
+			w.past.forget(h)
 		}
 	}
 }
@@ -446,12 +460,12 @@ func hourOf(t time.Time) int64 { return t.Unix() / 3600 * 3600 }
 
 // rollupSQL adds to an hour's totals (store.UsageRollupsDDL). The old values are named with their table:
 // PostgreSQL finds a bare column ambiguous beside excluded.
-const rollupSQL = `INSERT INTO usage_rollups (hour, provider, model, account_id, key_id, combo, requests, errors, input,
-	output, cache_read, cache_write, reasoning, cost_usd) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+const rollupSQL = `INSERT INTO usage_rollups (hour, provider, model, account_id, key_id, combo, requests, attempts,
+	errors, input, output, cache_read, cache_write, reasoning, cost_usd) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 	ON CONFLICT(hour, provider, model, account_id, key_id, combo) DO UPDATE SET
-	requests = usage_rollups.requests + excluded.requests, errors = usage_rollups.errors + excluded.errors,
-	input = usage_rollups.input + excluded.input, output = usage_rollups.output + excluded.output,
-	cache_read = usage_rollups.cache_read + excluded.cache_read,
+	requests = usage_rollups.requests + excluded.requests, attempts = usage_rollups.attempts + excluded.attempts,
+	errors = usage_rollups.errors + excluded.errors, input = usage_rollups.input + excluded.input,
+	output = usage_rollups.output + excluded.output, cache_read = usage_rollups.cache_read + excluded.cache_read,
 	cache_write = usage_rollups.cache_write + excluded.cache_write,
 	reasoning = usage_rollups.reasoning + excluded.reasoning, cost_usd = usage_rollups.cost_usd + excluded.cost_usd`
 
@@ -477,7 +491,7 @@ func addRollups(tx *sql.Tx, dialect store.Dialect, rows []Record) error {
 	for _, k := range order {
 		t := sums[k]
 		if _, err := tx.Exec(query, k.hour, k.provider, k.model, k.accountID, k.keyID, k.combo, t.Requests,
-			t.Errors, t.Input, t.Output, t.CacheRead, t.CacheWrite, t.Reasoning, t.CostUSD); err != nil {
+			t.Attempts, t.Errors, t.Input, t.Output, t.CacheRead, t.CacheWrite, t.Reasoning, t.CostUSD); err != nil {
 			return fmt.Errorf("usage roll-ups: %w", err)
 		}
 	}

@@ -34,9 +34,11 @@ export interface AuthState {
   setupAllowed: boolean;
 }
 
-/** Summed usage counts (backend/usage Totals). `requests` counts attempts (upstream tries). */
+/** Summed usage counts (backend/usage Totals): `requests` counts client requests, `attempts` upstream tries,
+ * `errors` failed attempts (docs/ui.md). */
 export interface UsageTotals {
   requests: number;
+  attempts: number;
   errors: number;
   input: number;
   output: number;
@@ -48,8 +50,6 @@ export interface UsageTotals {
 
 /** GET /api/usage (backend/usage Report). */
 export interface UsageReport {
-  /** Client requests (calls tools made) in the period; the totals count attempts. Absent from older servers. */
-  clientRequests?: number;
   since: string;
   until: string;
   bucket: 'hour' | 'day';

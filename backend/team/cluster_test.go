@@ -3,59 +3,22 @@ package team_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/ninerouter/ninerouter/backend/api"
-	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/keys"
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/service"
 	"github.com/ninerouter/ninerouter/backend/store/storetest"
+	"github.com/ninerouter/ninerouter/backend/team/teamtest"
 	"github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
 	"github.com/ninerouter/ninerouter/backend/usage"
 )
 
-// instance is one in-process NineRouter of a team server: the service and its HTTP handler.
-type instance struct {
-	svc *service.Service
-	h   http.Handler
-}
+type instance = teamtest.Instance
 
-func openInstance(t *testing.T, dsn string) *instance {
-	t.Helper()
-	cfg := config.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), SecretStore: "auto", Database: dsn,
-		SecretKey: "team passphrase for tests"}
-	if err := cfg.Finish(); err != nil {
-		t.Fatal(err)
-	}
-	svc, err := service.Open(context.Background(), cfg,
-		service.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { svc.Close() })
-	return &instance{svc: svc, h: api.New(svc, nil).Handler()}
-}
-
-// chat sends one client request and returns its status.
-func (in *instance) chat(t *testing.T, key, model string) int {
-	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:20128/v1/chat/completions",
-		strings.NewReader(`{"model":"`+model+`","messages":[{"role":"user","content":"hi"}]}`))
-	req.RemoteAddr = "127.0.0.1:5555"
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	in.h.ServeHTTP(rec, req)
-	return rec.Code
-}
+func openInstance(t *testing.T, dsn string) *instance { return teamtest.Open(t, dsn) }
 
 // eventually retries cond until it holds or a generous deadline passes (no timing is asserted; the time it
 // took is logged, and docs/team-server.md reports it).
@@ -82,21 +45,21 @@ func TestPostgresTwoInstances(t *testing.T) {
 	a, b := openInstance(t, dsn), openInstance(t, dsn)
 
 	apiKey, base := "sk-upstream-key-123456", mock.URL+"/v1"
-	if _, err := a.svc.AddAccount(ctx, service.AccountInput{Provider: "glm", APIKey: &apiKey, BaseURL: &base}); err != nil {
+	if _, err := a.Svc.AddAccount(ctx, service.AccountInput{Provider: "glm", APIKey: &apiKey, BaseURL: &base}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []route.Combo{
 		{Name: "one", Strategy: "fallback", Entries: []route.ComboEntry{{Model: "glm/model-one"}}},
 		{Name: "two", Strategy: "fallback", Entries: []route.ComboEntry{{Model: "glm/model-two"}}},
 	} {
-		if _, err := a.svc.CreateCombo(ctx, c); err != nil {
+		if _, err := a.Svc.CreateCombo(ctx, c); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := a.svc.ActivateCombo(ctx, "one"); err != nil {
+	if err := a.Svc.ActivateCombo(ctx, "one"); err != nil {
 		t.Fatal(err)
 	}
-	key, k, err := a.svc.CreateKey(ctx, "alice")
+	key, k, err := a.Svc.CreateKey(ctx, "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,17 +71,17 @@ func TestPostgresTwoInstances(t *testing.T) {
 		return got[len(got)-1].Model
 	}
 	served := func(in *instance, model string) func() bool {
-		return func() bool { return in.chat(t, key, "ninerouter/active") == 200 && lastModel() == model }
+		return func() bool { return in.Chat(key, "ninerouter/active") == 200 && lastModel() == model }
 	}
 	eventually(t, "key, account and combo made on A serve on B", served(b, "model-one"))
 
-	if err := a.svc.ActivateCombo(ctx, "two"); err != nil {
+	if err := a.Svc.ActivateCombo(ctx, "two"); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "combo switch on A served by B", served(b, "model-two"))
 
 	// Usage from both instances at once adds up exactly.
-	before, err := a.svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
+	before, err := a.Svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +92,7 @@ func TestPostgresTwoInstances(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range each {
-				if code := in.chat(t, key, "ninerouter/active"); code != 200 {
+				if code := in.Chat(key, "ninerouter/active"); code != 200 {
 					t.Errorf("status %d", code)
 				}
 			}
@@ -137,12 +100,12 @@ func TestPostgresTwoInstances(t *testing.T) {
 	}
 	wg.Wait()
 	for _, in := range []*instance{a, b} {
-		if err := in.svc.FlushUsage(ctx); err != nil {
+		if err := in.Svc.FlushUsage(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for name, in := range map[string]*instance{"A": a, "B": b} {
-		rep, err := in.svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
+		rep, err := in.Svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,31 +121,10 @@ func TestPostgresTwoInstances(t *testing.T) {
 		}
 	}
 
-	if _, err := a.svc.RevokeKey(ctx, k.ID); err != nil {
+	if _, err := a.Svc.RevokeKey(ctx, k.ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "key revoked on A refused by B", func() bool { return b.chat(t, key, "ninerouter/active") == 401 })
-}
-
-// setupRouter gives a team server one account on the mock and the combos "one" and "two" ("two" active).
-func setupRouter(t *testing.T, in *instance, mock *mockupstream.Server) {
-	t.Helper()
-	ctx := context.Background()
-	apiKey, base := "sk-upstream-key-123456", mock.URL+"/v1"
-	if _, err := in.svc.AddAccount(ctx, service.AccountInput{Provider: "glm", APIKey: &apiKey, BaseURL: &base}); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []route.Combo{
-		{Name: "one", Strategy: "fallback", Entries: []route.ComboEntry{{Model: "glm/model-one"}}},
-		{Name: "two", Strategy: "fallback", Entries: []route.ComboEntry{{Model: "glm/model-two"}}},
-	} {
-		if _, err := in.svc.CreateCombo(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := in.svc.ActivateCombo(ctx, "two"); err != nil {
-		t.Fatal(err)
-	}
+	eventually(t, "key revoked on A refused by B", func() bool { return b.Chat(key, "ninerouter/active") == 401 })
 }
 
 // TestPostgresMemberKeys: a member's key limited to one combo and a daily budget is held to both on every
@@ -193,39 +135,39 @@ func TestPostgresMemberKeys(t *testing.T) {
 	mock := mockupstream.New(mockupstream.Options{})
 	defer mock.Close()
 	a, b := openInstance(t, dsn), openInstance(t, dsn)
-	setupRouter(t, a, mock)
+	teamtest.SetupRouter(t, a, mock.URL)
 	// 11 input tokens per request at $100,000 per million: $1.10 a request.
-	if err := a.svc.SetPrice(ctx, usage.Price{Provider: "glm", Model: "model-two", Input: 100_000}); err != nil {
+	if err := a.Svc.SetPrice(ctx, usage.Price{Provider: "glm", Model: "model-two", Input: 100_000}); err != nil {
 		t.Fatal(err)
 	}
-	key, k, err := a.svc.CreateKey(ctx, "bob")
+	key, k, err := a.Svc.CreateKey(ctx, "bob")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.svc.SetKeyLimits(ctx, k.ID, keys.Limits{AllowedCombos: []string{"nope"}}); err == nil {
+	if _, err := a.Svc.SetKeyLimits(ctx, k.ID, keys.Limits{AllowedCombos: []string{"nope"}}); err == nil {
 		t.Fatal("a limit naming a missing combo was accepted")
 	}
-	if _, err := a.svc.SetKeyLimits(ctx, k.ID, keys.Limits{AllowedCombos: []string{"two"}, DailyUSD: 2}); err != nil {
+	if _, err := a.Svc.SetKeyLimits(ctx, k.ID, keys.Limits{AllowedCombos: []string{"two"}, DailyUSD: 2}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a key's limits set on A hold on B", func() bool { return b.chat(t, key, "one") == 403 })
+	eventually(t, "a key's limits set on A hold on B", func() bool { return b.Chat(key, "one") == 403 })
 	for _, m := range []string{"glm/model-two", "one"} {
-		if code := b.chat(t, key, m); code != 403 {
+		if code := b.Chat(key, m); code != 403 {
 			t.Errorf("%s through a key limited to combo two: %d, want 403", m, code)
 		}
 	}
 	// Two requests on A spend $2.20 (model-one, tried while the limits travelled, costs nothing), past the $2
 	// budget; B refuses the next one.
 	for range 2 {
-		if code := a.chat(t, key, "ninerouter/active"); code != 200 {
+		if code := a.Chat(key, "ninerouter/active"); code != 200 {
 			t.Fatalf("request within the budget: %d", code)
 		}
 	}
-	if err := a.svc.FlushUsage(ctx); err != nil {
+	if err := a.Svc.FlushUsage(ctx); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "budget spent on A refused on B", func() bool { return b.chat(t, key, "two") == 429 })
-	rep, err := b.svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
+	eventually(t, "budget spent on A refused on B", func() bool { return b.Chat(key, "two") == 429 })
+	rep, err := b.Svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,11 +175,11 @@ func TestPostgresMemberKeys(t *testing.T) {
 		t.Fatalf("usage by key on B: %+v", g)
 	}
 	// Another key without limits is unaffected.
-	free, _, err := b.svc.CreateKey(ctx, "carol")
+	free, _, err := b.Svc.CreateKey(ctx, "carol")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code := b.chat(t, free, "one"); code != 200 {
+	if code := b.Chat(free, "one"); code != 200 {
 		t.Fatalf("unlimited key: %d", code)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/service"
 	"github.com/ninerouter/ninerouter/backend/store/storetest"
+	"github.com/ninerouter/ninerouter/backend/team/teamtest"
 	"github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
 	"github.com/ninerouter/ninerouter/backend/usage"
 )
@@ -76,12 +77,12 @@ func TestPostgresKill9(t *testing.T) {
 	mock := mockupstream.New(mockupstream.Options{})
 	defer mock.Close()
 	b := openInstance(t, dsn)
-	setupRouter(t, b, mock)
-	key, _, err := b.svc.CreateKey(ctx, "erin")
+	teamtest.SetupRouter(t, b, mock.URL)
+	key, _, err := b.Svc.CreateKey(ctx, "erin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, _ := b.svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
+	before, _ := b.Svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestPostgresKill9$")
 	cmd.Env = append(os.Environ(), killChildDSN+"="+dsn, killChildKey+"="+key, killChildDir+"="+t.TempDir())
@@ -107,7 +108,7 @@ func TestPostgresKill9(t *testing.T) {
 		t.Fatalf("the child answered only %d requests before it ended", answered)
 	}
 	eventually(t, "the dead instance's combo on the survivor", func() bool {
-		list, _ := b.svc.Combos(ctx)
+		list, _ := b.Svc.Combos(ctx)
 		for _, c := range list {
 			if c.Name == "made-by-the-dead" {
 				return true
@@ -115,7 +116,7 @@ func TestPostgresKill9(t *testing.T) {
 		}
 		return false
 	})
-	after, err := b.svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
+	after, err := b.Svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/store/storetest"
+	"github.com/ninerouter/ninerouter/backend/team/teamtest"
 	"github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
 	"github.com/ninerouter/ninerouter/backend/usage"
 )
@@ -85,21 +86,21 @@ func TestPostgresDatabaseLost(t *testing.T) {
 	mock := mockupstream.New(mockupstream.Options{})
 	defer mock.Close()
 	a, b := openInstance(t, viaCutter.String()), openInstance(t, dsn)
-	setupRouter(t, a, mock)
-	key, _, err := a.svc.CreateKey(ctx, "dave")
+	teamtest.SetupRouter(t, a, mock.URL)
+	key, _, err := a.Svc.CreateKey(ctx, "dave")
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, _ := b.svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
+	before, _ := b.Svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
 
 	cut.cut()
 	const lost = 5
 	for i := range lost {
-		if code := a.chat(t, key, "ninerouter/active"); code != 200 {
+		if code := a.Chat(key, "ninerouter/active"); code != 200 {
 			t.Fatalf("request %d while the database is away: %d", i, code)
 		}
 	}
-	st := a.svc.Status(ctx).Database
+	st := a.Svc.Status(ctx).Database
 	if st.Reachable || st.BufferedUsageRows == 0 {
 		t.Fatalf("status while the database is away: %+v", st)
 	}
@@ -107,9 +108,9 @@ func TestPostgresDatabaseLost(t *testing.T) {
 
 	cut.open(t, cut.addr) // the database returns at the same address
 	eventually(t, "buffered usage written after the database returned", func() bool {
-		return a.svc.Status(ctx).Database.BufferedUsageRows == 0
+		return a.Svc.Status(ctx).Database.BufferedUsageRows == 0
 	})
-	after, err := b.svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
+	after, err := b.Svc.Usage(ctx, usage.Query{Since: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@
 # are found. CI runs as root and PostgreSQL refuses to run as root, so the server runs as the package's
 # `postgres` user (created when missing).
 #
-# Env: PG_TESTS="pkg:regexp ..." overrides which tests run; PG_KEEP=1 keeps the server running and prints its URL
+# Env: PG_TESTS="pkg:regexp ..." overrides which tests run; PG_NO_BENCH=1 skips the bench lane; PG_KEEP=1 keeps the server running and prints its URL
 # (for working on the tests by hand; stop it with `pg_ctl -D DIR/data stop`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -79,5 +79,10 @@ for spec in $PG_TESTS; do
   echo "==> go test -race -run '$re' $pkg"
   go test -race -count=1 -run "$re" "$pkg" || rc=1
 done
+# The bench lane, small: requests/s of one instance and of two on this database (bench/team).
+if [ -z "${PG_NO_BENCH:-}" ]; then
+  echo "==> go test -bench TeamRequests ./bench/team/"
+  go test -run '^$' -bench TeamRequests -benchtime 200x ./bench/team/ || rc=1
+fi
 [ $rc = 0 ] || { echo "postgres: server log:"; tail -50 "$TMP/server.log"; }
 exit $rc

@@ -20,49 +20,111 @@ type Patient struct {
 	opts Options
 	log  *slog.Logger
 
-	mu      sync.Mutex
-	inner   Store  // set once the background open succeeded
-	failure string // why the last background open failed ("" while waiting or once ready)
-	opening bool
-	onReady func()
+	mu          sync.Mutex
+	inner       Store     // set once a background open succeeded
+	failure     string    // why the last background open failed ("" while waiting or once ready)
+	opening     int       // background opens in flight
+	lastAttempt time.Time // when the last open started (Retry spaces them)
+	spacing     time.Duration
+	onReady     func()
+	onFailure   func()
 }
+
+// retrySpacing keeps a burst of Unlock clicks from stacking up keychain prompts.
+const retrySpacing = 2 * time.Second
 
 // OpenPatient opens the store like Open, but returns within patience. When the keychain answers in time the
 // store itself is returned; otherwise a *Patient that finishes opening on its own goroutine. That goroutine
-// lives as long as the keychain's prompt (it ends when the user answers it, or when the D-Bus connection
-// closes at exit); nothing waits for it.
+// lives as long as the keychain's prompt (it ends when the user answers it, or when the process exits); nothing
+// waits for it.
+//
+// In auto mode the keychain is asked alone first: a keychain that exists but refuses (locked, its password
+// prompt dismissed or impossible to show) gives a Patient that says so and waits for Retry (the Unlock
+// button), instead of the file store Open's auto mode falls back to, which would hide every key kept in the
+// keychain and file new ones elsewhere. Only a keychain that is absent falls back to the file.
 func OpenPatient(opts Options, log *slog.Logger, patience time.Duration) (Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	p := &Patient{opts: opts, log: log}
+	p := &Patient{opts: opts, log: log, spacing: retrySpacing}
 	type result struct {
 		s   Store
 		err error
 	}
 	first := make(chan result, 1)
-	p.opening = true
+	p.opening, p.lastAttempt = 1, time.Now()
 	go func() {
-		s, err := Open(opts, log)
+		s, err := p.open()
 		first <- result{s, err}
-		p.finish(s, err)
 	}()
 	select {
 	case r := <-first:
+		var refused *refusedError
+		if errors.As(r.err, &refused) {
+			p.finish(nil, r.err) // says why; Retry asks again
+			return p, nil
+		}
 		return r.s, r.err
 	case <-time.After(patience):
 		log.Warn("the OS keychain has not answered (locked? it may be asking for its password); starting without account keys until it does")
+		go func() {
+			r := <-first
+			p.finish(r.s, r.err)
+		}()
 		return p, nil
 	}
 }
 
+// refusedError is a keychain that is there but did not open: locked, or its prompt dismissed or not shown.
+type refusedError struct{ err error }
+
+func (e *refusedError) Error() string {
+	return "the keychain did not unlock (locked, or its password prompt was dismissed or could not be shown): " + e.err.Error()
+}
+func (e *refusedError) Unwrap() error { return e.err }
+
+// open is one try: in auto mode the keychain alone first (a refusal is a refusedError), the file store only
+// when no keychain is there at all.
+func (p *Patient) open() (Store, error) {
+	o := p.opts
+	if o.Mode != "" && o.Mode != "auto" {
+		s, err := Open(o, p.log)
+		if err != nil && o.Mode == "keychain" {
+			return nil, &refusedError{err}
+		}
+		return s, err
+	}
+	if keychainUnavailable() != "" && o.Backend == nil {
+		return Open(o, p.log) // no session bus: the file, as auto does
+	}
+	o.Mode = "keychain"
+	s, err := Open(o, p.log)
+	if err == nil {
+		return s, nil
+	}
+	if keychainAbsent(err) {
+		o.Mode = p.opts.Mode
+		return Open(o, p.log)
+	}
+	return nil, &refusedError{err}
+}
+
+// finish records a try's outcome.
 func (p *Patient) finish(s Store, err error) {
 	p.mu.Lock()
-	p.opening = false
+	p.opening--
+	if p.inner != nil { // another try already opened it
+		p.mu.Unlock()
+		return
+	}
 	if err != nil {
 		p.failure = err.Error()
+		failed := p.onFailure
 		p.mu.Unlock()
 		p.log.Warn("the OS keychain did not open", "err", err)
+		if failed != nil {
+			failed()
+		}
 		return
 	}
 	p.inner, p.failure = s, ""
@@ -72,6 +134,23 @@ func (p *Patient) finish(s Store, err error) {
 	if ready != nil {
 		ready()
 	}
+}
+
+// PatientOf finds the Patient store inside s, looking through wrappers that expose Unwrap() Store (the
+// service's redaction watcher): a plain type assertion on the wrapper misses it, and the app would never learn
+// that the keychain opened.
+func PatientOf(s Store) (*Patient, bool) {
+	for s != nil {
+		if p, ok := s.(*Patient); ok {
+			return p, true
+		}
+		u, ok := s.(interface{ Unwrap() Store })
+		if !ok {
+			return nil, false
+		}
+		s = u.Unwrap()
+	}
+	return nil, false
 }
 
 // OnReady sets the callback run (on the opening goroutine) once the keychain is open. Set it before anything
@@ -86,18 +165,28 @@ func (p *Patient) OnReady(fn func()) {
 	}
 }
 
-// Retry opens the keychain again (which makes the OS ask for its password again) when the last try failed.
-// It does nothing while a try is in flight or once the keychain is open.
+// OnFailure sets the callback run (on the opening goroutine) each time a try fails, so views can say why.
+func (p *Patient) OnFailure(fn func()) {
+	p.mu.Lock()
+	p.onFailure = fn
+	p.mu.Unlock()
+}
+
+// Retry opens the keychain again, which makes the OS ask for its password again: the window's and the tray's
+// "Unlock". It also starts a new try while an earlier one still waits (its prompt may never have shown, or the
+// keychain was unlocked by other means and the old prompt is stale), at most one per retrySpacing. It does
+// nothing once the keychain is open.
 func (p *Patient) Retry() {
 	p.mu.Lock()
-	if p.opening || p.inner != nil {
+	if p.inner != nil || (p.opening > 0 && time.Since(p.lastAttempt) < p.spacing) {
 		p.mu.Unlock()
 		return
 	}
-	p.opening, p.failure = true, ""
+	p.opening++
+	p.lastAttempt, p.failure = time.Now(), ""
 	p.mu.Unlock()
 	go func() {
-		s, err := Open(p.opts, p.log)
+		s, err := p.open()
 		p.finish(s, err)
 	}()
 }

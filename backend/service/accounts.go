@@ -8,10 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/ninerouter/ninerouter/backend/events"
 	"github.com/ninerouter/ninerouter/backend/provider"
 	"github.com/ninerouter/ninerouter/backend/route"
-	"github.com/ninerouter/ninerouter/backend/secret"
 	"github.com/ninerouter/ninerouter/backend/store"
 )
 
@@ -145,8 +146,11 @@ func (s *Service) AddAccount(ctx context.Context, in AccountInput) (AccountView,
 	}
 	// The key goes to the secret store inside the transaction, so a failure leaves no keyless row.
 	err := s.db.CreateAccount(ctx, &row, func(a *store.Account) error {
-		return s.secrets.Set(store.AccountSecretKey(a.ID), strings.TrimSpace(*in.APIKey))
+		return s.setAccountKey(*a, strings.TrimSpace(*in.APIKey))
 	})
+	if row.ID != 0 {
+		s.settleAccountKey(row.ID, err == nil)
+	}
 	if err != nil {
 		return AccountView{}, fmt.Errorf("save account: %w", err)
 	}
@@ -244,6 +248,16 @@ func (s *Service) UpdateAccount(ctx context.Context, id int64, in AccountInput) 
 func (s *Service) DeleteAccount(ctx context.Context, id int64) error {
 	s.routing.mu.Lock()
 	defer s.routing.mu.Unlock()
+	row, err := s.db.Account(ctx, id)
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("%w: account %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return fmt.Errorf("delete account %d: %w", id, err)
+	}
+	if err := s.beginKeyDelete(row); err != nil {
+		return err
+	}
 	found, err := s.db.DeleteAccount(ctx, id)
 	if err != nil {
 		return err
@@ -251,9 +265,7 @@ func (s *Service) DeleteAccount(ctx context.Context, id int64) error {
 	if !found {
 		return fmt.Errorf("%w: account %d", ErrNotFound, id)
 	}
-	if err := s.secrets.Delete(store.AccountSecretKey(id)); err != nil && !errors.Is(err, secret.ErrNotFound) {
-		s.log.Warn("could not delete an account's key from the secret store", "account", id, "err", err)
-	}
+	s.deleteAccountKey(id)
 	s.forgetSignIn(ctx, id)
 	s.routing.router.ResetCooldowns(id)
 	return s.reload(ctx, events.KindAccounts)

@@ -132,22 +132,25 @@ func openSecrets(ctx context.Context, cfg config.Config, db *store.DB, log *slog
 // reloadWhenSecretsOpen rebuilds the router's snapshot once a waiting keychain opens, so the accounts skipped
 // while it was locked are served, and tells the views.
 func (s *Service) reloadWhenSecretsOpen(ctx context.Context) {
-	p, ok := s.secrets.(*secret.Patient)
+	p, ok := secret.PatientOf(s.secrets)
 	if !ok {
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
 	p.OnReady(func() {
+		s.sweepSecrets(ctx)
 		if err := s.reload(ctx, events.KindAccounts, events.KindStatus); err != nil {
 			s.log.Error("loading account keys after the keychain opened", "err", err)
 		}
 	})
+	// A try that failed (the prompt dismissed) changes what the window's banner says.
+	p.OnFailure(func() { s.Publish(events.KindStatus, nil) })
 }
 
 // SecretsWaiting says why account keys are not loaded ("" when they are): the window and the tray show it and
 // offer UnlockSecrets.
 func (s *Service) SecretsWaiting() string {
-	if p, ok := s.secrets.(*secret.Patient); ok {
+	if p, ok := secret.PatientOf(s.secrets); ok {
 		return p.Waiting()
 	}
 	return ""
@@ -155,7 +158,7 @@ func (s *Service) SecretsWaiting() string {
 
 // UnlockSecrets asks the keychain again (the OS shows its password prompt) when the last try failed.
 func (s *Service) UnlockSecrets() {
-	if p, ok := s.secrets.(*secret.Patient); ok {
+	if p, ok := secret.PatientOf(s.secrets); ok {
 		p.Retry()
 	}
 }

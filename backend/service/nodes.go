@@ -83,8 +83,11 @@ func (s *Service) AddNode(ctx context.Context, in NodeInput) (NodeView, *Account
 		}
 	}
 	err := s.db.CreateNodeWithAccount(ctx, &row, acct, func(a *store.Account) error {
-		return s.secrets.Set(store.AccountSecretKey(a.ID), strings.TrimSpace(in.APIKey))
+		return s.setAccountKey(*a, strings.TrimSpace(in.APIKey))
 	})
+	if acct != nil && acct.ID != 0 {
+		s.settleAccountKey(acct.ID, err == nil)
+	}
 	if err != nil {
 		s.routing.mu.Unlock()
 		return NodeView{}, nil, fmt.Errorf("save node: %w", err)
@@ -114,11 +117,16 @@ func (s *Service) DeleteNode(ctx context.Context, id int64) error {
 	if err != nil {
 		return fmt.Errorf("delete node %d: %w", id, err)
 	}
+	for _, a := range accts {
+		if err := s.beginKeyDelete(a); err != nil {
+			return err
+		}
+	}
 	if err := s.db.DeleteNode(ctx, n); err != nil {
 		return err
 	}
 	for _, a := range accts {
-		_ = s.secrets.Delete(store.AccountSecretKey(a.ID))
+		s.deleteAccountKey(a.ID)
 	}
 	return s.reload(ctx, events.KindAccounts)
 }

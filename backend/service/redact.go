@@ -13,6 +13,9 @@ type watchedSecrets struct {
 	values *logging.Values
 }
 
+// Unwrap is the store being watched (secret.Patient's waiting state is read through it).
+func (w watchedSecrets) Unwrap() secret.Store { return w.Store }
+
 func (w watchedSecrets) Get(key string) (string, error) {
 	v, err := w.Store.Get(key)
 	if err == nil {

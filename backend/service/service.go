@@ -27,6 +27,7 @@ type Service struct {
 	log     *slog.Logger
 	db      *store.DB
 	secrets secret.Store
+	journal *secret.Journal // pending account-key writes (secretjournal.go)
 	redact  *logging.Values // every secret value the service has seen (redact.go)
 	bus     *events.Bus
 	// The management credentials (auth.go), embedded so that the Service answers Auth's methods itself
@@ -85,7 +86,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 	}
 	values := logging.NewValues()
 	log = slog.New(values.Handler(log.Handler()))
-	s := &Service{cfg: cfg, log: log, db: db, secrets: watchedSecrets{Store: sec, values: values}, redact: values,
+	s := &Service{cfg: cfg, log: log, db: db, secrets: watchedSecrets{Store: sec, values: values}, redact: values, journal: secret.OpenJournal(cfg.DataDir),
 		bus: events.NewBus(), started: time.Now()}
 	s.authenticator, err = newAuth(ctx, s)
 	if err != nil {
@@ -120,6 +121,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 		db.Close()
 		return nil, err
 	}
+	s.sweepSecrets(ctx)
 	s.reloadWhenSecretsOpen(ctx)
 	s.startSync()
 	return s, nil
@@ -193,11 +195,14 @@ type Status struct {
 	Requests      int64        `json:"requests"`
 	SecretStore   string       `json:"secretStore"`
 	SecretDetail  string       `json:"secretStoreDetail"`
-	PasswordSet   bool         `json:"passwordSet"`
-	RequireAPIKey bool         `json:"requireApiKey"`
-	Loopback      bool         `json:"loopback"`
-	Desktop       bool         `json:"desktop"`
-	SchemaVersion int          `json:"schemaVersion"`
+	// SecretsWaiting says why account keys are not loaded (a locked keychain), "" when they are: the window's
+	// banner shows it with an Unlock button (POST /api/secrets/unlock).
+	SecretsWaiting string `json:"secretsWaiting,omitempty"`
+	PasswordSet    bool   `json:"passwordSet"`
+	RequireAPIKey  bool   `json:"requireApiKey"`
+	Loopback       bool   `json:"loopback"`
+	Desktop        bool   `json:"desktop"`
+	SchemaVersion  int    `json:"schemaVersion"`
 	// NeedsSignIn lists subscription accounts that must be signed in again (routing skips them).
 	NeedsSignIn []NeedsSignIn `json:"needsSignIn,omitempty"`
 	// Database is the engine in use and, on a team server, whether the shared database answers (team.go).
@@ -213,23 +218,24 @@ func (s *Service) Status(ctx context.Context) Status {
 	}
 	schema, _ := s.db.SchemaVersion(ctx)
 	return Status{
-		Version:       version.Get(),
-		Addr:          addr,
-		Endpoint:      "http://" + addr + "/v1",
-		DataDir:       s.cfg.DataDir,
-		Listening:     listening,
-		StartedAt:     s.started.UTC(),
-		UptimeSeconds: int64(time.Since(s.started).Seconds()),
-		Requests:      s.requests.Load(),
-		SecretStore:   s.secrets.Kind(),
-		SecretDetail:  s.secrets.Describe(),
-		PasswordSet:   s.PasswordSet(ctx),
-		RequireAPIKey: s.RequireAPIKey(ctx),
-		Loopback:      config.IsLoopbackAddr(addr),
-		Desktop:       s.cfg.Desktop,
-		SchemaVersion: schema,
-		NeedsSignIn:   s.AccountsNeedingSignIn(ctx),
-		Database:      s.databaseStatus(ctx),
+		Version:        version.Get(),
+		Addr:           addr,
+		Endpoint:       "http://" + addr + "/v1",
+		DataDir:        s.cfg.DataDir,
+		Listening:      listening,
+		StartedAt:      s.started.UTC(),
+		UptimeSeconds:  int64(time.Since(s.started).Seconds()),
+		Requests:       s.requests.Load(),
+		SecretStore:    s.secrets.Kind(),
+		SecretDetail:   s.secrets.Describe(),
+		SecretsWaiting: s.SecretsWaiting(),
+		PasswordSet:    s.PasswordSet(ctx),
+		RequireAPIKey:  s.RequireAPIKey(ctx),
+		Loopback:       config.IsLoopbackAddr(addr),
+		Desktop:        s.cfg.Desktop,
+		SchemaVersion:  schema,
+		NeedsSignIn:    s.AccountsNeedingSignIn(ctx),
+		Database:       s.databaseStatus(ctx),
 	}
 }
 

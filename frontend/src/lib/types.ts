@@ -20,6 +20,8 @@ export interface Status {
   requests: number;
   secretStore: string;
   secretStoreDetail: string;
+  /** Why account keys are not loaded (a locked keychain); absent once they are. */
+  secretsWaiting?: string;
   passwordSet: boolean;
   requireApiKey: boolean;
   loopback: boolean;

@@ -7,6 +7,7 @@
 //	trayprobe click LABEL      send dbusmenu Event "clicked" to the item titled LABEL (as a host does)
 //	trayprobe activate         call org.kde.StatusNotifierItem.Activate (a left click on the icon)
 //	trayprobe icon FILE.png    save the item's IconPixmap (what a tray host would draw) as a PNG
+//	trayprobe unlock-keyring   unlock gnome-keyring's login collection with the password on stdin (keyring.go)
 //
 // It speaks D-Bus with godbus (the library fyne.io/systray and go-keyring already use), on the session bus of
 // its environment: run it inside the same dbus-run-session as the app.
@@ -83,6 +84,8 @@ func main() {
 			fail(errors.New("usage: trayprobe icon FILE.png"))
 		}
 		err = saveIcon(conn, args[0])
+	case "unlock-keyring":
+		err = unlockKeyring(conn, os.Stdin)
 	case "activate":
 		var name string
 		if name, err = findItem(conn); err == nil {

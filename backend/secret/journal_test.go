@@ -1,0 +1,97 @@
+package secret
+
+import (
+	"reflect"
+	"testing"
+)
+
+// TestJournalSweep settles each kind of pending write against its row (live or gone) and the store (key
+// present or absent, store answering or locked).
+func TestJournalSweep(t *testing.T) {
+	cases := []struct {
+		name              string
+		op                string
+		live, hasKey      bool
+		locked            bool
+		wantKey           bool
+		wantRemoved       bool
+		wantUnfinished    bool
+		wantLeftInJournal bool
+	}{
+		{name: "set, row committed", op: OpSet, live: true, hasKey: true, wantKey: true},
+		{name: "set, row never committed", op: OpSet, live: false, hasKey: true, wantRemoved: true},
+		{name: "set, row committed but the key never arrived", op: OpSet, live: true, hasKey: false, wantUnfinished: true},
+		{name: "delete, row gone", op: OpDelete, live: false, hasKey: true, wantRemoved: true},
+		{name: "delete, row delete rolled back", op: OpDelete, live: true, hasKey: true, wantKey: true},
+		{name: "store locked: left for later", op: OpSet, live: false, hasKey: true, locked: true, wantKey: true, wantLeftInJournal: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			j := OpenJournal(dir)
+			mem := NewMemory()
+			if tc.hasKey {
+				_ = mem.Set("account/7/api_key", "v")
+			}
+			if err := j.Begin(PendingWrite{Key: "account/7/api_key", Op: tc.op, Owner: "account:7:1"}); err != nil {
+				t.Fatal(err)
+			}
+			var s Store = mem
+			if tc.locked {
+				s = lockedStore{mem}
+			}
+			rep, err := j.Sweep(s, func(PendingWrite) (bool, error) { return tc.live, nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, getErr := mem.Get("account/7/api_key")
+			if (getErr == nil) != tc.wantKey {
+				t.Errorf("key present %v, want %v", getErr == nil, tc.wantKey)
+			}
+			if (len(rep.Removed) == 1) != tc.wantRemoved || (len(rep.Unfinished) == 1) != tc.wantUnfinished {
+				t.Errorf("report %+v", rep)
+			}
+			left, _ := j.Pending()
+			if (len(left) == 1) != tc.wantLeftInJournal {
+				t.Errorf("journal after the sweep: %+v", left)
+			}
+		})
+	}
+}
+
+// lockedStore answers ErrWaiting to everything, as a Patient whose keychain is locked.
+type lockedStore struct{ Store }
+
+func (lockedStore) Get(string) (string, error) { return "", ErrWaiting }
+func (lockedStore) Set(string, string) error   { return ErrWaiting }
+func (lockedStore) Delete(string) error        { return ErrWaiting }
+
+// TestJournalBeginReplacesTheSameKey: a new write of a key decides its value, so an older entry for it goes.
+func TestJournalBeginReplacesTheSameKey(t *testing.T) {
+	j := OpenJournal(t.TempDir())
+	for _, w := range []PendingWrite{{Key: "a", Op: OpSet, Owner: "account:1:1"}, {Key: "b", Op: OpSet}, {Key: "a", Op: OpDelete, Owner: "account:1:1"}} {
+		if err := j.Begin(w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := j.Pending()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range p {
+		got = append(got, w.Key+":"+w.Op)
+	}
+	if want := []string{"b:set", "a:delete"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("pending %v, want %v", got, want)
+	}
+	if err := j.Done("a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Done("b"); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := j.Pending(); len(p) != 0 {
+		t.Fatalf("pending after Done: %+v", p)
+	}
+}

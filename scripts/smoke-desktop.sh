@@ -236,6 +236,12 @@ lock_keyring() {
     org.freedesktop.Secret.Collection Locked)
   [ "$locked" = "b true" ] || fail "the login collection is not locked: $locked"
 }
+# no_window WHY: fail, keeping what the screen showed and the window tree (which windows were mapped) for the log.
+no_window() {
+  import -window root "$OUT/desktop-locked-nowindow.png" 2>/dev/null || true
+  xwininfo -root -tree >"$OUT/desktop-locked-windows.txt" 2>&1 || true
+  fail "$1 (screen: $OUT/desktop-locked-nowindow.png, windows: $OUT/desktop-locked-windows.txt)"
+}
 # stop_locked LOG: SIGTERM the app, then require exit 0, no Go runtime complaint and the clean-stop line.
 stop_locked() {
   local log=$1 rc=0
@@ -258,7 +264,7 @@ NINEROUTER_DEBUG=1 "$BIN" --addr "127.0.0.1:$lport" --data-dir "$HOME/locked-dat
 app_pid=$!
 wait_http "http://127.0.0.1:$lport/healthz" 30 || fail "/healthz did not answer with the keyring locked"
 healthz_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-within 60 window_visible || fail "no window with the keyring locked"
+within 60 window_visible || no_window "no window with the keyring locked"
 grep -qE "has not answered|keychain did not open" "$OUT/desktop-locked.log" || fail "no keychain-locked line in the log"
 # store_is KIND: the status (what the Overview and the window's banner read) names KIND as the secret store,
 # and says why keys are not loaded exactly when KIND is keychain-waiting.
@@ -288,7 +294,7 @@ for i in $(seq 2 "$locked_cycles"); do
   "$BIN" --addr "127.0.0.1:$lport" --data-dir "$HOME/locked-data" >"$OUT/desktop-locked-$i.log" 2>&1 &
   app_pid=$!
   wait_http "http://127.0.0.1:$lport/healthz" 30 || fail "cycle $i: /healthz did not answer with the keyring locked"
-  within 60 window_visible || fail "cycle $i: no window with the keyring locked"
+  within 60 window_visible || no_window "cycle $i: no window with the keyring locked"
   within 30 grep -qE "has not answered|keychain did not open" "$OUT/desktop-locked-$i.log" || fail "cycle $i: no keychain-locked line in the log"
   stop_locked "$OUT/desktop-locked-$i.log"
   port_closed 127.0.0.1 "$lport" || fail "cycle $i: port $lport still open"

@@ -86,13 +86,18 @@ func (j *Journal) Begin(w PendingWrite) error {
 	if w.Since.IsZero() {
 		w.Since = time.Now().UTC()
 	}
-	out := ws[:0]
+	return j.write(append(without(ws, w.Key), w))
+}
+
+// without is ws less key's entry.
+func without(ws []PendingWrite, key string) []PendingWrite {
+	out := ws[:0:0]
 	for _, o := range ws {
-		if o.Key != w.Key {
+		if o.Key != key {
 			out = append(out, o)
 		}
 	}
-	return j.write(append(out, w))
+	return out
 }
 
 // Done drops key's entry: its write and its row are settled.
@@ -103,12 +108,7 @@ func (j *Journal) Done(key string) error {
 	if err != nil {
 		return err
 	}
-	out := ws[:0]
-	for _, o := range ws {
-		if o.Key != key {
-			out = append(out, o)
-		}
-	}
+	out := without(ws, key)
 	if len(out) == len(ws) {
 		return nil
 	}

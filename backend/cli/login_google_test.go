@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -86,20 +85,7 @@ func TestGeminiCLIEndToEnd(t *testing.T) {
 	if _, err := gc.Models.GenerateContent(ctx, "gc/gemini-2.5-pro", genai.Text("hi"), nil); err == nil {
 		t.Fatal("a revoked account answered")
 	}
-	found := false
-	for _, a := range r.accounts(t) {
-		if a.Provider == "gemini-cli" {
-			found = a.SignIn != nil && a.SignIn.State == "needs_sign_in" && strings.Contains(a.SignIn.Message, "invalid_grant")
-		}
-	}
-	if !found {
-		t.Fatalf("the gemini-cli account does not need sign-in after invalid_grant: %+v", r.accounts(t))
-	}
-	resp, err := http.Get(base + "/v1/models")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	r.assertNeedsSignIn(t, "gemini-cli")
 	r.assertNoCanary(t)
 }
 

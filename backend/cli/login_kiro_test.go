@@ -85,14 +85,6 @@ func TestKiroEndToEnd(t *testing.T) {
 	if _, err := ac.Messages.New(ctx, params); err == nil {
 		t.Fatal("a revoked account answered")
 	}
-	needs := false
-	for _, a := range r.accounts(t) {
-		if a.Provider == "kiro" {
-			needs = a.SignIn != nil && a.SignIn.State == "needs_sign_in" && strings.Contains(a.SignIn.Message, "invalid_grant")
-		}
-	}
-	if !needs {
-		t.Fatalf("the kiro account does not need sign-in after invalid_grant: %+v", r.accounts(t))
-	}
+	r.assertNeedsSignIn(t, "kiro")
 	r.assertNoCanary(t)
 }

@@ -331,6 +331,18 @@ func TestSubscriptionsEndToEnd(t *testing.T) {
 	r.assertNoCanary(t)
 }
 
+// assertNeedsSignIn checks that `account list --json` shows provider's account needing sign-in with the
+// vendor's invalid_grant.
+func (r *subsRig) assertNeedsSignIn(t *testing.T, provider string) {
+	t.Helper()
+	for _, a := range r.accounts(t) {
+		if a.Provider == provider && a.SignIn != nil && a.SignIn.State == "needs_sign_in" && strings.Contains(a.SignIn.Message, "invalid_grant") {
+			return
+		}
+	}
+	t.Fatalf("the %s account does not need sign-in after invalid_grant: %+v", provider, r.accounts(t))
+}
+
 // assertNoCanary stops the instance and checks that no token reached the data directory (database, logs,
 // request logs), the log output or any answer the CLI and the API gave.
 func (r *subsRig) assertNoCanary(t *testing.T) {

@@ -260,6 +260,8 @@ func TestFlowExpires(t *testing.T) {
 	}
 }
 
+// TestDeviceFlowStates: the device flows (GitHub's RFC 8628, Kiro's AWS OIDC) end in the right state with a
+// clear message for approve, slow_down, denied and expired; only an approved one creates an account.
 func TestDeviceFlowStates(t *testing.T) {
 	cases := []struct {
 		mode  mockvendor.DeviceMode
@@ -267,29 +269,32 @@ func TestDeviceFlowStates(t *testing.T) {
 		words string
 	}{
 		{mockvendor.DeviceApprove, oauth.FlowDone, "signed in"},
+		{mockvendor.DeviceSlowDown, oauth.FlowDone, "signed in"},
 		{mockvendor.DeviceDeny, oauth.FlowFailed, "denied"},
 		{mockvendor.DeviceExpire, oauth.FlowExpired, "expired"},
 	}
-	for _, c := range cases {
-		t.Run(string(c.mode), func(t *testing.T) {
-			r := newRig(t)
-			r.mock.Device = c.mode
-			v, err := r.flows.Start(context.Background(), oauth.StartRequest{Provider: "github"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if v.UserCode == "" || v.URL == "" {
-				t.Fatalf("no user code / verification URL: %+v", v)
-			}
-			r.mock.Approve(v.UserCode)
-			done := wait(t, r.flows, v.ID)
-			if done.State != c.want || !strings.Contains(done.Message, c.words) {
-				t.Fatalf("%+v", done)
-			}
-			if (c.want == oauth.FlowDone) != (len(r.grants) == 1) {
-				t.Fatalf("accounts: %d", len(r.grants))
-			}
-		})
+	for _, prov := range []string{"github", "kiro"} {
+		for _, c := range cases {
+			t.Run(prov+"/"+string(c.mode), func(t *testing.T) {
+				r := newRig(t)
+				r.mock.Device = c.mode
+				v, err := r.flows.Start(context.Background(), oauth.StartRequest{Provider: prov})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v.UserCode == "" || v.URL == "" {
+					t.Fatalf("no user code / verification URL: %+v", v)
+				}
+				r.mock.Approve(v.UserCode)
+				done := wait(t, r.flows, v.ID)
+				if done.State != c.want || !strings.Contains(done.Message, c.words) {
+					t.Fatalf("%+v", done)
+				}
+				if (c.want == oauth.FlowDone) != (len(r.grants) == 1) {
+					t.Fatalf("accounts: %d", len(r.grants))
+				}
+			})
+		}
 	}
 }
 
@@ -482,57 +487,33 @@ func TestGeminiSignInAndImport(t *testing.T) {
 	}
 }
 
-// TestKiroDeviceFlow: AWS Builder ID device flow (client registration, device authorization, camelCase token
-// polling with pending / slow_down / denied / expired), the registered client kept with the token for refresh.
-func TestKiroDeviceFlow(t *testing.T) {
-	cases := []struct {
-		mode  mockvendor.DeviceMode
-		want  oauth.FlowState
-		words string
-	}{
-		{mockvendor.DeviceApprove, oauth.FlowDone, "signed in"},
-		{mockvendor.DeviceSlowDown, oauth.FlowDone, "signed in"},
-		{mockvendor.DeviceDeny, oauth.FlowFailed, "denied"},
-		{mockvendor.DeviceExpire, oauth.FlowExpired, "expired"},
+// TestKiroRefresh: a Builder ID sign-in keeps its registered client with the token; refresh at AWS OIDC rotates
+// the refresh token; invalid_grant → needs sign-in.
+func TestKiroRefresh(t *testing.T) {
+	r := newRig(t)
+	r.mock.AutoApprove = true
+	v, err := r.flows.Start(context.Background(), oauth.StartRequest{Provider: "kiro"})
+	if err != nil || !strings.HasPrefix(v.UserCode, "KIRO-") || !strings.Contains(v.URL, "user_code=") {
+		t.Fatalf("%+v %v", v, err)
 	}
-	for _, c := range cases {
-		t.Run(string(c.mode), func(t *testing.T) {
-			r := newRig(t)
-			r.mock.Device = c.mode
-			v, err := r.flows.Start(context.Background(), oauth.StartRequest{Provider: "kiro"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.HasPrefix(v.UserCode, "KIRO-") || !strings.Contains(v.URL, "user_code=") {
-				t.Fatalf("%+v", v)
-			}
-			r.mock.Approve(v.UserCode)
-			done := wait(t, r.flows, v.ID)
-			if done.State != c.want || !strings.Contains(done.Message, c.words) {
-				t.Fatalf("%+v", done)
-			}
-			if c.want != oauth.FlowDone {
-				return
-			}
-			g := r.grants[done.AccountID]
-			if done.Email != "user@example.com" || g.Identity.Plan != "KIRO FREE" || g.Token.Extra["client_secret"] == "" ||
-				!strings.HasPrefix(g.Token.RefreshToken, kiro.RefreshPrefix) {
-				t.Fatalf("grant %+v", g.Identity)
-			}
-			src, _ := r.mgr.Source(oauth.Account{ID: done.AccountID, Provider: "kiro", Identity: g.Identity})
-			c1, err := src.Refresh(context.Background())
-			if err != nil || c1.AccessToken == g.Token.AccessToken {
-				t.Fatalf("refresh: %v", err)
-			}
-			if after, _ := r.vault.Load(done.AccountID); after.RefreshToken == g.Token.RefreshToken || after.Extra["client_id"] == "" {
-				t.Fatal("the rotated refresh token or the client registration was not stored")
-			}
-			r.mock.Revoke(mockvendor.Kiro)
-			if _, err := src.RefreshRefused(context.Background(), c1.AccessToken); !errors.Is(err, oauth.ErrNeedsSignIn) ||
-				!strings.Contains(err.Error(), "invalid_grant") {
-				t.Fatalf("want needs sign-in, got %v", err)
-			}
-		})
+	done := wait(t, r.flows, v.ID)
+	g := r.grants[done.AccountID]
+	if done.Email != "user@example.com" || g.Identity.Plan != "KIRO FREE" || g.Token.Extra["client_secret"] == "" ||
+		!strings.HasPrefix(g.Token.RefreshToken, kiro.RefreshPrefix) {
+		t.Fatalf("grant %+v", g.Identity)
+	}
+	src, _ := r.mgr.Source(oauth.Account{ID: done.AccountID, Provider: "kiro", Identity: g.Identity})
+	c1, err := src.Refresh(context.Background())
+	if err != nil || c1.AccessToken == g.Token.AccessToken {
+		t.Fatalf("refresh: %v", err)
+	}
+	if after, _ := r.vault.Load(done.AccountID); after.RefreshToken == g.Token.RefreshToken || after.Extra["client_id"] == "" {
+		t.Fatal("the rotated refresh token or the client registration was not stored")
+	}
+	r.mock.Revoke(mockvendor.Kiro)
+	if _, err := src.RefreshRefused(context.Background(), c1.AccessToken); !errors.Is(err, oauth.ErrNeedsSignIn) ||
+		!strings.Contains(err.Error(), "invalid_grant") {
+		t.Fatalf("want needs sign-in, got %v", err)
 	}
 }
 

@@ -112,7 +112,7 @@ func Body(anthropicBody []byte, model, profileARN string) ([]byte, error) {
 	if msgs[0].User == nil { // the history must open with a user turn
 		msgs = append([]historyEntry{{User: &userInput{Content: emptyTurn, ModelID: model, Origin: "AI_EDITOR"}}}, msgs...)
 	}
-	if system := systemText(root.Get("system")); system != "" {
+	if system := blockText(root.Get("system")); system != "" {
 		first := msgs[0].User
 		if first.Content == emptyTurn {
 			first.Content = system
@@ -197,12 +197,13 @@ func joinText(a, b string) string {
 	return a + "\n\n" + b
 }
 
-func systemText(s gjson.Result) string {
-	if s.Type == gjson.String {
-		return s.String()
+// blockText is the text of an Anthropic content value: the string itself, or its text blocks joined.
+func blockText(c gjson.Result) string {
+	if c.Type == gjson.String {
+		return c.String()
 	}
 	var parts []string
-	for _, b := range s.Array() {
+	for _, b := range c.Array() {
 		if b.Get("type").String() == "text" {
 			parts = append(parts, b.Get("text").String())
 		}
@@ -211,15 +212,9 @@ func systemText(s gjson.Result) string {
 }
 
 func userMessage(content gjson.Result, model string) *userInput {
-	u := &userInput{ModelID: model, Origin: "AI_EDITOR"}
-	var text []string
-	if content.Type == gjson.String {
-		text = append(text, content.String())
-	}
+	u := &userInput{ModelID: model, Origin: "AI_EDITOR", Content: blockText(content)}
 	for _, b := range content.Array() {
 		switch b.Get("type").String() {
-		case "text":
-			text = append(text, b.Get("text").String())
 		case "image":
 			if b.Get("source.type").String() != "base64" {
 				continue // Kiro takes image bytes only; a URL image is left out
@@ -240,7 +235,6 @@ func userMessage(content gjson.Result, model string) *userInput {
 				Status: status, Content: []map[string]any{{"text": resultText(b.Get("content"))}}})
 		}
 	}
-	u.Content = strings.Join(text, "\n")
 	if strings.TrimSpace(u.Content) == "" {
 		u.Content = emptyTurn
 	}
@@ -248,31 +242,16 @@ func userMessage(content gjson.Result, model string) *userInput {
 }
 
 func resultText(c gjson.Result) string {
-	if c.Type == gjson.String {
-		return c.String()
+	if t := blockText(c); t != "" {
+		return t
 	}
-	var parts []string
-	for _, b := range c.Array() {
-		if b.Get("type").String() == "text" {
-			parts = append(parts, b.Get("text").String())
-		}
-	}
-	if len(parts) == 0 {
-		return emptyTurn
-	}
-	return strings.Join(parts, "\n")
+	return emptyTurn
 }
 
 func assistantMessage(content gjson.Result) *assistantResponse {
-	a := &assistantResponse{}
-	var text []string
-	if content.Type == gjson.String {
-		text = append(text, content.String())
-	}
+	a := &assistantResponse{Content: blockText(content)}
 	for _, b := range content.Array() {
 		switch b.Get("type").String() {
-		case "text":
-			text = append(text, b.Get("text").String())
 		case "tool_use":
 			input := b.Get("input").Raw
 			if input == "" {
@@ -282,7 +261,6 @@ func assistantMessage(content gjson.Result) *assistantResponse {
 				Input: json.RawMessage(input)})
 		}
 	}
-	a.Content = strings.Join(text, "\n")
 	if strings.TrimSpace(a.Content) == "" {
 		a.Content = emptyTurn
 	}

@@ -83,19 +83,27 @@ func public(a netip.Addr) bool {
 		!netip.MustParsePrefix("100.64.0.0/10").Contains(a) // carrier-grade NAT, often internal
 }
 
-// Inline replaces every http(s) `input_image.image_url` of a Responses body with a data URL.
-func (f *ImageFetcher) Inline(ctx context.Context, body []byte) ([]byte, error) {
-	type ref struct{ path, url string }
-	var refs []ref
+// imageRef is one remote image of a Responses body: its JSON path and URL.
+type imageRef struct{ path, url string }
+
+// imageRefs lists the http(s) `input_image.image_url`s of a Responses body.
+func imageRefs(body []byte) []imageRef {
+	var refs []imageRef
 	for i, item := range gjson.GetBytes(body, "input").Array() {
 		for j, part := range item.Get("content").Array() {
 			u := part.Get("image_url")
 			if part.Get("type").String() == "input_image" && u.Type == gjson.String &&
 				(strings.HasPrefix(u.String(), "http://") || strings.HasPrefix(u.String(), "https://")) {
-				refs = append(refs, ref{fmt.Sprintf("input.%d.content.%d.image_url", i, j), u.String()})
+				refs = append(refs, imageRef{fmt.Sprintf("input.%d.content.%d.image_url", i, j), u.String()})
 			}
 		}
 	}
+	return refs
+}
+
+// Inline replaces every http(s) `input_image.image_url` of a Responses body with a data URL.
+func (f *ImageFetcher) Inline(ctx context.Context, body []byte) ([]byte, error) {
+	refs := imageRefs(body)
 	if len(refs) == 0 {
 		return body, nil
 	}

@@ -117,6 +117,7 @@ describe('the window by keyboard only', () => {
 
   test('first run: the password form by Tab, typing and Enter', async () => {
     await page.goto(server.url + '/');
+    await page.locator('#password').waitFor(); // the form is drawn; from here only keys
     await tabTo((f) => f.id === 'password', 'the password field');
     await type(password);
     await press('Tab');
@@ -239,11 +240,14 @@ describe('the window by keyboard only', () => {
     await press('ArrowUp');
     assert.deepEqual(await order(), ['mock/m1', 'mock/m2']);
     await press('ArrowDown');
-    await tabTo(named(/^Save$/), 'Save');
+    // Enter in a cap field saves the editor; the focus goes back to the card's Edit button.
+    await tabTo(named(/^Daily cap of mock\/m1$/), 'the daily cap of mock/m1');
+    await type('5');
     await press('Enter');
     await page.getByTestId('combo').filter({ hasText: /mock\/m2[\s\S]*mock\/m1/ }).waitFor();
     const saved = (await (await page.request.get(`${server.url}/api/combos`)).json()).combos[0];
-    assert.deepEqual(saved.entries.map((e) => e.model), ['mock/m2', 'mock/m1']);
+    assert.deepEqual(saved.entries.map((e) => [e.model, e.dailyUsd ?? 0]), [['mock/m2', 0], ['mock/m1', 5]]);
+    await page.waitForFunction(() => document.activeElement?.textContent?.trim() === 'Edit');
   });
 
   test('toggle groups move by arrow keys (Usage time range) and Enter picks', async () => {

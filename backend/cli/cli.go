@@ -50,6 +50,7 @@ func commands() []command {
 	all = append(all, toolCommands()...)
 	all = append(all, signInCommands()...)
 	all = append(all, lifecycleCommands()...)
+	all = append(all, settingsCommands()...)
 	all = append(all, importCommands()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].name < all[j].name })
 	return all

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ninerouter/ninerouter/backend/events"
 	"github.com/ninerouter/ninerouter/backend/update"
+	"github.com/ninerouter/ninerouter/backend/usage"
 )
 
 // SettingSpec describes one user setting stored in the settings table. Flags and the environment win over the
@@ -46,6 +47,9 @@ func settingSpecs() []SettingSpec {
 		{Key: SettingHTTPProxy, Kind: "string", Description: "Outbound proxy for http:// upstreams, when HTTP_PROXY is not set.", validate: validProxy},
 		{Key: SettingHTTPSProxy, Kind: "string", Description: "Outbound proxy for https:// upstreams, when HTTPS_PROXY is not set.", validate: validProxy},
 		{Key: SettingNoProxy, Kind: "string", Description: "Hosts that bypass the outbound proxy, when NO_PROXY is not set."},
+		{Key: usage.RetentionSetting, Kind: "string", Default: strconv.Itoa(usage.DefaultRetentionDays),
+			Description: "Days of per-attempt usage rows (Logs, exports) to keep; 0 keeps them all. Hourly totals are kept whatever it says, so Usage reports over older ranges stay whole.",
+			validate:    validRetentionDays},
 		{Key: SettingUpdateFeed, Kind: "string", Description: "Signed release feed checked for updates at most daily (empty: never check). Nothing is downloaded or installed.",
 			validate: func(v string) error {
 				if v == "" {
@@ -63,6 +67,17 @@ const (
 	SettingHTTPSProxy = "https_proxy"
 	SettingNoProxy    = "no_proxy"
 )
+
+// maxRetentionDays bounds the retention setting: a typo of a few zeros should not read as "forever".
+const maxRetentionDays = 36500
+
+func validRetentionDays(v string) error {
+	days, err := strconv.Atoi(v)
+	if err != nil || days < 0 || days > maxRetentionDays {
+		return fmt.Errorf("want a whole number of days from 0 (keep every row) to %d", maxRetentionDays)
+	}
+	return nil
+}
 
 func validProxy(v string) error {
 	if v == "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/events"
 	"github.com/ninerouter/ninerouter/backend/secret"
+	"github.com/ninerouter/ninerouter/backend/usage"
 )
 
 func openTest(t *testing.T, cfg config.Config) *Service {
@@ -138,5 +139,44 @@ func TestSettingsBadValueChangesNothing(t *testing.T) {
 		if !svc.RequireAPIKey(ctx) || svc.routing.reqLog.Enabled() {
 			t.Fatalf("refused update %v changed the live state", bad)
 		}
+	}
+}
+
+// TestRetentionSetting: the usage retention is a setting with its default shown, whole days from 0 to the bound
+// accepted, anything else refused with the reason, and the usage writer prunes by what was saved.
+func TestRetentionSetting(t *testing.T) {
+	ctx := context.Background()
+	svc := openTest(t, config.Config{Addr: "127.0.0.1:0"})
+	view := func() SettingView {
+		list, err := svc.Settings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range list {
+			if s.Key == usage.RetentionSetting {
+				return s
+			}
+		}
+		t.Fatal("no retention setting")
+		return SettingView{}
+	}
+	if v := view(); v.Value != "90" || v.Default != "90" {
+		t.Fatalf("retention %+v, want the default 90 days", v)
+	}
+	for _, bad := range []string{"", "-1", "1.5", "ninety", "36501"} {
+		if err := svc.UpdateSettings(ctx, map[string]string{usage.RetentionSetting: bad}); err == nil || !strings.Contains(err.Error(), "whole number of days") {
+			t.Errorf("retention %q: %v", bad, err)
+		}
+	}
+	for _, good := range []string{"0", " 30 ", "36500"} {
+		if err := svc.UpdateSettings(ctx, map[string]string{usage.RetentionSetting: good}); err != nil {
+			t.Fatalf("retention %q refused: %v", good, err)
+		}
+	}
+	if err := svc.UpdateSettings(ctx, map[string]string{usage.RetentionSetting: "30"}); err != nil {
+		t.Fatal(err)
+	}
+	if days, err := svc.routing.usage.RetentionDays(ctx); err != nil || days != 30 {
+		t.Fatalf("the writer reads %d days (%v), want 30", days, err)
 	}
 }

@@ -4,6 +4,7 @@ import { orderSettings, settingTitle, uninstallQuestion } from './settings';
 describe('settings', () => {
   it('titles known keys and makes unknown ones readable', () => {
     expect(settingTitle('require_api_key')).toBe('Require an API key on /v1');
+    expect(settingTitle('usage_retention_days')).toBe('Keep usage rows (days)');
     expect(settingTitle('sticky_limit')).toBe('Sticky limit');
   });
 

@@ -7,6 +7,7 @@ const titles: Record<string, string> = {
   http_proxy: 'HTTP proxy',
   https_proxy: 'HTTPS proxy',
   no_proxy: 'No proxy for',
+  usage_retention_days: 'Keep usage rows (days)',
 };
 
 export function settingTitle(key: string): string {

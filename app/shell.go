@@ -128,6 +128,7 @@ func (s *shell) startup(wctx context.Context) {
 	}
 	// Started at login: stay in the tray when a tray host shows the icon; otherwise the window is the only way in.
 	if !s.cfg.StartInTray || !s.tray.hostAvailable() {
+		s.log.Debug("showing the window")
 		s.showWindow()
 	}
 }

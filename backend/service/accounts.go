@@ -280,6 +280,7 @@ func (s *Service) ResetCooldowns(ctx context.Context, id int64) error {
 	s.routing.errMu.Lock()
 	delete(s.routing.lastErr, id)
 	s.routing.errMu.Unlock()
+	s.announceCooldownReset(id)
 	s.Publish(events.KindAccounts, nil)
 	return nil
 }

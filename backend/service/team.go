@@ -150,9 +150,24 @@ func (s *Service) announceCooldown(account int64, until time.Time) {
 	}
 }
 
+// announceCooldownReset tells the other instances that the user cleared an account's cooldowns.
+func (s *Service) announceCooldownReset(account int64) {
+	if bus := s.team.bus.Load(); bus != nil {
+		bus.Announce(team.KindCooldownReset, account)
+	}
+}
+
 // teamMessage runs on the listener's goroutine: cooldowns apply at once, configuration kinds are queued for
 // the applier (a burst of changes costs one reload).
 func (s *Service) teamMessage(m team.Message) {
+	if m.Kind == team.KindCooldownReset {
+		var account int64
+		if json.Unmarshal(m.Data, &account) == nil && s.routing != nil {
+			s.routing.router.ResetCooldowns(account)
+			s.bus.Publish(events.Event{Kind: events.KindAccounts})
+		}
+		return
+	}
 	if m.Kind == team.KindCooldown {
 		var c route.Cooldown
 		if json.Unmarshal(m.Data, &c) == nil && s.routing != nil {

@@ -183,3 +183,35 @@ func TestPostgresMemberKeys(t *testing.T) {
 		t.Fatalf("unlimited key: %d", code)
 	}
 }
+
+// TestPostgresSharedCooldowns: a cooldown learned on A (the upstream said 429) keeps B off the account too, and a
+// reset on A clears it on B.
+func TestPostgresSharedCooldowns(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.FreshPostgres(t)
+	mock := mockupstream.New(mockupstream.Options{})
+	defer mock.Close()
+	a, b := openInstance(t, dsn), openInstance(t, dsn)
+	teamtest.SetupRouter(t, a, mock.URL)
+	key, _, err := a.Svc.CreateKey(ctx, "frank")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "B serves", func() bool { return b.Chat(key, "two") == 200 })
+	mock.AddRule(mockupstream.Rule{Fault: mockupstream.Fault{Kind: mockupstream.Status, Status: 429, RetryAfter: "60"}, Times: 1})
+	if code := a.Chat(key, "two"); code == 200 {
+		t.Fatalf("A's request answered %d, want the mock's refusal", code)
+	}
+	if len(a.Svc.Cooldowns()) == 0 {
+		t.Fatal("A learned no cooldown")
+	}
+	eventually(t, "A's cooldown adopted by B", func() bool { return len(b.Svc.Cooldowns()) > 0 })
+	if code := b.Chat(key, "two"); code != 429 {
+		t.Fatalf("B sent to a cooling account: %d", code)
+	}
+	acct := a.Svc.Cooldowns()[0].AccountID
+	if err := a.Svc.ResetCooldowns(ctx, acct); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a reset on A clears B", func() bool { return len(b.Svc.Cooldowns()) == 0 })
+}

@@ -28,8 +28,12 @@ type Message struct {
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
-// KindCooldown carries a route.Cooldown learned by the sender.
-const KindCooldown = "cooldown"
+// KindCooldown carries a route.Cooldown learned by the sender; KindCooldownReset the account id whose
+// cooldowns the user cleared.
+const (
+	KindCooldown      = "cooldown"
+	KindCooldownReset = "cooldown-reset"
+)
 
 // outQueue bounds announcements waiting to be sent; changes are rare, so a full queue means the database is
 // gone, and the listener's resync after reconnecting covers what was dropped.

@@ -222,3 +222,13 @@ func Hint(secret string) string {
 	n := min(8, len(r)/4)
 	return string(r[:n]) + "…"
 }
+
+// SortedKeys lists a map's keys in order, so that what a reader builds from a map is the same on every run.
+func SortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -272,7 +272,7 @@ func ParseConfig(raw []byte, origin, home string) (b *importer.Bundle, authDir s
 		if err := n.Decode(&m); err != nil {
 			b.Skip("alias", "oauth-model-alias", "cannot be read: "+err.Error())
 		}
-		for _, ch := range sortedKeys(m) {
+		for _, ch := range importer.SortedKeys(m) {
 			prov := oauthChannels[ch]
 			if prov == "" {
 				prov = ch
@@ -465,13 +465,4 @@ func parseTime(s string) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

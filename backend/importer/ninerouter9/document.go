@@ -6,7 +6,6 @@ package ninerouter9
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -258,7 +257,7 @@ func convert(doc document, origin, format string) *importer.Bundle {
 		b.Combos = append(b.Combos, out)
 	}
 
-	for _, name := range sortedKeys(doc.ModelAliases) {
+	for _, name := range importer.SortedKeys(doc.ModelAliases) {
 		var target string
 		if err := json.Unmarshal(doc.ModelAliases[name], &target); err != nil {
 			b.Skip("alias", name, "cannot be read: "+err.Error())
@@ -284,13 +283,13 @@ func convert(doc document, origin, format string) *importer.Bundle {
 		b.ClientKeys = append(b.ClientKeys, ck)
 	}
 
-	for _, prov := range sortedKeys(doc.Pricing) {
+	for _, prov := range importer.SortedKeys(doc.Pricing) {
 		var rows map[string]priceRow
 		if err := json.Unmarshal(doc.Pricing[prov], &rows); err != nil {
 			b.Skip("price", prov, "cannot be read: "+err.Error())
 			continue
 		}
-		for _, model := range sortedKeys(rows) {
+		for _, model := range importer.SortedKeys(rows) {
 			r := rows[model]
 			b.Prices = append(b.Prices, importer.Price{Provider: providerOf(prov), Model: model, Input: r.Input,
 				Output: r.Output, CacheRead: r.Cached, CacheWrite: r.CacheCreation})
@@ -412,13 +411,4 @@ func comboStrategy(b *importer.Bundle, st settings, name string) string {
 	}
 	b.Note("combo", name, fmt.Sprintf("strategy %q is not known here; fallback is used", s))
 	return "fallback"
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -39,6 +39,7 @@ func migrations() []Migration {
 	all = append(all, oauthMigrations()...)
 	all = append(all, syncMigrations()...)
 	all = append(all, teamMigrations()...)
+	all = append(all, quotaMigrations()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Version < all[j].Version })
 	return all
 }

@@ -36,6 +36,7 @@ type Backend interface {
 	SettingsAdmin
 	ToolAdmin
 	SignIns
+	QuotaAdmin
 	DesktopAdmin
 	Window
 	Imports

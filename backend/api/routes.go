@@ -37,6 +37,7 @@ func (s *Server) routes() []Route {
 	all = append(all, s.guardRoutes()...)
 	all = append(all, s.toolRoutes()...)
 	all = append(all, s.signInRoutes()...)
+	all = append(all, s.quotaRoutes()...)
 	all = append(all, s.desktopRoutes()...)
 	all = append(all, s.importRoutes()...)
 	all = append(all, s.dashboardRoutes()...)

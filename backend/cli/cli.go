@@ -49,6 +49,7 @@ func commands() []command {
 	all = append(all, routingCommands()...)
 	all = append(all, toolCommands()...)
 	all = append(all, signInCommands()...)
+	all = append(all, quotaCommands()...)
 	all = append(all, lifecycleCommands()...)
 	all = append(all, settingsCommands()...)
 	all = append(all, importCommands()...)

@@ -287,14 +287,14 @@ func providerTest(ctx context.Context, e *Env, args []string) error {
 func runCombo(ctx context.Context, e *Env, args []string) error {
 	return sub(e, "combo", args, map[string]func(context.Context, *Env, []string) error{
 		"set": comboSet, "list": comboList, "ls": comboList, "rm": comboRemove, "remove": comboRemove, "activate": comboActivate,
-	}, "set NAME MODEL [MODEL...] [--strategy fallback|round-robin] | list | rm NAME | activate NAME")(ctx)
+	}, "set NAME MODEL [MODEL...] [--strategy fallback|round-robin|soonest-reset] | list | rm NAME | activate NAME")(ctx)
 }
 
 func comboSet(ctx context.Context, e *Env, args []string) error {
 	var cf commonFlags
-	fs := newFlags(e, "combo set", "NAME MODEL [MODEL...] [--strategy fallback|round-robin]")
+	fs := newFlags(e, "combo set", "NAME MODEL [MODEL...] [--strategy fallback|round-robin|soonest-reset]")
 	cf.register(fs)
-	strategy := fs.String("strategy", route.ComboFallback, "fallback (in order) or round-robin (rotate the start)")
+	strategy := fs.String("strategy", route.ComboFallback, "fallback (in order), round-robin (rotate the start) or soonest-reset (subscriptions whose quota resets first go first)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

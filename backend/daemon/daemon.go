@@ -76,6 +76,7 @@ func Start(ctx context.Context, cfg config.Config, assets fs.FS, log *slog.Logge
 		defer close(inst.bgDone)
 		svc.CheckStaleTools(bgCtx)
 	}()
+	svc.StartQuota() // polls subscription quotas while the server runs; Stop ends it through svc.Close
 	svc.Logger().Info("NineRouter listening", "endpoint", "http://"+srv.Addr()+"/v1", "data_dir", cfg.DataDir,
 		"secret_store", svc.Secrets().Describe())
 	return inst, nil

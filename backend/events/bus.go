@@ -21,6 +21,7 @@ const (
 	KindShowWindow Kind = "show-window" // a second launch asked the running instance to show itself
 	KindUpdate     Kind = "update"      // the update check's answer changed (data: update.Status)
 	KindQuit       Kind = "quit"        // an uninstall asked the desktop app to quit
+	KindQuota      Kind = "quota"       // a subscription account's quota changed (backend/quota)
 )
 
 // Event is one notification. Data is small and optional.

@@ -257,6 +257,21 @@ func (s *Source) Credential(ctx context.Context) (provider.Credential, error) {
 	return s.credentialLocked(), nil
 }
 
+// VendorToken is the account's own access token, never a token minted from it (Copilot's API token), refreshed
+// first when it is about to expire: vendors' account endpoints (Copilot's quota) take it.
+func (s *Source) VendorToken(ctx context.Context) (string, error) {
+	if err := s.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer s.release()
+	if err := s.ensureLocked(ctx, false); err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tok.AccessToken, nil
+}
+
 // Refresh is the reactive path after the upstream refused the credential (401/403) when the refused token is
 // not known: a refresh within the last 30 s is reused.
 func (s *Source) Refresh(ctx context.Context) (provider.Credential, error) {

@@ -186,6 +186,9 @@ func (a *attempt) send(tr http.RoundTripper, cred provider.Credential) (res atte
 		if err != nil {
 			return a.fail(netFailure(a.ctx, err), statusForNet(a.ctx), "upstream "+a.t.Spec.ID+": "+describeNet(a.ctx, err)), false
 		}
+		if hook := a.r.p.o.OnResponse; hook != nil && a.subscription() {
+			hook(a.acct.ID, a.t.Spec.ID, resp.Header)
+		}
 		if (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) && !refreshed {
 			var fresh provider.Credential
 			var rerr error

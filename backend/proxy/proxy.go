@@ -49,6 +49,9 @@ type Options struct {
 	MaxAttempts int
 	// OnFailure, when set, is told about each failed attempt (the service publishes account events).
 	OnFailure func(account int64, v route.Verdict, until time.Time, message string)
+	// OnResponse, when set, sees the headers of every upstream answer of a subscription account (any status):
+	// the live rate-limit headers update the account's quota between polls (backend/quota).
+	OnResponse func(account int64, providerID string, h http.Header)
 	// RequestLog, when set and enabled, receives each attempt's request and error answer (debug mode).
 	RequestLog RequestLogger
 	// Secrets masks every secret value the service knows (and the client's presented credentials) in error
@@ -101,6 +104,10 @@ func New(o Options) *Proxy {
 	_, _ = rand.Read(b[:])
 	return &Proxy{o: o, tr: newTransports(o.HeaderTimeout, o.EnvProxy), idPrefix: hex.EncodeToString(b[:])}
 }
+
+// Transport is the shared upstream transport for an outbound proxy setting ("" = the environment's, "direct",
+// or a proxy URL), so other upstream calls of an account (quota fetches) go the way its requests go.
+func (p *Proxy) Transport(proxyURL string) (http.RoundTripper, error) { return p.tr.get(proxyURL) }
 
 // Close drops idle upstream connections.
 func (p *Proxy) Close() { p.tr.closeIdle() }

@@ -78,3 +78,24 @@ func WindowText(w Window, now time.Time, bar bool) string {
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+// StateWords is an account state as every view says it (tray, window, CLI).
+func StateWords(s State) string {
+	switch s {
+	case StateOK:
+		return "ok"
+	case StateLow:
+		return "quota low"
+	case StateExhausted:
+		return "spent"
+	case StateNeedsSignIn:
+		return "needs sign-in"
+	case StateDisabled:
+		return "disabled"
+	case StateNotStarted:
+		return "not started"
+	case StateUnlimited:
+		return "unlimited"
+	}
+	return "unknown"
+}

@@ -3,7 +3,6 @@ package quota
 import (
 	"net/http"
 	"strings"
-
 )
 
 // FromHeaders reads the live rate-limit headers an answer carries (docs/quota.md § Live headers): Anthropic's
@@ -42,7 +41,7 @@ func anthropicHeaders(h http.Header) []Window {
 		if u, ok := num(gjsonString(util)); ok {
 			w.UsedPercent = pct(u * 100)
 		}
-		setReset(&w, gjsonString(h.Get(p + aw.name + "-Reset")))
+		setReset(&w, gjsonString(h.Get(p+aw.name+"-Reset")))
 		if status == "rejected" {
 			w.State = StateExhausted
 		}
@@ -68,7 +67,7 @@ func codexHeaders(h http.Header) []Window {
 			continue
 		}
 		w.UsedPercent = pct(u)
-		setReset(&w, gjsonString(h.Get(p + "Reset-At")))
+		setReset(&w, gjsonString(h.Get(p+"Reset-At")))
 		out = append(out, w)
 	}
 	return out

@@ -18,6 +18,8 @@ type Target struct {
 	Entry      string
 	DailyUSD   float64
 	MonthlyUSD float64
+	// SoonestReset: the combo spends what resets first, so its accounts are tried by earliest quota reset.
+	SoonestReset bool
 }
 
 // Plan is the ordered list of targets for one request.
@@ -25,6 +27,8 @@ type Plan struct {
 	Requested string // what the client asked for
 	Combo     string // the top-level combo, "" for a direct model
 	Targets   []Target
+	// soonestReset: the top-level combo orders its entries by quota reset (Router.Plan does).
+	soonestReset bool
 }
 
 // ErrUnknownModel is returned for a model string nothing resolves; its message names what is known.
@@ -57,6 +61,7 @@ func Resolve(s *Snapshot, model string, rotate func(combo string, n int) int) (P
 	}
 	if c, ok := s.Combos[model]; ok {
 		p.Combo = c.Name
+		p.soonestReset = c.Strategy == ComboSoonestReset
 	}
 	seen := map[string]bool{}
 	if err := s.expand(&p, model, ComboEntry{}, "", 0, seen, rotate); err != nil {
@@ -107,6 +112,7 @@ func (s *Snapshot) expand(p *Plan, model string, entry ComboEntry, combo string,
 	t := Target{Spec: spec, Model: upstream, Combo: combo}
 	if combo != "" {
 		t.Entry, t.DailyUSD, t.MonthlyUSD = entry.Model, entry.DailyUSD, entry.MonthlyUSD
+		t.SoonestReset = s.Combos[combo] != nil && s.Combos[combo].Strategy == ComboSoonestReset
 	}
 	p.Targets = append(p.Targets, t)
 	return nil
@@ -198,8 +204,8 @@ func CheckCombo(s *Snapshot, c Combo) error {
 	if strings.EqualFold(c.Name, ActiveModel) || strings.HasPrefix(c.Name, "ninerouter") {
 		return fmt.Errorf("combo name %q is reserved", c.Name)
 	}
-	if c.Strategy != ComboFallback && c.Strategy != ComboRoundRobin {
-		return fmt.Errorf("strategy %q: want fallback or round-robin", c.Strategy)
+	if c.Strategy != ComboFallback && c.Strategy != ComboRoundRobin && c.Strategy != ComboSoonestReset {
+		return fmt.Errorf("strategy %q: want fallback, round-robin or soonest-reset", c.Strategy)
 	}
 	if len(c.Entries) == 0 {
 		return fmt.Errorf("combo %q needs at least one model", c.Name)

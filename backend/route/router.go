@@ -1,11 +1,12 @@
 package route
 
 import (
+	"sort"
 	"sync"
-
-	"github.com/ninerouter/ninerouter/backend/provider"
 	"sync/atomic"
 	"time"
+
+	"github.com/ninerouter/ninerouter/backend/provider"
 )
 
 // Spend reports money spent, for budget caps. The usage package implements it from in-memory running totals.
@@ -14,12 +15,20 @@ type Spend interface {
 	EntrySpend(combo, entry string, now time.Time) (day, month float64)
 }
 
+// Quota answers routing's questions about subscription quotas (backend/quota implements it from the vendors'
+// numbers): until when an account is spent (or its user reserve reached), and when its earliest window resets.
+type Quota interface {
+	Blocked(account int64, now time.Time) (until time.Time, reason string)
+	SoonestReset(account int64, now time.Time) time.Time
+}
+
 // Router is the routing state: the current snapshot plus hot in-memory state (cooldowns, rotation counters).
 // It is safe for concurrent use; selection takes a per-provider lock for a few hundred nanoseconds.
 type Router struct {
 	snap  atomic.Pointer[Snapshot]
 	cool  *Cooldowns
 	spend Spend
+	quota atomic.Pointer[Quota]
 	now   func() time.Time
 
 	selMu sync.Mutex
@@ -36,6 +45,16 @@ func New(snap *Snapshot, spend Spend) *Router {
 	return r
 }
 
+// SetQuota installs the quota source; until then quotas block nothing.
+func (r *Router) SetQuota(q Quota) { r.quota.Store(&q) }
+
+func (r *Router) quotaGate() Quota {
+	if q := r.quota.Load(); q != nil {
+		return *q
+	}
+	return nil
+}
+
 // SetClock replaces the clock (tests).
 func (r *Router) SetClock(now func() time.Time) { r.now = now }
 
@@ -50,9 +69,45 @@ func (r *Router) Swap(s *Snapshot) {
 	r.rotMu.Unlock()
 }
 
-// Plan resolves a model string against the current snapshot.
+// Plan resolves a model string against the current snapshot. A "soonest-reset" combo's entries are ordered
+// by the earliest quota reset among their accounts (subscriptions first, soonest first; the rest after them in
+// the combo's order), and each entry's accounts the same way.
 func (r *Router) Plan(model string) (Plan, error) {
-	return Resolve(r.Snapshot(), model, r.rotate)
+	p, err := Resolve(r.Snapshot(), model, r.rotate)
+	if err != nil || !p.soonestReset {
+		return p, err
+	}
+	if q := r.quotaGate(); q != nil {
+		now, snap := r.now(), r.Snapshot()
+		key := make([]time.Time, len(p.Targets))
+		for i, t := range p.Targets {
+			for _, a := range snap.Accounts[t.Spec.ID] {
+				if until, _ := q.Blocked(a.ID, now); !a.Enabled || !until.IsZero() {
+					continue
+				}
+				if s := q.SoonestReset(a.ID, now); !s.IsZero() && (key[i].IsZero() || s.Before(key[i])) {
+					key[i] = s
+				}
+			}
+		}
+		idx := make([]int, len(p.Targets))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool {
+			x, y := key[idx[a]], key[idx[b]]
+			if x.IsZero() != y.IsZero() {
+				return !x.IsZero()
+			}
+			return x.Before(y)
+		})
+		sorted := make([]Target, len(idx))
+		for i, j := range idx {
+			sorted[i] = p.Targets[j]
+		}
+		p.Targets = sorted
+	}
+	return p, nil
 }
 
 func (r *Router) rotate(combo string, n int) int {
@@ -85,6 +140,7 @@ func (r *Router) Next(t Target, tried map[int64]bool) (*Account, Blocked) {
 		}
 	}
 	var b Blocked
+	q := r.quotaGate()
 	avail := func(a *Account) bool {
 		switch {
 		case !a.Enabled:
@@ -104,6 +160,13 @@ func (r *Router) Next(t Target, tried map[int64]bool) (*Account, Blocked) {
 			b.note(until, "cooling")
 			return false
 		}
+		if q != nil {
+			// A spent subscription window skips the account until its reset; the reset time itself wakes it.
+			if until, _ := q.Blocked(a.ID, now); !until.IsZero() {
+				b.note(until, "quota")
+				return false
+			}
+		}
 		if r.spend != nil && (a.DailyUSD > 0 || a.MonthlyUSD > 0) {
 			d, m := r.spend.AccountSpend(a.ID, now)
 			if over, reset := overBudget(d, m, a.DailyUSD, a.MonthlyUSD, now); over {
@@ -120,6 +183,9 @@ func (r *Router) Next(t Target, tried map[int64]bool) (*Account, Blocked) {
 		}
 		return r.pickRoundRobin(t.Spec.ID, accts, avail, limit), b
 	}
+	if t.SoonestReset && q != nil {
+		accts = bySoonestReset(accts, q, now)
+	}
 	for _, a := range accts {
 		if avail(a) {
 			return a, b
@@ -128,13 +194,31 @@ func (r *Router) Next(t Target, tried map[int64]bool) (*Account, Blocked) {
 	return nil, b
 }
 
+// bySoonestReset orders accounts by their earliest quota reset ("spend what resets first"); accounts with no
+// known reset keep their priority order after them.
+func bySoonestReset(accts []*Account, q Quota, now time.Time) []*Account {
+	out := append([]*Account(nil), accts...)
+	resets := make(map[int64]time.Time, len(out))
+	for _, a := range out {
+		resets[a.ID] = q.SoonestReset(a.ID, now)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := resets[out[i].ID], resets[out[j].ID]
+		if a.IsZero() != b.IsZero() {
+			return !a.IsZero()
+		}
+		return a.Before(b)
+	})
+	return out
+}
+
 func (b *Blocked) note(until time.Time, reason string) {
 	// Cooling and budget explain more than "tried"/"disabled", and the soonest reset wins.
-	if reason == "cooling" || reason == "budget" {
+	if reason == "cooling" || reason == "budget" || reason == "quota" {
 		if b.Soonest.IsZero() || (!until.IsZero() && until.Before(b.Soonest)) {
 			b.Soonest = until
 		}
-		if b.Reason != "cooling" {
+		if b.Reason != "cooling" && (b.Reason != "quota" || reason == "cooling") {
 			b.Reason = reason
 		}
 		return

@@ -29,6 +29,9 @@ const DefaultStickyLimit = 3
 const (
 	ComboFallback   = "fallback"
 	ComboRoundRobin = "round-robin"
+	// ComboSoonestReset is a fallback chain that spends what resets first: entries and accounts with the
+	// earliest subscription quota reset go first (issue 12).
+	ComboSoonestReset = "soonest-reset"
 )
 
 // Account is the runtime view of one account.

@@ -89,15 +89,19 @@ func (s *Service) openRouting(ctx context.Context, o RoutingOptions) error {
 		return err
 	}
 	rt.router = route.New(snap, rt.usage.Spend())
+	if q := s.quotaGate(); q != nil {
+		rt.router.SetQuota(q)
+	}
 	rt.reqLog = usage.NewRequestLog(s.cfg.DataDir, false)
 	rt.reqLog.SetRedactor(s.redact)
 	s.routing = rt
 	s.refreshSettings(ctx)
 	rt.proxy = proxy.New(proxy.Options{
-		Router: rt.router, Usage: rt.usage, Log: s.log, RequestLog: rt.reqLog, Secrets: s.redact,
+		Router: rt.router, Usage: fallbackWatch{rt.usage, s}, Log: s.log, OnResponse: s.observeQuota, RequestLog: rt.reqLog, Secrets: s.redact,
 		EnvProxy:      func(u *url.URL) (*url.URL, error) { return (*rt.envProxy.Load())(u) },
 		AttemptBudget: o.AttemptBudget, HeaderTimeout: o.HeaderTimeout, IdleTimeout: o.IdleTimeout, TotalTimeout: o.TotalTimeout,
 		OnFailure: func(account int64, v route.Verdict, until time.Time, msg string) {
+			s.quotaFailure(account, v)
 			rt.errMu.Lock()
 			rt.lastErr[account] = lastError{Message: msg, At: time.Now().UTC()}
 			rt.errMu.Unlock()

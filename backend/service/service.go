@@ -37,6 +37,7 @@ type Service struct {
 	tools   *clitool.Manager // CLI tool auto-config (tools.go)
 	subs    *subs            // subscription sign-ins and token refresh (subscriptions.go)
 	sync    *syncer          // the sync folder's goroutine (sync.go)
+	quota   *quotas          // subscription quotas: tracker, poller, notifications (quota.go)
 
 	started  time.Time
 	requests atomic.Int64
@@ -103,6 +104,10 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 		db.Close()
 		return nil, err
 	}
+	if err := s.openQuota(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.openRouting(ctx, opts.Routing); err != nil {
 		db.Close()
 		return nil, err
@@ -133,6 +138,7 @@ func (s *Service) Close() error {
 	s.closeSync()                         // the sync goroutine ends before anything it uses
 	s.closeSubscriptions()                // sign-in listeners and the refresher end before the router and database
 	s.closeTeam()                         // no other instance's change is applied while the router closes
+	s.closeQuota()                        // the quota poller uses the router's transports
 	errs = append(errs, s.closeRouting()) // commits queued usage rows before the database closes
 	if s.db != nil {
 		errs = append(errs, s.db.Close())

@@ -27,7 +27,7 @@ type SettingSpec struct {
 
 // settingSpecs is the table of known settings; anything else is refused.
 func settingSpecs() []SettingSpec {
-	return []SettingSpec{
+	return append([]SettingSpec{
 		{Key: SettingRequireAPIKey, Kind: "bool", Default: "true",
 			Description: "Require a client API key on the model API (/v1). Always on when listening beyond this machine."},
 		{Key: SettingDebug, Kind: "bool", Default: "false",
@@ -57,7 +57,7 @@ func settingSpecs() []SettingSpec {
 				}
 				return update.CheckFeedURL(v)
 			}},
-	}
+	}, quotaSettingSpecs()...)
 }
 
 // More setting keys.
@@ -185,6 +185,7 @@ func (s *Service) UpdateSettings(ctx context.Context, changes map[string]string)
 	// Applied here, synchronously: the bus drops events for a full subscriber, so it only tells the views.
 	s.loadRequireAPIKey(ctx)
 	s.refreshSettings(ctx)
+	s.applyQuotaSettings(ctx)
 	s.Publish(events.KindSettings, nil)
 	return nil
 }

@@ -95,7 +95,9 @@ type Mock struct {
 	headers   map[string]http.Header
 	bodies    map[string][]byte
 	revoked   map[string]bool
-	limited   map[string]int // vendor → seconds until reset: the API answers 429 with a reset hint
+	limited   map[string]int         // vendor → seconds until reset: the API answers 429 with a reset hint
+	quotas    map[string]quotaAnswer // quota.go
+	rateHdrs  map[string]http.Header // quota.go: live rate-limit headers on API answers
 	copilotOK bool
 	onboarded map[string]int    // Google vendor → onboardUser calls so far (≥ OnboardPending+1: onboarded)
 	clients   map[string]string // Kiro: registered OIDC client id → secret
@@ -129,7 +131,8 @@ func (m *Mock) Endpoints(codexRedirectPort int) map[string]map[string]string {
 			"manual_redirect": b + "/claude/code-page", "quota": b + "/claude/usage"},
 		"codex": {"authorize": b + "/codex/authorize", "token": b + "/codex/token", "api": b + "/codex/api",
 			"redirect": fmt.Sprintf("http://localhost:%d/auth/callback", codexRedirectPort), "quota": b + "/codex/usage"},
-		"kimi-coding": {"device": b + "/kimi-coding/device/code", "token": b + "/kimi-coding/token", "api": b + "/kimi-coding/coding/v1"},
+		"kimi-coding": {"device": b + "/kimi-coding/device/code", "token": b + "/kimi-coding/token", "api": b + "/kimi-coding/coding/v1",
+			"quota": b + "/kimi-coding/usages"},
 		Gemini: {"authorize": b + "/gemini-cli/authorize", "token": b + "/gemini-cli/token", "userinfo": b + "/gemini-cli/userinfo",
 			"manual_redirect": b + "/gemini-cli/code-page", "api": b + "/gemini-cli/api"},
 		Antigravity: {"authorize": b + "/antigravity/authorize", "token": b + "/antigravity/token", "userinfo": b + "/antigravity/userinfo",
@@ -283,6 +286,8 @@ func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"login": "octo", "id": 1, "email": m.Email})
 	case vendor == GitHub && rest == "copilot_token":
 		m.copilotToken(w, r)
+	case isQuotaPath(vendor, rest):
+		m.quota(w, r, vendor)
 	case google(vendor):
 		m.google(w, r, vendor, rest)
 	default:
@@ -490,6 +495,7 @@ func (m *Mock) api(w http.ResponseWriter, r *http.Request, vendor, rest string) 
 		writeJSON(w, 401, map[string]any{"type": "error", "error": map[string]string{"type": "authentication_error", "message": "invalid or expired token"}})
 		return
 	}
+	m.addRateHeaders(w, vendor)
 	if limit > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(limit))
 		writeJSON(w, 429, map[string]any{"error": map[string]any{"type": "usage_limit_reached",

@@ -9,6 +9,8 @@ var (
 	iconTrayPNG []byte
 	//go:embed icons/tray-stopped.png
 	iconTrayStoppedPNG []byte
+	//go:embed icons/tray-attention.png
+	iconTrayAttentionPNG []byte
 	// The .ico files are the Windows tray's (tray_windows.go), the template the macOS menu bar's (tray_darwin.go):
 	// staticcheck, run on Linux, sees them unused.
 	//go:embed icons/tray.ico
@@ -17,6 +19,9 @@ var (
 	//go:embed icons/tray-stopped.ico
 	//lint:ignore U1000 used by tray_windows.go
 	iconTrayStoppedICO []byte
+	//go:embed icons/tray-attention.ico
+	//lint:ignore U1000 used by tray_windows.go
+	iconTrayAttentionICO []byte
 	//go:embed icons/tray-template.png
 	//lint:ignore U1000 used by tray_darwin.go
 	iconTrayTemplatePNG []byte

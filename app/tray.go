@@ -16,6 +16,9 @@ import (
 // redrawDelay coalesces bursts of service events (a busy router publishes per request) into one redraw.
 const redrawDelay = 250 * time.Millisecond
 
+// quotaVisible is how long after the menu opened its quota countdowns keep being redrawn each minute.
+const quotaVisible = 5 * time.Minute
+
 // hostWatchdog is how long the tray may take to come up before we say so in the log (macOS schedules it
 // after launch; Linux needs a session bus).
 const hostWatchdog = 30 * time.Second
@@ -106,6 +109,9 @@ func (t *tray) loop(ctx context.Context, wg *sync.WaitGroup) {
 	timer.Stop()
 	defer timer.Stop()
 	armed := false
+	minute := time.NewTicker(time.Minute)
+	defer minute.Stop()
+	var lookedAt time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -139,7 +145,16 @@ func (t *tray) loop(ctx context.Context, wg *sync.WaitGroup) {
 			armed = false
 			t.redraw(ctx, wg)
 		case <-systray.TrayOpenedCh:
+			lookedAt = time.Now()
+			if inst, err := t.shell.instance(ctx); err == nil {
+				inst.Svc.LookAtQuota() // quota is fetched every minute while the user looks
+			}
 			t.redraw(ctx, wg) // fresh counters whenever the user looks
+		case <-minute.C:
+			// Quota countdowns move each minute; redraw while the menu may be open (no close signal exists).
+			if time.Since(lookedAt) < quotaVisible {
+				t.redraw(ctx, wg)
+			}
 		case a := <-t.clicks:
 			t.handle(ctx, a)
 			if a.Kind == traymenu.ActApplyTool || a.Kind == traymenu.ActRevertTool {
@@ -176,7 +191,7 @@ func (t *tray) refreshTools(ctx context.Context, wg *sync.WaitGroup) {
 // handle performs a click. Backend calls run here, on the loop, so clicks are processed in order.
 func (t *tray) handle(ctx context.Context, a traymenu.Action) {
 	switch a.Kind {
-	case traymenu.ActOpen:
+	case traymenu.ActOpen, traymenu.ActOpenQuota:
 		t.shell.showWindow()
 	case traymenu.ActQuit:
 		t.log.Info("Quit chosen in the tray")
@@ -243,6 +258,8 @@ func (t *tray) state(ctx context.Context) traymenu.State {
 	}
 	state.Combos, state.Tools = combos, t.tools
 	state.SignIn = traySignIns(ctx, inst.Svc)
+	state.Quota, state.QuotaMetric = trayQuota(ctx, inst.Svc)
+	state.Now = time.Now()
 	if as, err := inst.Svc.Autostart(); err == nil && as.Supported {
 		on := as.Enabled
 		state.Autostart = &on
@@ -293,6 +310,9 @@ func (t *tray) apply(ctx context.Context, wg *sync.WaitGroup, m traymenu.Menu) {
 	}
 	if !t.rendered || m.Tooltip != t.current.Tooltip {
 		systray.SetTooltip(m.Tooltip)
+	}
+	if m.Title != t.current.Title {
+		t.setBarTitle(m.Title)
 	}
 	if t.rendered && traymenu.SameShape(t.current.Items, m.Items) {
 		t.updateInPlace(t.current.Items, m.Items)

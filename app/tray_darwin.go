@@ -71,9 +71,13 @@ func (t *tray) stopHost() {
 func (t *tray) hostShowsIcon() bool { return true }
 
 func (t *tray) setIcon(icon traymenu.Icon) {
-	if icon == traymenu.IconRunning {
+	if icon == traymenu.IconRunning || icon == traymenu.IconAttention {
+		// The menu bar's template icon cannot change colour: the quota metric beside it says what needs attention.
 		systray.SetTemplateIcon(iconTrayTemplatePNG, iconTrayPNG)
 	} else {
 		systray.SetTemplateIcon(iconTrayTemplatePNG, iconTrayStoppedPNG)
 	}
 }
+
+// setBarTitle shows the quota metric beside the menu-bar icon.
+func (t *tray) setBarTitle(title string) { systray.SetTitle(title) }

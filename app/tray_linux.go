@@ -61,12 +61,18 @@ func (t *tray) hostShowsIcon() bool {
 }
 
 func (t *tray) setIcon(icon traymenu.Icon) {
-	if icon == traymenu.IconRunning {
+	switch icon {
+	case traymenu.IconRunning:
 		systray.SetIcon(iconTrayPNG)
-	} else {
+	case traymenu.IconAttention:
+		systray.SetIcon(iconTrayAttentionPNG)
+	default:
 		systray.SetIcon(iconTrayStoppedPNG)
 	}
 }
+
+// setBarTitle: only the macOS menu bar shows text beside the icon; here the tooltip carries it.
+func (t *tray) setBarTitle(string) {}
 
 // sessionBusReachable mirrors godbus' own lookup without its autolaunch fallback.
 func sessionBusReachable() bool {

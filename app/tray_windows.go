@@ -50,9 +50,15 @@ func (t *tray) stopHost() {
 func (t *tray) hostShowsIcon() bool { return true }
 
 func (t *tray) setIcon(icon traymenu.Icon) {
-	if icon == traymenu.IconRunning {
+	switch icon {
+	case traymenu.IconRunning:
 		systray.SetIcon(iconTrayICO)
-	} else {
+	case traymenu.IconAttention:
+		systray.SetIcon(iconTrayAttentionICO)
+	default:
 		systray.SetIcon(iconTrayStoppedICO)
 	}
 }
+
+// setBarTitle: only the macOS menu bar shows text beside the icon; here the tooltip carries it.
+func (t *tray) setBarTitle(string) {}

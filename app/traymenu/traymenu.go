@@ -7,6 +7,7 @@ package traymenu
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // State is everything the tray shows. The app fills it from the backend service on every event.
@@ -33,6 +34,11 @@ type State struct {
 	SecretsWaiting string
 	// SignIn lists subscription accounts that must be signed in again (routing skips them meanwhile).
 	SignIn []SignIn
+	// Quota has one row per subscription account (quota.go), soonest reset first; Now is the time the
+	// countdowns count from; QuotaMetric picks what the title (macOS menu bar) and tooltip show.
+	Quota       []QuotaRow
+	Now         time.Time
+	QuotaMetric string
 }
 
 // SignIn is one subscription account that needs signing in again.
@@ -82,6 +88,7 @@ const (
 	ActAutostart   ActionKind = "autostart"   // Arg "on" or "off": the state to switch to
 	ActOpenUpdate  ActionKind = "open-update" // Arg: the download link, opened in the browser
 	ActUnlock      ActionKind = "unlock"      // ask the OS to unlock the keychain
+	ActOpenQuota   ActionKind = "open-quota"  // Arg: the account id; opens the window on its quota
 )
 
 // Action is a click: a kind and its argument (a combo name, a tool id).
@@ -104,9 +111,11 @@ type Item struct {
 	Children  []Item
 }
 
-// Menu is the whole tray: icon choice, tooltip and items.
+// Menu is the whole tray: icon choice, tooltip and items. Title is the text beside the icon where the OS
+// shows one (the macOS menu bar); elsewhere the tooltip carries the same words.
 type Menu struct {
 	Icon    Icon
+	Title   string
 	Tooltip string
 	Items   []Item
 }
@@ -117,6 +126,8 @@ type Icon int
 const (
 	IconRunning Icon = iota
 	IconStopped
+	// IconAttention: running, but a subscription account is low on quota or needs signing in again.
+	IconAttention
 )
 
 // Build turns state into the menu. Pure: same state, same menu.
@@ -144,6 +155,16 @@ func Build(s State) Menu {
 	items := []Item{{Key: "status", Title: status, Tooltip: statusTooltip(s), Disabled: true}}
 	if s.Phase == Failed && s.Err != "" {
 		items = append(items, Item{Key: "error", Title: truncate(firstLine(s.Err), 80), Tooltip: s.Err, Disabled: true})
+	}
+	if s.Phase == Running && len(s.Quota) > 0 {
+		items = append(items, quotaItems(s)...)
+		if quotaAttention(s.Quota) {
+			m.Icon = IconAttention
+		}
+		if line := quotaMetric(s); line != "" {
+			m.Title = line
+			m.Tooltip += "\n" + line
+		}
 	}
 	if s.Phase == Running {
 		for _, si := range s.SignIn {

@@ -23,6 +23,7 @@ import (
 // QuotaAdmin is the quota side of the service.
 type QuotaAdmin interface {
 	Quotas(ctx context.Context) service.QuotaView
+	LookAtQuota()
 	RefreshQuota(ctx context.Context, id int64) (service.QuotaView, error)
 	SetQuotaReserve(ctx context.Context, id int64, percent float64) error
 }
@@ -36,6 +37,7 @@ func (s *Server) quotaRoutes() []Route {
 }
 
 func (s *Server) getQuota(w http.ResponseWriter, r *http.Request) {
+	s.svc.LookAtQuota() // someone reads it: poll every minute for a while
 	writeJSON(w, http.StatusOK, s.svc.Quotas(r.Context()))
 }
 

@@ -30,10 +30,11 @@ const (
 
 // Account is what the tracker is told about a subscription account.
 type Account struct {
-	ID       int64
-	Provider string
-	Name     string
-	Enabled  bool
+	ID           int64
+	Provider     string
+	ProviderName string // "Claude"
+	Name         string
+	Enabled      bool
 	// Unusable is why routing skips the account ("needs sign-in"); such accounts are not polled.
 	Unusable  string
 	Cred      provider.CredentialSource
@@ -591,9 +592,10 @@ func longest(ws []Window) (Window, bool) {
 
 // AccountQuota is one account's quota as every view shows it.
 type AccountQuota struct {
-	AccountID int64    `json:"accountId"`
-	Provider  string   `json:"provider"`
-	Name      string   `json:"name"`
+	AccountID    int64  `json:"accountId"`
+	Provider     string `json:"provider"`
+	ProviderName string `json:"providerName"`
+	Name         string `json:"name"`
 	Plan      string   `json:"plan,omitempty"`
 	State     State    `json:"state"`
 	Windows   []Window `json:"windows"`
@@ -636,7 +638,7 @@ func (t *Tracker) Accounts() []AccountQuota {
 }
 
 func (t *Tracker) view(a Account, now time.Time) AccountQuota {
-	v := AccountQuota{AccountID: a.ID, Provider: a.Provider, Name: a.Name, Supported: a.Supported, Windows: []Window{}}
+	v := AccountQuota{AccountID: a.ID, Provider: a.Provider, ProviderName: a.ProviderName, Name: a.Name, Supported: a.Supported, Windows: []Window{}}
 	t.mu.RLock()
 	low := t.settings.LowPercent
 	v.Reserve = t.settings.Reserve[a.ID]

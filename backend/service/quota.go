@@ -175,8 +175,13 @@ func (s *Service) quotaAccounts() []quota.Account {
 			continue
 		}
 		for _, a := range snap.Accounts[sp.ID] {
-			qa := quota.Account{ID: a.ID, Provider: a.Provider, Name: a.Name, Enabled: a.Enabled, Cred: a.Cred,
-				ProxyURL: a.ProxyURL, Supported: quota.Supported(a.Provider)}
+			qa := quota.Account{ID: a.ID, Provider: a.Provider, ProviderName: sp.Name, Name: a.Name, Enabled: a.Enabled,
+				Cred: a.Cred, ProxyURL: a.ProxyURL, Supported: quota.Supported(a.Provider)}
+			if s.subs != nil {
+				if p, ok := s.subs.mgr.Provider(a.Provider); ok {
+					qa.ProviderName = p.Name
+				}
+			}
 			if u, ok := a.Cred.(provider.Unusable); ok {
 				qa.Unusable = u.Unusable()
 			}
@@ -221,14 +226,13 @@ type QuotaView struct {
 	Now        time.Time            `json:"now"`
 }
 
-// Quotas lists every subscription account's quota, soonest reset first. Reading counts as looking: while
-// someone reads, accounts are polled every minute.
+// Quotas lists every subscription account's quota, soonest reset first. Views that show it to a person call
+// LookAtQuota too, so accounts are polled every minute while someone looks.
 func (s *Service) Quotas(ctx context.Context) QuotaView {
 	v := QuotaView{Accounts: []quota.AccountQuota{}, LowPercent: quota.DefaultLowPercent, TrayMetric: TrayMetricLowest, Now: time.Now().UTC()}
 	if s.quota == nil {
 		return v
 	}
-	s.quota.t.Look()
 	v.Accounts = s.quota.t.Accounts()
 	if stored, err := s.db.Settings(ctx); err == nil {
 		if f, err := strconv.ParseFloat(stored[SettingQuotaLow], 64); err == nil {
@@ -241,7 +245,7 @@ func (s *Service) Quotas(ctx context.Context) QuotaView {
 	return v
 }
 
-// LookAtQuota says someone looks at quota (the tray menu opened).
+// LookAtQuota says someone looks at quota (the tray menu opened, the window or CLI read it).
 func (s *Service) LookAtQuota() {
 	if s.quota != nil {
 		s.quota.t.Look()

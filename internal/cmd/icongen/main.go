@@ -30,6 +30,8 @@ var (
 	running  = palette{top: rgb(0x14, 0xb8, 0xa6), bottom: rgb(0x43, 0x38, 0xca), glyph: rgb(0xff, 0xff, 0xff), background: true}
 	stopped  = palette{top: rgb(0x9c, 0xa3, 0xaf), bottom: rgb(0x4b, 0x55, 0x63), glyph: rgb(0xf3, 0xf4, 0xf6), background: true}
 	template = palette{glyph: rgb(0, 0, 0)}
+	// attention: running, but a subscription account is low on quota or needs signing in again (amber).
+	attention = palette{top: rgb(0xf5, 0x9e, 0x0b), bottom: rgb(0xc2, 0x41, 0x0c), glyph: rgb(0xff, 0xff, 0xff), background: true}
 )
 
 func rgb(r, g, b uint8) color.NRGBA { return color.NRGBA{r, g, b, 0xff} }
@@ -51,6 +53,12 @@ func run(root string) error {
 		return err
 	}
 	if files[filepath.Join(icons, "tray-stopped.png")], err = pngBytes(draw(64, stopped)); err != nil {
+		return err
+	}
+	if files[filepath.Join(icons, "tray-attention.png")], err = pngBytes(draw(64, attention)); err != nil {
+		return err
+	}
+	if files[filepath.Join(icons, "tray-attention.ico")], err = ico(attention, 16, 24, 32, 48); err != nil {
 		return err
 	}
 	if files[filepath.Join(icons, "tray-template.png")], err = pngBytes(draw(44, template)); err != nil {

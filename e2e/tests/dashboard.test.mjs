@@ -28,7 +28,7 @@ const claudeSettings = `{
   "includeCoAuthoredBy": false
 }
 `;
-const navTitles = ['Overview', 'Providers', 'Combos', 'CLI Tools', 'Keys', 'Usage', 'Logs', 'Settings'];
+const navTitles = ['Overview', 'Providers', 'Combos', 'Quota', 'CLI Tools', 'Keys', 'Usage', 'Logs', 'Settings'];
 
 describe('web dashboard', () => {
   let server;

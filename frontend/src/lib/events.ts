@@ -4,7 +4,7 @@
 
 import type { DesktopWindow } from './api';
 
-export const kinds = ['status', 'accounts', 'combos', 'keys', 'usage', 'tools', 'settings', 'update'] as const;
+export const kinds = ['status', 'accounts', 'combos', 'keys', 'usage', 'tools', 'settings', 'update', 'quota'] as const;
 export type Kind = (typeof kinds)[number];
 
 export const windowEventName = 'ninerouter:event';

@@ -10,6 +10,7 @@ export const pages: readonly Page[] = [
   { path: '/', title: 'Overview' },
   { path: '/providers', title: 'Providers' },
   { path: '/combos', title: 'Combos' },
+  { path: '/quota', title: 'Quota' },
   { path: '/tools', title: 'CLI Tools' },
   { path: '/keys', title: 'Keys' },
   { path: '/usage', title: 'Usage' },

@@ -20,7 +20,7 @@ describe('pathFromHash', () => {
   });
 
   it('has the product’s navigation in order', () => {
-    expect(pages.map((p) => p.title)).toEqual(['Overview', 'Providers', 'Combos', 'CLI Tools', 'Keys', 'Usage', 'Logs', 'Settings']);
+    expect(pages.map((p) => p.title)).toEqual(['Overview', 'Providers', 'Combos', 'Quota', 'CLI Tools', 'Keys', 'Usage', 'Logs', 'Settings']);
   });
 });
 

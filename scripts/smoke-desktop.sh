@@ -305,3 +305,60 @@ echo "smoke: window screenshot: $OUT/desktop-window.png"
 echo "smoke: tray icon (as a host would draw it): $OUT/tray-icon.png"
 echo "smoke: tray menu: $OUT/tray-menu.txt"
 sed 's/^/smoke:   | /' "$OUT/tray-menu.txt"
+
+# Quota (issue 12): a Claude account signed in at the mock vendor, at 37% (5 h) and 12% (weekly) used. The live
+# tray menu (over D-Bus) shows its row with the mock's numbers, `ninerouter quota --json` agrees, and a spent
+# window puts a notification on the session bus (org.freedesktop.Notifications: trayprobe's stand-in server).
+# Its own instance, data dir and file secret store: independent of the keyring steps above.
+step "quota: tray row with the mock's numbers, a notification on the bus"
+(cd "$here/.." && go build -o "$OUT/mockvendor" ./backend/testkit/mockvendor/cmd/mockvendor) || fail "building the mock vendor"
+"$OUT/mockvendor" -endpoints "$OUT/endpoints.json" -auto-approve >"$OUT/mockvendor.log" 2>&1 &
+mock_pid=$!
+"$PROBE" notifications >"$OUT/notifications.log" 2>&1 &
+notes_pid=$!
+trap 'cleanup_inner; kill $mock_pid $notes_pid 2>/dev/null || true' EXIT
+within 30 grep -q "^http" "$OUT/mockvendor.log" || fail "mock vendor: $(cat "$OUT/mockvendor.log")"
+within 30 grep -q "notifications ready" "$OUT/notifications.log" || fail "notification server: $(cat "$OUT/notifications.log")"
+control=$(grep -m1 '^http' "$OUT/mockvendor.log")/_control
+set_claude_quota() { # FIVE_USED FIVE_RESET WEEK_USED WEEK_RESET
+  curl -fsS -X POST "$control/quota?vendor=claude" -H 'Content-Type: application/json' \
+    -d "{\"five_hour\":{\"utilization\":$1,\"resets_at\":\"$2\"},\"seven_day\":{\"utilization\":$3,\"resets_at\":\"$4\"}}"
+}
+week_reset=$(date -u -d '+99 hours' +%Y-%m-%dT%H:%M:%SZ)
+set_claude_quota 37 "$(date -u -d '+72 minutes' +%Y-%m-%dT%H:%M:%SZ)" 12 "$week_reset" || fail "setting the mock's quota"
+qport=$(free_port)
+qcli=(--addr "127.0.0.1:$qport" --data-dir "$HOME/quota-data")
+NINEROUTER_ENDPOINTS="$OUT/endpoints.json" NINEROUTER_SECRET_STORE=file NINEROUTER_SECRET_KEY=smoke-quota-key NINEROUTER_DEBUG=1 \
+  "$BIN" "${qcli[@]}" >"$OUT/desktop-quota.log" 2>&1 &
+app_pid=$!
+wait_http "http://127.0.0.1:$qport/healthz" 30 || fail "/healthz (quota instance) did not answer"
+# Sign in as a user would: the login command prints the vendor's page; opening it completes the flow.
+"$BIN" login claude --no-browser "${qcli[@]}" >"$OUT/quota-login.log" 2>&1 &
+login_pid=$!
+within 30 grep -q '^http' "$OUT/quota-login.log" || fail "login printed no address: $(cat "$OUT/quota-login.log")"
+curl -fsSL -o /dev/null "$(grep -m1 '^http' "$OUT/quota-login.log")" || fail "opening the sign-in page"
+wait "$login_pid" || fail "login claude: $(cat "$OUT/quota-login.log")"
+"$BIN" quota --refresh --json "${qcli[@]}" >"$OUT/quota.json" || fail "ninerouter quota --refresh --json"
+python3 - "$OUT/quota.json" <<'PY' || fail "quota --json: $(cat "$OUT/quota.json")"
+import json, sys
+v = json.load(open(sys.argv[1]))
+a = [x for x in v["accounts"] if x["provider"] == "claude"][0]
+w = {x["id"]: x for x in a["windows"]}
+assert w["5h"]["usedPercent"] == 37 and w["5h"]["resetsAt"], w
+assert w["7d"]["usedPercent"] == 12 and w["7d"]["resetsAt"], w
+PY
+wait_menu '^Claude · user@example\.com   5h ▰▰▰▱▱ 63% left · 1h 1[0-2]m   week 88% left · 4d [23]h$' ||
+  fail "no quota row with the mock's numbers: $(cat "$OUT/tray-menu.txt")"
+cp "$OUT/tray-menu.txt" "$OUT/tray-menu-quota.txt"
+set_claude_quota 100 "$(date -u -d '+30 minutes' +%Y-%m-%dT%H:%M:%SZ)" 40 "$week_reset" || fail "spending the mock's 5h window"
+"$BIN" quota --refresh --json "${qcli[@]}" >"$OUT/quota.json" || fail "ninerouter quota --refresh (spent)"
+within 30 grep -q "^notify: .*5h window spent" "$OUT/notifications.log" ||
+  fail "no notification on the bus: $(cat "$OUT/notifications.log")"
+wait_menu '^Claude · user@example\.com   (cooling · [0-9hm ]+   )?spent   5h spent · 30m|^Claude · user@example\.com   spent   5h spent · (29|30)m' ||
+  fail "the tray row does not say the window is spent: $(cat "$OUT/tray-menu.txt")"
+"$PROBE" click Quit || fail "clicking Quit (quota instance)"
+within 30 app_gone || fail "the quota instance did not quit"
+app_pid=
+kill "$mock_pid" "$notes_pid" 2>/dev/null || true
+ok "$(grep -c '^notify:' "$OUT/notifications.log") notification(s)"
+echo "smoke: tray menu with quota rows: $OUT/tray-menu-quota.txt"

@@ -42,6 +42,14 @@ type Account struct {
 	Supported bool // the provider has a quota endpoint
 }
 
+// label names the account as the tray does: "Claude · me@example.com".
+func (a Account) label() string {
+	if a.ProviderName == "" {
+		return a.Name
+	}
+	return a.ProviderName + " · " + a.Name
+}
+
 // Store keeps the last known quotas across restarts (the service implements it over SQLite).
 type Store interface {
 	LoadQuotas(ctx context.Context) (map[int64]Stored, error)
@@ -209,6 +217,9 @@ func (t *Tracker) Limited(account int64) {
 	t.poke()
 }
 
+// Poke makes the poller look at the account list now (an account was added, enabled or signed in again).
+func (t *Tracker) Poke() { t.poke() }
+
 func (t *Tracker) poke() {
 	select {
 	case t.wake <- struct{}{}:
@@ -273,6 +284,7 @@ func (t *Tracker) Refresh(ctx context.Context, account int64) error {
 		}
 		t.mu.Lock()
 		e := t.entryLocked(a.ID, a.Provider)
+		e.name = a.label()
 		t.mu.Unlock()
 		select {
 		case e.lock <- struct{}{}:
@@ -412,10 +424,10 @@ func (t *Tracker) sync(ctx context.Context, accts []Account) {
 	t.mu.Lock()
 	for _, a := range accts {
 		seen[a.ID] = true
-		t.entryLocked(a.ID, a.Provider).name = a.Name
+		t.entryLocked(a.ID, a.Provider).name = a.label()
 		needs := a.Unusable != ""
 		if needs && !t.signIn[a.ID] {
-			notes = append(notes, Note{Kind: NoteSignIn, Key: "sign-in:" + itoa(a.ID), Title: "Sign in again: " + a.Name,
+			notes = append(notes, Note{Kind: NoteSignIn, Key: "sign-in:" + itoa(a.ID), Title: "Sign in again: " + a.label(),
 				Body: "NineRouter skips this account until you sign in again."})
 		}
 		t.signIn[a.ID] = needs
@@ -592,13 +604,13 @@ func longest(ws []Window) (Window, bool) {
 
 // AccountQuota is one account's quota as every view shows it.
 type AccountQuota struct {
-	AccountID    int64  `json:"accountId"`
-	Provider     string `json:"provider"`
-	ProviderName string `json:"providerName"`
-	Name         string `json:"name"`
-	Plan      string   `json:"plan,omitempty"`
-	State     State    `json:"state"`
-	Windows   []Window `json:"windows"`
+	AccountID    int64    `json:"accountId"`
+	Provider     string   `json:"provider"`
+	ProviderName string   `json:"providerName"`
+	Name         string   `json:"name"`
+	Plan         string   `json:"plan,omitempty"`
+	State        State    `json:"state"`
+	Windows      []Window `json:"windows"`
 	// UpdatedAt is when the numbers were last fresh; Stale says they are older than the last fetch attempt or
 	// come from before a restart.
 	UpdatedAt *time.Time `json:"updatedAt,omitempty"`

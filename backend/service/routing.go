@@ -131,6 +131,9 @@ func (s *Service) reload(ctx context.Context, kinds ...events.Kind) error {
 		return err
 	}
 	s.routing.router.Swap(snap)
+	if s.quota != nil {
+		s.quota.t.Poke() // a new or re-enabled subscription account has its quota fetched at once
+	}
 	for _, k := range kinds {
 		s.Publish(k, nil)
 	}

@@ -295,7 +295,8 @@ func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// control serves POST /_control/{revoke,expire}?vendor=V.
+// control serves POST /_control/{revoke,expire}?vendor=V, and POST /_control/quota?vendor=V&status=N whose body
+// becomes V's quota answer (quota.go).
 func (m *Mock) control(w http.ResponseWriter, r *http.Request, action string) {
 	vendor := r.URL.Query().Get("vendor")
 	if r.Method != http.MethodPost || vendor == "" {
@@ -307,6 +308,13 @@ func (m *Mock) control(w http.ResponseWriter, r *http.Request, action string) {
 		m.Revoke(vendor)
 	case "expire":
 		m.ExpireAccess(vendor)
+	case "quota":
+		status, err := strconv.Atoi(r.URL.Query().Get("status"))
+		if err != nil {
+			status = http.StatusOK
+		}
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		m.SetQuota(vendor, status, r.Header.Get("Content-Type"), string(body))
 	default:
 		http.NotFound(w, r)
 		return

@@ -8,6 +8,7 @@
 //	trayprobe activate         call org.kde.StatusNotifierItem.Activate (a left click on the icon)
 //	trayprobe icon FILE.png    save the item's IconPixmap (what a tray host would draw) as a PNG
 //	trayprobe unlock-keyring   unlock gnome-keyring's login collection with the password on stdin (keyring.go)
+//	trayprobe notifications    own org.freedesktop.Notifications and print each notification (notifications.go)
 //
 // It speaks D-Bus with godbus (the library fyne.io/systray and go-keyring already use), on the session bus of
 // its environment: run it inside the same dbus-run-session as the app.
@@ -58,6 +59,8 @@ func main() {
 	switch os.Args[1] {
 	case "watcher":
 		err = runWatcher(conn)
+	case "notifications":
+		err = runNotifications(conn)
 	case "wait":
 		fs := flag.NewFlagSet("wait", flag.ExitOnError)
 		timeout := fs.Duration("timeout", 20*time.Second, "how long to wait")

@@ -54,6 +54,21 @@ func (s *memStore) DeleteQuota(_ context.Context, id int64) error {
 	return nil
 }
 
+// quotaRouter is a router over two accounts (1 before 2) of providerID whose quota a tracker on a fake clock
+// answers.
+func quotaRouter(providerID string) (*fakeClock, *provider.Spec, *route.Router, *Tracker) {
+	clock := &fakeClock{t: testNow}
+	spec := &provider.Spec{ID: providerID, Auth: provider.AuthOAuth}
+	a1 := &route.Account{ID: 1, Provider: providerID, Priority: 1, Enabled: true, Cred: provider.StaticKey("k1")}
+	a2 := &route.Account{ID: 2, Provider: providerID, Priority: 2, Enabled: true, Cred: provider.StaticKey("k2")}
+	snap := &route.Snapshot{Accounts: map[string][]*route.Account{providerID: {a1, a2}}, ByID: map[int64]*route.Account{1: a1, 2: a2}}
+	r := route.New(snap, nil)
+	r.SetClock(clock.Now)
+	tr := NewTracker(Options{Now: clock.Now, Accounts: func() []Account { return nil }})
+	r.SetQuota(tr)
+	return clock, spec, r, tr
+}
+
 func spentHeaders(reset time.Time) http.Header {
 	h := http.Header{}
 	h.Set("anthropic-ratelimit-unified-5h-utilization", "1.0")
@@ -65,15 +80,7 @@ func spentHeaders(reset time.Time) http.Header {
 // An exhausted account is skipped until its reset and used again after it, with no restart: the reset time
 // itself wakes it (a fake clock stands in for the hour).
 func TestRouterSkipsSpentAccountUntilReset(t *testing.T) {
-	clock := &fakeClock{t: testNow}
-	spec := &provider.Spec{ID: "claude", Auth: provider.AuthOAuth}
-	a1 := &route.Account{ID: 1, Provider: "claude", Priority: 1, Enabled: true, Cred: provider.StaticKey("k1")}
-	a2 := &route.Account{ID: 2, Provider: "claude", Priority: 2, Enabled: true, Cred: provider.StaticKey("k2")}
-	snap := &route.Snapshot{Accounts: map[string][]*route.Account{"claude": {a1, a2}}, ByID: map[int64]*route.Account{1: a1, 2: a2}}
-	r := route.New(snap, nil)
-	r.SetClock(clock.Now)
-	tr := NewTracker(Options{Now: clock.Now, Accounts: func() []Account { return nil }})
-	r.SetQuota(tr)
+	clock, spec, r, tr := quotaRouter("claude")
 
 	target := route.Target{Spec: spec, Model: "claude-sonnet-4-6"}
 	if a, _ := r.Next(target, nil); a == nil || a.ID != 1 {
@@ -108,15 +115,7 @@ func TestRouterSkipsSpentAccountUntilReset(t *testing.T) {
 
 // "Spend what resets first": among usable accounts, the one whose window resets soonest serves first.
 func TestSoonestResetOrder(t *testing.T) {
-	clock := &fakeClock{t: testNow}
-	spec := &provider.Spec{ID: "codex", Auth: provider.AuthOAuth}
-	a1 := &route.Account{ID: 1, Provider: "codex", Priority: 1, Enabled: true, Cred: provider.StaticKey("k1")}
-	a2 := &route.Account{ID: 2, Provider: "codex", Priority: 2, Enabled: true, Cred: provider.StaticKey("k2")}
-	snap := &route.Snapshot{Accounts: map[string][]*route.Account{"codex": {a1, a2}}, ByID: map[int64]*route.Account{1: a1, 2: a2}}
-	r := route.New(snap, nil)
-	r.SetClock(clock.Now)
-	tr := NewTracker(Options{Now: clock.Now, Accounts: func() []Account { return nil }})
-	r.SetQuota(tr)
+	_, spec, r, tr := quotaRouter("codex")
 	codexH := func(mins int, reset time.Time) http.Header {
 		h := http.Header{}
 		h.Set("x-codex-primary-used-percent", "30")

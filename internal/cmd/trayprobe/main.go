@@ -24,11 +24,9 @@ import (
 	"image/color"
 	"image/png"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -154,18 +152,7 @@ func runWatcher(conn *dbus.Conn) error {
 	if err := conn.Export(introspect.NewIntrospectable(node), watcherPath, "org.freedesktop.DBus.Introspectable"); err != nil {
 		return err
 	}
-	reply, err := conn.RequestName(watcherName, dbus.NameFlagDoNotQueue)
-	if err != nil {
-		return err
-	}
-	if reply != dbus.RequestNameReplyPrimaryOwner {
-		return fmt.Errorf("%s is already owned", watcherName)
-	}
-	fmt.Println("watcher ready")
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	<-sig
-	return nil
+	return serveName(conn, watcherName, "watcher ready")
 }
 
 // findItem returns the bus name of the one registered StatusNotifierItem.

@@ -40,14 +40,19 @@ func runNotifications(conn *dbus.Conn) error {
 	if err := conn.Export(&notifications{}, notifyPath, notifyName); err != nil {
 		return err
 	}
-	reply, err := conn.RequestName(notifyName, dbus.NameFlagDoNotQueue)
+	return serveName(conn, notifyName, "notifications ready")
+}
+
+// serveName owns a well-known bus name, says ready, and serves until SIGTERM or SIGINT.
+func serveName(conn *dbus.Conn, name, ready string) error {
+	reply, err := conn.RequestName(name, dbus.NameFlagDoNotQueue)
 	if err != nil {
 		return err
 	}
 	if reply != dbus.RequestNameReplyPrimaryOwner {
-		return fmt.Errorf("%s is already owned", notifyName)
+		return fmt.Errorf("%s is already owned", name)
 	}
-	fmt.Println("notifications ready")
+	fmt.Println(ready)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	<-sig

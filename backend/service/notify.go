@@ -6,6 +6,7 @@ import (
 
 	"github.com/ninerouter/ninerouter/backend/proxy"
 	"github.com/ninerouter/ninerouter/backend/quota"
+	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/usage"
 )
 
@@ -102,7 +103,7 @@ func (f fallbackWatch) Finish(rec usage.Record) {
 		return
 	}
 	c := f.s.routing.router.Snapshot().Combos[rec.Combo]
-	if c == nil || c.Strategy == "round-robin" || len(c.Entries) < 2 || c.Entries[0].Model == rec.Entry {
+	if c == nil || c.Strategy != route.ComboFallback || len(c.Entries) < 2 || c.Entries[0].Model == rec.Entry {
 		return
 	}
 	f.s.quota.notify.send(quota.Note{Kind: quota.NoteFallback, Key: "fallback:" + rec.Combo,

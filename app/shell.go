@@ -43,7 +43,9 @@ type shell struct {
 	startBackend func(ctx context.Context, cfg config.Config, assets fs.FS, log *slog.Logger) (*daemon.Instance, error)
 
 	ready    chan struct{} // closed when startup has finished, successfully or not
-	quitting atomic.Bool   // set by every deliberate quit path, so beforeClose lets it through
+	loaded   chan struct{} // closed when the page has loaded (domReady): Wails' own start-hidden step is done
+	loadOnce sync.Once
+	quitting atomic.Bool // set by every deliberate quit path, so beforeClose lets it through
 
 	// Signals are caught from before the window exists until shutdown begins (watchSignals), so a SIGTERM at
 	// any moment of start-up ends the app cleanly instead of being lost or killing it mid-write.
@@ -71,6 +73,7 @@ func newShell(ctx context.Context, cfg config.Config, assets fs.FS, log *slog.Lo
 		newWindow:    newWailsWindow,
 		startBackend: daemon.Start,
 		ready:        make(chan struct{}),
+		loaded:       make(chan struct{}),
 		ending:       make(chan struct{}),
 		sigDone:      make(chan struct{}),
 	}
@@ -131,10 +134,32 @@ func (s *shell) startup(wctx context.Context) {
 	}
 	// Started at login: stay in the tray when a tray host shows the icon; otherwise the window is the only way in.
 	if !s.cfg.StartInTray || !s.tray.hostAvailable() {
-		s.log.Debug("showing the window")
-		s.showWindow()
+		s.showWhenLoaded(loopCtx)
 	}
 }
+
+// firstShowWait bounds how long the first show waits for the page to load: long enough that Wails' start-hidden
+// step has long been done, short enough that a page that never reports in still gets a window.
+const firstShowWait = 3 * time.Second
+
+// showWhenLoaded shows the window for the first time once the page has loaded. Wails runs startup concurrently
+// with its window setup, which queues a Hide on the GTK main loop (StartHidden): a Show queued before it — a
+// backend that starts fast, as with a locked keychain that is not waited for — was undone, leaving the window
+// unmapped. domReady comes after that Hide.
+func (s *shell) showWhenLoaded(ctx context.Context) {
+	select {
+	case <-s.loaded:
+	case <-time.After(firstShowWait):
+		s.log.Debug("the page has not loaded yet; showing the window anyway")
+	case <-ctx.Done():
+		return
+	}
+	s.log.Debug("showing the window")
+	s.showWindow()
+}
+
+// pageLoaded records that the page has loaded (once; Wails calls domReady again on a reload).
+func (s *shell) pageLoaded() { s.loadOnce.Do(func() { close(s.loaded) }) }
 
 // goFunc runs fn as a goroutine the shell owns: shutdown cancels its context and waits for it.
 func (s *shell) goFunc(fn func()) {
@@ -268,7 +293,10 @@ func (s *shell) shutdown(context.Context) {
 }
 
 // domReady is Wails' OnDomReady: the page's JavaScript has run, so JavaScriptCore's handlers are in place.
-func (s *shell) domReady(context.Context) { s.restoreSignalStack() }
+func (s *shell) domReady(context.Context) {
+	s.restoreSignalStack()
+	s.pageLoaded()
+}
 
 // signalGuardWindow and signalGuardEvery bound how long and how often startup re-applies SA_ONSTACK: the window
 // covers WebKit's start and the first page load on a loaded machine.

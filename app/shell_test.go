@@ -76,6 +76,7 @@ func testShell(t *testing.T) (*shell, *recorder) {
 	s := newShell(context.Background(), cfg, assets, log)
 	rec := newRecorder()
 	s.newWindow = func(context.Context) window { return rec }
+	s.pageLoaded() // no WebKit here: the first show need not wait for a page
 	return s, rec
 }
 

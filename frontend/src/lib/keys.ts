@@ -53,6 +53,14 @@ export function moveTarget(key: string, index: number, count: number): number | 
   return to === null || to < 0 || to >= count ? null : to;
 }
 
+/** A keydown on an entry's move button: the row ArrowUp/ArrowDown moves it to (the key's default prevented), or null. */
+export function moveKey(e: KeyboardEvent, index: number, count: number): number | null {
+  if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return null;
+  if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return null;
+  e.preventDefault();
+  return moveTarget(e.key, index, count);
+}
+
 /**
  * After an entry moved to row `to` of an ordered list, puts the focus on that row's move button for the same
  * direction ([data-move="up"|"down"]), or on its other one when the entry reached an end: the focus follows the

@@ -515,18 +515,27 @@ func describeLimits(l keys.Limits) string {
 	return strings.Join(parts, "; ")
 }
 
+// parseKeyID parses the flags and the one key id argument of a key subcommand.
+func parseKeyID(fs *flag.FlagSet, args []string, cmd string) (int64, error) {
+	arg, err := parseOne(fs, args, cmd+" needs a key id")
+	if err != nil {
+		return 0, err
+	}
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %q is not a key id (see `ninerouter key list`)", errUsage, arg)
+	}
+	return id, nil
+}
+
 func keyLimits(ctx context.Context, e *Env, args []string) error {
 	var cf commonFlags
 	fs := newFlags(e, "key limits", "ID [--combos A,B] [--daily USD] [--monthly USD]")
 	cf.register(fs)
 	lim := limitFlags(fs)
-	arg, err := parseOne(fs, args, "key limits needs a key id")
+	id, err := parseKeyID(fs, args, "key limits")
 	if err != nil {
 		return err
-	}
-	id, err := strconv.ParseInt(arg, 10, 64)
-	if err != nil {
-		return fmt.Errorf("%w: %q is not a key id (see `ninerouter key list`)", errUsage, arg)
 	}
 	return withClient(ctx, e, &cf, func(c *client) error {
 		var k keys.Key
@@ -545,13 +554,9 @@ func keyRevoke(ctx context.Context, e *Env, args []string) error {
 	var cf commonFlags
 	fs := newFlags(e, "key revoke", "ID")
 	cf.register(fs)
-	arg, err := parseOne(fs, args, "key revoke needs a key id")
+	id, err := parseKeyID(fs, args, "key revoke")
 	if err != nil {
 		return err
-	}
-	id, err := strconv.ParseInt(arg, 10, 64)
-	if err != nil {
-		return fmt.Errorf("%w: %q is not a key id (see `ninerouter key list`)", errUsage, arg)
 	}
 	return withClient(ctx, e, &cf, func(c *client) error {
 		if err := c.do(ctx, http.MethodDelete, "/api/keys/"+strconv.FormatInt(id, 10), nil, nil); err != nil {

@@ -128,6 +128,7 @@ type KeyAdmin interface {
 	ListKeys(ctx context.Context) ([]keys.Key, error)
 	RevokeKey(ctx context.Context, id int64) (keys.Key, error)
 	SetKeyLimits(ctx context.Context, id int64, l keys.Limits) (keys.Key, error)
+	ValidKeyLimits(l keys.Limits) error
 }
 
 // UsageReader reads the ledger and edits the pricing table.

@@ -383,8 +383,8 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
 	}
 	limited := len(body.AllowedCombos) > 0 || body.DailyUSD != 0 || body.MonthlyUSD != 0
 	if limited { // refuse bad limits before a key exists
-		if body.DailyUSD < 0 || body.MonthlyUSD < 0 {
-			s.writeError(w, http.StatusBadRequest, "invalid", "a budget cannot be negative")
+		if err := s.svc.ValidKeyLimits(body.Limits); err != nil {
+			s.writeServiceError(w, err)
 			return
 		}
 	}

@@ -40,13 +40,8 @@ type keySpend struct {
 
 // SetKeyLimits replaces a member key's allowed combos and budgets. Every combo named must exist.
 func (s *Service) SetKeyLimits(ctx context.Context, id int64, l keys.Limits) (keys.Key, error) {
-	snap := s.routing.router.Snapshot()
-	for i, c := range l.AllowedCombos {
-		c = strings.TrimSpace(c)
-		if _, ok := snap.Combos[c]; !ok {
-			return keys.Key{}, fmt.Errorf("%w: no combo is called %q", ErrInvalid, c)
-		}
-		l.AllowedCombos[i] = c
+	if err := s.ValidKeyLimits(l); err != nil {
+		return keys.Key{}, err
 	}
 	k, err := s.routing.keys.SetLimits(ctx, id, l)
 	switch {
@@ -62,6 +57,23 @@ func (s *Service) SetKeyLimits(ctx context.Context, id int64, l keys.Limits) (ke
 	s.keySpend.mu.Unlock()
 	s.Publish(events.KindKeys, nil)
 	return k, nil
+}
+
+// ValidKeyLimits checks limits before a key gets them (trimming combo names in place): every combo named must
+// exist and no budget may be negative.
+func (s *Service) ValidKeyLimits(l keys.Limits) error {
+	snap := s.routing.router.Snapshot()
+	for i, c := range l.AllowedCombos {
+		c = strings.TrimSpace(c)
+		if _, ok := snap.Combos[c]; !ok {
+			return fmt.Errorf("%w: no combo is called %q", ErrInvalid, c)
+		}
+		l.AllowedCombos[i] = c
+	}
+	if l.DailyUSD < 0 || l.MonthlyUSD < 0 {
+		return fmt.Errorf("%w: a budget cannot be negative", ErrInvalid)
+	}
+	return nil
 }
 
 // CheckKeyAccess applies a member key's limits to one request for model: a key limited to some combos may use

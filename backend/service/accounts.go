@@ -2,13 +2,10 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/ninerouter/ninerouter/backend/events"
 	"github.com/ninerouter/ninerouter/backend/provider"
@@ -244,31 +241,9 @@ func (s *Service) UpdateAccount(ctx context.Context, id int64, in AccountInput) 
 	return s.accountView(row), nil
 }
 
-// DeleteAccount removes an account and its key.
+// DeleteAccount removes an account, its sign-in record and its key; what names its provider stays.
 func (s *Service) DeleteAccount(ctx context.Context, id int64) error {
-	s.routing.mu.Lock()
-	defer s.routing.mu.Unlock()
-	row, err := s.db.Account(ctx, id)
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return fmt.Errorf("%w: account %d", ErrNotFound, id)
-	}
-	if err != nil {
-		return fmt.Errorf("delete account %d: %w", id, err)
-	}
-	if err := s.beginKeyDelete(row); err != nil {
-		return err
-	}
-	found, err := s.db.DeleteAccount(ctx, id)
-	if err != nil {
-		return err
-	}
-	if !found {
-		return fmt.Errorf("%w: account %d", ErrNotFound, id)
-	}
-	s.deleteAccountKey(id)
-	s.forgetSignIn(ctx, id)
-	s.routing.router.ResetCooldowns(id)
-	return s.reload(ctx, events.KindAccounts)
+	return s.removeAccount(ctx, id, false, false)
 }
 
 // ResetCooldowns clears an account's cooldowns (the UI's "reset" button).

@@ -71,7 +71,8 @@ func (s *Service) SetCombo(ctx context.Context, c route.Combo) (ComboView, error
 	return s.comboView(snap.Combos[c.Name], snap.Active), nil
 }
 
-// DeleteCombo removes a combo that no other combo uses; deleting the active one leaves none active.
+// DeleteCombo removes a combo that no other combo uses; deleting the active one leaves none active. Both writes
+// are one transaction.
 func (s *Service) DeleteCombo(ctx context.Context, name string) error {
 	s.routing.mu.Lock()
 	defer s.routing.mu.Unlock()
@@ -86,13 +87,8 @@ func (s *Service) DeleteCombo(ctx context.Context, name string) error {
 			}
 		}
 	}
-	if err := s.db.DeleteCombo(ctx, name); err != nil {
-		return err
-	}
-	if snap.Active == name {
-		if err := s.db.SetSetting(ctx, SettingActiveCombo, ""); err != nil {
-			return err
-		}
+	if err := s.db.Remove(ctx, cascadeRemoval(snap, nil, name)); err != nil {
+		return fmt.Errorf("delete combo %q: %w", name, err)
 	}
 	return s.reload(ctx, events.KindCombos)
 }

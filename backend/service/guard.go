@@ -14,6 +14,8 @@ import (
 
 	"github.com/ninerouter/ninerouter/backend/events"
 	"github.com/ninerouter/ninerouter/backend/route"
+	"github.com/ninerouter/ninerouter/backend/store"
+	"gorm.io/gorm"
 )
 
 // Reference is one thing that uses a combo, a provider's models or a node.
@@ -117,11 +119,6 @@ func comboRefs(snap *route.Snapshot, skipCombo string, match func(model string) 
 	return refs
 }
 
-// ComboReferences lists what uses the combo name.
-func (s *Service) ComboReferences(name string) []Reference {
-	return comboRefs(s.routing.router.Snapshot(), name, func(m string) bool { return m == name })
-}
-
 // providerRefs lists what names a model of the provider through one of its prefixes.
 func providerRefs(snap *route.Snapshot, providerID string) []Reference {
 	spec, ok := snap.Registry.ByID(providerID)
@@ -143,10 +140,9 @@ func providerRefs(snap *route.Snapshot, providerID string) []Reference {
 	})
 }
 
-// AccountReferences lists what would lose its only account if account id went: references to its provider
-// when no other account of that provider remains.
-func (s *Service) AccountReferences(id int64) []Reference {
-	snap := s.routing.router.Snapshot()
+// accountRefs lists what would lose its only account if account id went: references to its provider when no
+// other account of that provider remains.
+func accountRefs(snap *route.Snapshot, id int64) []Reference {
 	a, ok := snap.ByID[id]
 	if !ok {
 		return nil
@@ -159,59 +155,118 @@ func (s *Service) AccountReferences(id int64) []Reference {
 	return providerRefs(snap, a.Provider)
 }
 
-// NodeReferences lists what uses the node's prefix.
-func (s *Service) NodeReferences(ctx context.Context, id int64) ([]Reference, string, error) {
-	n, err := s.db.Node(ctx, id)
-	if err != nil {
-		return nil, "", fmt.Errorf("%w: node %d", ErrNotFound, id)
-	}
-	return providerRefs(s.routing.router.Snapshot(), n.Prefix), n.Prefix, nil
-}
-
 // RemoveCombo deletes a combo. Without cascade a used or active combo is refused with an *InUseError; with
 // cascade the referring entries and aliases go too (a combo left empty is deleted) and nothing stays active.
 func (s *Service) RemoveCombo(ctx context.Context, name string, cascade bool) error {
+	s.routing.mu.Lock()
+	defer s.routing.mu.Unlock()
 	snap := s.routing.router.Snapshot()
 	if _, ok := snap.Combos[name]; !ok {
 		return fmt.Errorf("%w: combo %q", ErrNotFound, name)
 	}
-	refs := s.ComboReferences(name)
+	refs := comboRefs(snap, name, func(m string) bool { return m == name })
 	if !cascade && (len(refs) > 0 || snap.Active == name) {
 		return &InUseError{What: fmt.Sprintf("The combo %q", name), Refs: refs, ActiveItself: snap.Active == name}
 	}
-	if err := s.dropReferences(ctx, refs); err != nil {
-		return err
+	if err := s.db.Remove(ctx, cascadeRemoval(snap, refs, name)); err != nil {
+		return fmt.Errorf("delete combo %q: %w", name, err)
 	}
-	return s.DeleteCombo(ctx, name)
+	return s.reload(ctx, events.KindCombos)
 }
 
 // RemoveAccount deletes an account, refusing (without cascade) when it is the last account behind a
 // combo entry or alias.
 func (s *Service) RemoveAccount(ctx context.Context, id int64, cascade bool) error {
-	refs := s.AccountReferences(id)
-	if len(refs) > 0 && !cascade {
-		a := s.routing.router.Snapshot().ByID[id]
-		return &InUseError{What: fmt.Sprintf("The account %s (the last one of %s)", accountLabel(a), a.Provider), Refs: refs}
+	return s.removeAccount(ctx, id, true, cascade)
+}
+
+// removeAccount deletes an account, its sign-in record and, when guarded, what names its provider through it
+// alone (refused without cascade) in one transaction; its key's deletion is journaled first
+// (backend/service/secretjournal.go) and done after, then its tokens go.
+func (s *Service) removeAccount(ctx context.Context, id int64, guarded, cascade bool) error {
+	s.routing.mu.Lock()
+	defer s.routing.mu.Unlock()
+	snap := s.routing.router.Snapshot()
+	var refs []Reference
+	if guarded {
+		refs = accountRefs(snap, id)
+		if len(refs) > 0 && !cascade {
+			return &InUseError{What: fmt.Sprintf("The account %s (the last one of %s)", accountLabel(snap.ByID[id]), snap.ByID[id].Provider), Refs: refs}
+		}
 	}
-	if err := s.dropReferences(ctx, refs); err != nil {
+	row, err := s.db.Account(ctx, id)
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("%w: account %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return fmt.Errorf("delete account %d: %w", id, err)
+	}
+	if err := s.beginKeyDelete(row); err != nil {
 		return err
 	}
-	return s.DeleteAccount(ctx, id)
+	r := cascadeRemoval(snap, refs, "")
+	r.Account = id
+	if err := s.db.Remove(ctx, r); errors.Is(err, store.ErrNothingRemoved) {
+		return fmt.Errorf("%w: account %d", ErrNotFound, id)
+	} else if err != nil {
+		return err
+	}
+	s.deleteAccountKey(id)
+	s.forgetSignIn(id)
+	s.routing.router.ResetCooldowns(id)
+	return s.reload(ctx, changedKinds(refs, events.KindAccounts)...)
 }
 
 // RemoveNode deletes a node and its accounts, refusing (without cascade) when combos or aliases use it.
 func (s *Service) RemoveNode(ctx context.Context, id int64, cascade bool) error {
-	refs, prefix, err := s.NodeReferences(ctx, id)
+	return s.removeNode(ctx, id, true, cascade)
+}
+
+// removeNode deletes a node, its accounts and, when guarded, what uses its prefix (refused without cascade) in
+// one transaction; the accounts' key deletions are journaled first and done after.
+func (s *Service) removeNode(ctx context.Context, id int64, guarded, cascade bool) error {
+	s.routing.mu.Lock()
+	defer s.routing.mu.Unlock()
+	n, err := s.db.Node(ctx, id)
 	if err != nil {
+		return fmt.Errorf("%w: node %d", ErrNotFound, id)
+	}
+	snap := s.routing.router.Snapshot()
+	var refs []Reference
+	if guarded {
+		refs = providerRefs(snap, n.Prefix)
+		if len(refs) > 0 && !cascade {
+			return &InUseError{What: fmt.Sprintf("The node %s/", n.Prefix), Refs: refs}
+		}
+	}
+	accts, err := s.db.AccountsOf(ctx, n.Prefix)
+	if err != nil {
+		return fmt.Errorf("delete node %d: %w", id, err)
+	}
+	for _, a := range accts {
+		if err := s.beginKeyDelete(a); err != nil {
+			return err
+		}
+	}
+	r := cascadeRemoval(snap, refs, "")
+	r.Node = &n
+	if err := s.db.Remove(ctx, r); errors.Is(err, store.ErrNothingRemoved) {
+		return fmt.Errorf("%w: node %d", ErrNotFound, id)
+	} else if err != nil {
 		return err
 	}
-	if len(refs) > 0 && !cascade {
-		return &InUseError{What: fmt.Sprintf("The node %s/", prefix), Refs: refs}
+	for _, a := range accts {
+		s.deleteAccountKey(a.ID)
 	}
-	if err := s.dropReferences(ctx, refs); err != nil {
-		return err
+	return s.reload(ctx, changedKinds(refs, events.KindAccounts)...)
+}
+
+// changedKinds is kind, after the combos when references were dropped.
+func changedKinds(refs []Reference, kind events.Kind) []events.Kind {
+	if len(refs) > 0 {
+		return []events.Kind{events.KindCombos, kind}
 	}
-	return s.DeleteNode(ctx, id)
+	return []events.Kind{kind}
 }
 
 func accountLabel(a *route.Account) string {
@@ -224,27 +279,21 @@ func accountLabel(a *route.Account) string {
 	return fmt.Sprintf("#%d", a.ID)
 }
 
-// dropReferences removes the referring combo entries and aliases in one transaction. A combo left with no
-// entry is deleted, and so are the entries that named it, until nothing dangles; the active combo is cleared
-// when it goes.
-func (s *Service) dropReferences(ctx context.Context, refs []Reference) error {
-	if len(refs) == 0 {
-		return nil
-	}
-	s.routing.mu.Lock()
-	defer s.routing.mu.Unlock()
-	snap := s.routing.router.Snapshot()
+// cascadeRemoval is what dropping refs (and deleting the combo named combo, when not "") changes: the referring
+// combo entries and aliases go, a combo left with no entry is deleted, and so are the entries that named it,
+// until nothing dangles; the active combo is cleared when it goes. The caller adds the account or node itself.
+func cascadeRemoval(snap *route.Snapshot, refs []Reference, combo string) store.Removal {
 	drop := map[string]map[string]bool{} // combo -> entry models to drop
-	var aliases []string
-	for _, r := range refs {
-		switch r.Kind {
+	var r store.Removal
+	for _, ref := range refs {
+		switch ref.Kind {
 		case "combo":
-			if drop[r.Name] == nil {
-				drop[r.Name] = map[string]bool{}
+			if drop[ref.Name] == nil {
+				drop[ref.Name] = map[string]bool{}
 			}
-			drop[r.Name][r.Model] = true
+			drop[ref.Name][ref.Model] = true
 		case "alias":
-			aliases = append(aliases, r.Name)
+			r.Aliases = append(r.Aliases, ref.Name)
 		}
 	}
 	entries := map[string][]route.ComboEntry{}
@@ -252,6 +301,9 @@ func (s *Service) dropReferences(ctx context.Context, refs []Reference) error {
 		entries[name] = c.Entries
 	}
 	deleted := map[string]bool{}
+	if combo != "" {
+		deleted[combo] = true
+	}
 	for changed := true; changed; {
 		changed = false
 		for name, list := range entries {
@@ -272,27 +324,22 @@ func (s *Service) dropReferences(ctx context.Context, refs []Reference) error {
 			}
 		}
 	}
-	changed := map[string]string{}
-	var dropCombos []string
 	for _, name := range sortedKeys(entries) {
 		switch {
 		case deleted[name]:
-			dropCombos = append(dropCombos, name)
+			r.Combos = append(r.Combos, name)
 		case len(entries[name]) != len(snap.Combos[name].Entries):
 			b, _ := json.Marshal(entries[name])
-			changed[name] = string(b)
+			if r.ComboEntries == nil {
+				r.ComboEntries = map[string]string{}
+			}
+			r.ComboEntries[name] = string(b)
 		}
 	}
-	err := s.db.PruneReferences(ctx, changed, dropCombos, aliases)
-	if err != nil {
-		return fmt.Errorf("remove references: %w", err)
+	if snap.Active != "" && deleted[snap.Active] {
+		r.Settings = map[string]string{SettingActiveCombo: ""}
 	}
-	if deleted[snap.Active] {
-		if err := s.db.SetSetting(ctx, SettingActiveCombo, ""); err != nil {
-			return err
-		}
-	}
-	return s.reload(ctx, events.KindCombos)
+	return r
 }
 
 // Problem is a combo entry (or alias) that cannot serve right now and why.

@@ -105,28 +105,7 @@ func (s *Service) AddNode(ctx context.Context, in NodeInput) (NodeView, *Account
 	return view, &av, nil
 }
 
-// DeleteNode removes a node and its accounts.
+// DeleteNode removes a node and its accounts (one transaction), then their keys.
 func (s *Service) DeleteNode(ctx context.Context, id int64) error {
-	s.routing.mu.Lock()
-	defer s.routing.mu.Unlock()
-	n, err := s.db.Node(ctx, id)
-	if err != nil {
-		return fmt.Errorf("%w: node %d", ErrNotFound, id)
-	}
-	accts, err := s.db.AccountsOf(ctx, n.Prefix)
-	if err != nil {
-		return fmt.Errorf("delete node %d: %w", id, err)
-	}
-	for _, a := range accts {
-		if err := s.beginKeyDelete(a); err != nil {
-			return err
-		}
-	}
-	if err := s.db.DeleteNode(ctx, n); err != nil {
-		return err
-	}
-	for _, a := range accts {
-		s.deleteAccountKey(a.ID)
-	}
-	return s.reload(ctx, events.KindAccounts)
+	return s.removeNode(ctx, id, false, false)
 }

@@ -208,15 +208,14 @@ func (s *Service) completeSignIn(ctx context.Context, p *oauth.Provider, g oauth
 	return id, nil
 }
 
-// forgetSignIn removes a deleted account's tokens and sign-in record.
-func (s *Service) forgetSignIn(ctx context.Context, id int64) {
+// forgetSignIn removes a deleted account's tokens (store.Remove deleted its sign-in record).
+func (s *Service) forgetSignIn(id int64) {
 	if s.subs == nil {
 		return
 	}
 	if err := s.subs.mgr.Vault().Delete(id); err != nil {
 		s.log.Warn("could not delete an account's tokens from the secret store", "account", id, "err", err)
 	}
-	s.db.WithContext(ctx).Delete(&store.SignIn{}, id)
 	s.subs.mgr.Forget(id)
 }
 

@@ -53,9 +53,3 @@ func (db *DB) CreateAccount(ctx context.Context, row *Account, then func(*Accoun
 func (db *DB) SaveAccount(ctx context.Context, row *Account) error {
 	return db.WithContext(ctx).Save(row).Error
 }
-
-// DeleteAccount removes an account; found is false when there was none.
-func (db *DB) DeleteAccount(ctx context.Context, id int64) (found bool, err error) {
-	res := db.WithContext(ctx).Delete(&Account{}, id)
-	return res.RowsAffected > 0, res.Error
-}

@@ -29,11 +29,6 @@ func (db *DB) SaveCombo(ctx context.Context, name, strategy, entries string) err
 	return db.WithContext(ctx).Save(&row).Error
 }
 
-// DeleteCombo removes the combo called name.
-func (db *DB) DeleteCombo(ctx context.Context, name string) error {
-	return db.WithContext(ctx).Where("name = ?", name).Delete(&Combo{}).Error
-}
-
 // Aliases lists every model alias.
 func (db *DB) Aliases(ctx context.Context) ([]ModelAlias, error) {
 	var rows []ModelAlias

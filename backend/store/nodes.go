@@ -43,13 +43,3 @@ func (db *DB) CreateNodeWithAccount(ctx context.Context, node *Node, acct *Accou
 		return then(acct)
 	})
 }
-
-// DeleteNode removes a node and every account of its prefix in one transaction.
-func (db *DB) DeleteNode(ctx context.Context, n Node) error {
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("provider = ?", n.Prefix).Delete(&Account{}).Error; err != nil {
-			return err
-		}
-		return tx.Delete(&n).Error
-	})
-}

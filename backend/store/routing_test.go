@@ -42,7 +42,7 @@ func TestDeleteNodeTakesItsAccounts(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := db.DeleteNode(ctx, n); err != nil {
+		if err := db.Remove(ctx, Removal{Node: &n}); err != nil {
 			t.Fatal(err)
 		}
 		rows, _ := db.Accounts(ctx)

@@ -83,12 +83,15 @@ func PeekSetting(ctx context.Context, dataDir, key string) (value string, ok boo
 // SetSettings stores every key=value in one transaction: all are written or none.
 func (db *DB) SetSettings(ctx context.Context, kv map[string]string) error {
 	now := time.Now().UTC()
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		for k, v := range kv {
-			if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&Setting{Key: k, Value: v, UpdatedAt: now}).Error; err != nil {
-				return fmt.Errorf("setting %s: %w", k, err)
-			}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return writeSettings(tx, kv, now) })
+}
+
+// writeSettings stores every key=value inside the caller's transaction.
+func writeSettings(tx *gorm.DB, kv map[string]string, now time.Time) error {
+	for k, v := range kv {
+		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&Setting{Key: k, Value: v, UpdatedAt: now}).Error; err != nil {
+			return fmt.Errorf("setting %s: %w", k, err)
 		}
-		return nil
-	})
+	}
+	return nil
 }

@@ -1,7 +1,6 @@
 package translate_test
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/ninerouter/ninerouter/backend/translate/internal/fixtures"
@@ -10,8 +9,21 @@ import (
 
 type fixture = fixtures.Fixture
 
+const fixturesDir = "testdata/fixtures"
+
+var (
+	testCodecs = fixtures.Codecs()
+	clip       = fixtures.Clip
+	canonJSON  = fixtures.CanonJSON
+)
+
+func readRequest(t *testing.T, name string) []byte {
+	t.Helper()
+	return fixtures.Request(t, fixturesDir, name)
+}
+
 func loadFixtures(t testing.TB) (streams, bodies, errs []fixture) {
-	return fixtures.Load(t, filepath.Join("testdata", "fixtures"))
+	return fixtures.Load(t, fixturesDir)
 }
 
 func readSSE(t testing.TB, raw []byte) []sse.Event {

@@ -3,8 +3,6 @@ package translate_test
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -30,15 +28,6 @@ var cliRequests = map[string]wire.Format{
 	"opencode-request.json":                 wire.OpenAI,
 	"opencode-responses-request.json":       wire.Responses,
 	"opencode-title-request.json":           wire.OpenAI,
-}
-
-func readRequest(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "fixtures", "requests", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // TestCLIRequestsEveryUpstream translates every real CLI request to every upstream format. Same format must be

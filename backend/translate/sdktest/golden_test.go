@@ -1,4 +1,4 @@
-package translate_test
+package sdktest_test
 
 import (
 	"encoding/json"
@@ -191,13 +191,6 @@ func compare(t *testing.T, got, want summary, out []byte) {
 	if t.Failed() {
 		t.Logf("translated stream:\n%s", clip(out))
 	}
-}
-
-func clip(b []byte) string {
-	if len(b) > 6000 {
-		return string(b[:6000]) + "…"
-	}
-	return string(b)
 }
 
 func errString(err error) string {

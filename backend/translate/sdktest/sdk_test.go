@@ -1,4 +1,8 @@
-package translate_test
+// Package sdktest checks translations against the vendors' official SDKs (openai-go, anthropic-sdk-go, genai):
+// every recorded stream and body, translated into each client format, must parse with that client's SDK and
+// keep the answer. It lives apart from backend/translate's own tests so that fuzzing, vetting and race-testing
+// translate do not compile the SDKs.
+package sdktest_test
 
 import (
 	"bytes"
@@ -17,17 +21,10 @@ import (
 	"github.com/tidwall/gjson"
 	"google.golang.org/genai"
 
-	tanthropic "github.com/ninerouter/ninerouter/backend/translate/anthropic"
-	"github.com/ninerouter/ninerouter/backend/translate/gemini"
+	"github.com/ninerouter/ninerouter/backend/translate/internal/fixtures"
 	"github.com/ninerouter/ninerouter/backend/translate/ir"
-	topenai "github.com/ninerouter/ninerouter/backend/translate/openai"
-	tresponses "github.com/ninerouter/ninerouter/backend/translate/responses"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
-
-var testCodecs = map[wire.Format]*ir.Codec{
-	wire.OpenAI: &topenai.Codec, wire.Responses: &tresponses.Codec, wire.Anthropic: &tanthropic.Codec, wire.Gemini: &gemini.Codec,
-}
 
 // summary is what must survive any translation: the answer text, the thinking text, every tool call with its
 // arguments, the stop reason and the usage.
@@ -46,18 +43,6 @@ type geminiPartial = map[string]string
 type toolSummary struct {
 	Name string
 	Args string // canonical JSON
-}
-
-func canonJSON(s string) string {
-	var v any
-	if s == "" {
-		return "{}"
-	}
-	if err := json.Unmarshal([]byte(s), &v); err != nil {
-		return "INVALID:" + s
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 func summarize(r *ir.Response) summary {
@@ -244,7 +229,7 @@ func summarizeResponses(r *responses.Response) summary {
 func parseGeminiStream(b []byte) (summary, error) {
 	var s summary
 	s.partial = map[string]string{}
-	evs := readSSE(nil, b)
+	evs := fixtures.ReadSSE(nil, b)
 	if len(evs) == 0 {
 		return s, fmt.Errorf("no chunks")
 	}

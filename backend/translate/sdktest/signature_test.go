@@ -1,4 +1,4 @@
-package translate_test
+package sdktest_test
 
 import (
 	"encoding/json"

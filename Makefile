@@ -80,6 +80,12 @@ run: build
 test:
 	@bash scripts/test.sh
 
+# types: frontend/src/lib/types.ts from the Go types the management API writes (internal/cmd/tsgen; its test
+# fails when the committed file is out of date).
+.PHONY: types
+types:
+	$(GO) run ./internal/cmd/tsgen
+
 # smoke: only the desktop smoke test (Xvfb + D-Bus + keyring + tray watcher) on a fresh build.
 smoke: build
 	$(GO) build -o $(BIN)/trayprobe ./internal/cmd/trayprobe

@@ -37,11 +37,10 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) authState(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{
-		"passwordSet": s.svc.PasswordSet(r.Context()),
-		"signedIn":    s.isManager(r),
-		// First-run setup is only offered to this machine: on a wider bind a stranger must not pick the password.
-		"setupAllowed": !s.svc.PasswordSet(r.Context()) && isLoopbackPeer(r),
+	writeJSON(w, http.StatusOK, AuthState{
+		PasswordSet:  s.svc.PasswordSet(r.Context()),
+		SignedIn:     s.isManager(r),
+		SetupAllowed: !s.svc.PasswordSet(r.Context()) && isLoopbackPeer(r),
 	})
 }
 

@@ -139,17 +139,6 @@ func (s *Server) serving(w http.ResponseWriter, r *http.Request) {
 // testRequestPrompt asks for a short, recognisable answer; max_tokens keeps it cheap on a paid account.
 const testRequestPrompt = "Reply with one short sentence to confirm you can hear me."
 
-// testResult is the test button's answer.
-type testResult struct {
-	OK        bool   `json:"ok"`
-	Status    int    `json:"status"`
-	Model     string `json:"model"`  // what was asked for
-	Served    string `json:"served"` // the model the upstream says answered
-	Answer    string `json:"answer,omitempty"`
-	LatencyMs int64  `json:"latencyMs"`
-	Message   string `json:"message,omitempty"`
-}
-
 // testRequest sends one small OpenAI chat request through the same handler chain a coding tool reaches (client
 // key check, routing, fallback, translation, usage), in-process, so it proves the whole path end to end.
 func (s *Server) testRequest(w http.ResponseWriter, r *http.Request) {
@@ -179,7 +168,7 @@ func (s *Server) testRequest(w http.ResponseWriter, r *http.Request) {
 	rec := httptest.NewRecorder()
 	began := time.Now()
 	s.router().ServeHTTP(rec, req)
-	res := testResult{Status: rec.Code, Model: model, LatencyMs: time.Since(began).Milliseconds()}
+	res := TestRequestResult{Status: rec.Code, Model: model, LatencyMs: time.Since(began).Milliseconds()}
 	out := rec.Body.Bytes()
 	if rec.Code == http.StatusOK {
 		res.OK = true

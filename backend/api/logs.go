@@ -33,5 +33,5 @@ func (s *Server) getLogs(w http.ResponseWriter, r *http.Request) {
 	if entries == nil {
 		entries = []json.RawMessage{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"enabled": on, "entries": entries})
+	writeJSON(w, http.StatusOK, RequestLogPage{Enabled: on, Entries: entries})
 }

@@ -280,18 +280,14 @@ func (s *Server) listCombos(w http.ResponseWriter, r *http.Request) {
 	active, _ := s.svc.ActiveCombo(r.Context())
 	// Each combo carries the entries that name something missing, so its card can say so.
 	problems := s.svc.ComboProblems()
-	type comboWithProblems struct {
-		service.ComboView
-		Problems []service.Problem `json:"problems"`
-	}
-	out := make([]comboWithProblems, len(list))
+	out := make([]Combo, len(list))
 	for i, c := range list {
-		out[i] = comboWithProblems{ComboView: c, Problems: problems[c.Name]}
+		out[i] = Combo{ComboView: c, Problems: problems[c.Name]}
 		if out[i].Problems == nil {
 			out[i].Problems = []service.Problem{}
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"active": active, "virtualModel": route.ActiveModel, "combos": out})
+	writeJSON(w, http.StatusOK, CombosPage{Active: active, VirtualModel: route.ActiveModel, Combos: out})
 }
 
 func (s *Server) setCombo(w http.ResponseWriter, r *http.Request) {
@@ -403,7 +399,7 @@ func (s *Server) createKey(w http.ResponseWriter, r *http.Request) {
 		}
 		info = limitedInfo
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"key": key, "info": info})
+	writeJSON(w, http.StatusCreated, CreatedKey{Key: key, Info: info})
 }
 
 func (s *Server) setKeyLimits(w http.ResponseWriter, r *http.Request) {

@@ -82,7 +82,7 @@ func (s *Server) writeToolError(w http.ResponseWriter, err error) {
 
 func (s *Server) listTools(w http.ResponseWriter, r *http.Request) {
 	tools := s.svc.ToolStates(r.Context(), r.URL.Query().Get("home"), r.URL.Query().Get("detect") != "false")
-	writeJSON(w, http.StatusOK, map[string]any{"origin": s.svc.ToolOrigin(), "defaultModel": route.ActiveModel, "tools": tools})
+	writeJSON(w, http.StatusOK, ToolList{Origin: s.svc.ToolOrigin(), DefaultModel: route.ActiveModel, Tools: tools})
 }
 
 func (s *Server) staleTools(w http.ResponseWriter, r *http.Request) {
@@ -94,7 +94,7 @@ func (s *Server) staleTools(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) toolSnippets(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"snippets": s.svc.ToolSnippets()})
+	writeJSON(w, http.StatusOK, SnippetList{Snippets: s.svc.ToolSnippets()})
 }
 
 func (s *Server) revertAllTools(w http.ResponseWriter, r *http.Request) {

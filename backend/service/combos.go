@@ -15,7 +15,7 @@ import (
 type ComboView struct {
 	Name     string           `json:"name"`
 	Strategy string           `json:"strategy"`
-	Entries  []ComboEntryView `json:"entries"`
+	Entries  []ComboEntryView `json:"entries" tstype:"ComboEntryView[]"`
 	Active   bool             `json:"active"`
 }
 

@@ -40,13 +40,13 @@ type ServingTier struct {
 	ProviderName string           `json:"providerName"`
 	Model        string           `json:"model"`
 	State        string           `json:"state"` // ready when one of its accounts is ready
-	Accounts     []ServingAccount `json:"accounts"`
+	Accounts     []ServingAccount `json:"accounts" tstype:"ServingAccount[]"`
 }
 
 // ServingView answers "what serves ninerouter/active now".
 type ServingView struct {
 	Active string        `json:"active"`
-	Tiers  []ServingTier `json:"tiers"`
+	Tiers  []ServingTier `json:"tiers" tstype:"ServingTier[]"`
 	// NextTier and NextAccount are where the next request goes (-1 and 0 when nothing can serve).
 	NextTier    int    `json:"nextTier"`
 	NextAccount int64  `json:"nextAccount"`

@@ -6,38 +6,19 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/service"
+	"github.com/ninerouter/ninerouter/backend/testkit/logbuf"
 )
-
-// syncBuffer is a log sink the service writes from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // echoingUpstream is a vendor that quotes the key it was given in its errors, as OpenAI does ("Incorrect API
 // key provided: ..."): as a 400, as an in-band stream error after a 200, and finally as a 401.
@@ -79,9 +60,9 @@ func TestCanaryKeyAppearsNowhere(t *testing.T) {
 	if err := cfg.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs logbuf.Buffer
 	ctx := context.Background()
-	svc, err := service.Open(ctx, cfg, service.Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	svc, err := service.Open(ctx, cfg, service.Options{Logger: logs.Logger(),
 		Routing: service.RoutingOptions{AttemptBudget: 5 * time.Second, HeaderTimeout: 2 * time.Second, IdleTimeout: 2 * time.Second, TotalTimeout: 10 * time.Second}})
 	if err != nil {
 		t.Fatal(err)

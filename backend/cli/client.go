@@ -149,3 +149,29 @@ func printJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+// show sends one management call and prints its answer: indented JSON with --json, else what text makes of it.
+// It is the shape of nearly every command: fetch, then --json or a table.
+func show[T any](ctx context.Context, e *Env, c *client, cf *commonFlags, method, path string, body any, text func(T) error) error {
+	var v T
+	if err := c.do(ctx, method, path, body, &v); err != nil {
+		return err
+	}
+	if cf.json {
+		return printJSON(e.Stdout, v)
+	}
+	return text(v)
+}
+
+// listCommand is a command that takes only the common flags and shows GET path (`account list`, `key list`, …).
+func listCommand[T any](ctx context.Context, e *Env, args []string, name, path string, text func(T) error) error {
+	var cf commonFlags
+	fs := newFlags(e, name, "[--json]")
+	cf.register(fs)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	return withClient(ctx, e, &cf, func(c *client) error {
+		return show(ctx, e, c, &cf, http.MethodGet, path, nil, text)
+	})
+}

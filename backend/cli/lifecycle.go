@@ -47,24 +47,19 @@ func runAutostart(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	defer c.Close()
-	var st autostart.Status
-	if err := c.do(ctx, method, "/api/autostart", in, &st); err != nil {
-		return err
-	}
-	if cf.json {
-		return printJSON(e.Stdout, st)
-	}
-	switch {
-	case !st.Supported:
-		fmt.Fprintln(e.Stdout, "Start at login is not supported on this system.")
-	case !st.Enabled:
-		fmt.Fprintln(e.Stdout, "Start at login: off")
-	case st.Current:
-		fmt.Fprintf(e.Stdout, "Start at login: on (%s)\n  runs: %s\n", st.Where, st.Command)
-	default:
-		fmt.Fprintf(e.Stdout, "Start at login: on, but for another copy of NineRouter (%s)\n  runs: %s\n  run `ninerouter autostart on` to start this one instead\n", st.Where, st.Command)
-	}
-	return nil
+	return show(ctx, e, c, &cf, method, "/api/autostart", in, func(st autostart.Status) error {
+		switch {
+		case !st.Supported:
+			fmt.Fprintln(e.Stdout, "Start at login is not supported on this system.")
+		case !st.Enabled:
+			fmt.Fprintln(e.Stdout, "Start at login: off")
+		case st.Current:
+			fmt.Fprintf(e.Stdout, "Start at login: on (%s)\n  runs: %s\n", st.Where, st.Command)
+		default:
+			fmt.Fprintf(e.Stdout, "Start at login: on, but for another copy of NineRouter (%s)\n  runs: %s\n  run `ninerouter autostart on` to start this one instead\n", st.Where, st.Command)
+		}
+		return nil
+	})
 }
 
 func runUpdate(ctx context.Context, e *Env, args []string) error {

@@ -211,20 +211,7 @@ func runAccount(ctx context.Context, e *Env, args []string) error {
 }
 
 func accountList(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "account list", "[--json]")
-	cf.register(fs)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	return withClient(ctx, e, &cf, func(c *client) error {
-		var accts []service.AccountView
-		if err := c.do(ctx, http.MethodGet, "/api/accounts", nil, &accts); err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(e.Stdout, accts)
-		}
+	return listCommand(ctx, e, args, "account list", "/api/accounts", func(accts []service.AccountView) error {
 		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tPROVIDER\tNAME\tSTATE\tPLAN\tDETAIL")
 		for _, a := range accts {

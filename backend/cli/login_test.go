@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -20,26 +19,9 @@ import (
 	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/daemon"
 	"github.com/ninerouter/ninerouter/backend/service"
+	"github.com/ninerouter/ninerouter/backend/testkit/logbuf"
 	"github.com/ninerouter/ninerouter/backend/testkit/mockvendor"
 )
-
-// syncBuffer collects the instance's log lines from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func freePort(t *testing.T) int {
 	t.Helper()
@@ -58,7 +40,7 @@ type subsRig struct {
 	addr string
 	dir  string
 	env  map[string]string
-	logs *syncBuffer
+	logs *logbuf.Buffer
 	seen bytes.Buffer // every answer the CLI and the API gave, for the canary check
 }
 
@@ -70,7 +52,7 @@ func newSubsRig(t *testing.T) *subsRig {
 		t.Fatal(err)
 	}
 	t.Setenv("NINEROUTER_ENDPOINTS", epFile)
-	r := &subsRig{mock: m, dir: t.TempDir(), logs: &syncBuffer{},
+	r := &subsRig{mock: m, dir: t.TempDir(), logs: &logbuf.Buffer{},
 		env: map[string]string{"NINEROUTER_SECRET_STORE": "file", "NINEROUTER_SECRET_KEY": "test-key-for-the-secret-file", "REQUIRE_API_KEY": "false"}}
 	cfg, err := config.FromEnv(func(k string) (string, bool) { v, ok := r.env[k]; return v, ok })
 	if err != nil {
@@ -80,7 +62,7 @@ func newSubsRig(t *testing.T) *subsRig {
 	if err := cfg.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	r.inst, err = daemon.Start(context.Background(), cfg, nil, slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	r.inst, err = daemon.Start(context.Background(), cfg, nil, r.logs.Logger())
 	if err != nil {
 		t.Fatal(err)
 	}

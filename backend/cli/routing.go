@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ninerouter/ninerouter/backend/api"
 	"github.com/ninerouter/ninerouter/backend/keys"
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/service"
@@ -113,15 +114,10 @@ func providerAdd(ctx context.Context, e *Env, args []string) error {
 		in.MonthlyUSD = monthly
 	}
 	return withClient(ctx, e, &cf, func(c *client) error {
-		var a service.AccountView
-		if err := c.do(ctx, http.MethodPost, "/api/accounts", in, &a); err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(e.Stdout, a)
-		}
-		fmt.Fprintf(e.Stdout, "added account %d (%s, %s) → %s\n", a.ID, a.Provider, a.Name, a.EffectiveURL)
-		return nil
+		return show(ctx, e, c, &cf, http.MethodPost, "/api/accounts", in, func(a service.AccountView) error {
+			fmt.Fprintf(e.Stdout, "added account %d (%s, %s) → %s\n", a.ID, a.Provider, a.Name, a.EffectiveURL)
+			return nil
+		})
 	})
 }
 
@@ -267,18 +263,13 @@ func providerTest(ctx context.Context, e *Env, args []string) error {
 		return fmt.Errorf("%w: %q is not an account id (see `ninerouter provider list`)", errUsage, arg)
 	}
 	return withClient(ctx, e, &cf, func(c *client) error {
-		var res service.TestResult
-		if err := c.do(ctx, http.MethodPost, "/api/accounts/"+strconv.FormatInt(id, 10)+"/test", map[string]string{"model": *model}, &res); err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(e.Stdout, res)
-		}
-		fmt.Fprintf(e.Stdout, "account %d, model %s: %s (%d ms)\n", id, res.Model, res.Message, res.LatencyMs)
-		if !res.OK {
-			return exitError{code: 1, err: fmt.Errorf("test failed")}
-		}
-		return nil
+		return show(ctx, e, c, &cf, http.MethodPost, "/api/accounts/"+strconv.FormatInt(id, 10)+"/test", map[string]string{"model": *model}, func(res service.TestResult) error {
+			fmt.Fprintf(e.Stdout, "account %d, model %s: %s (%d ms)\n", id, res.Model, res.Message, res.LatencyMs)
+			if !res.OK {
+				return exitError{code: 1, err: fmt.Errorf("test failed")}
+			}
+			return nil
+		})
 	})
 }
 
@@ -305,15 +296,10 @@ func comboSet(ctx context.Context, e *Env, args []string) error {
 	}
 	body := map[string]any{"strategy": *strategy, "models": pos[1:]}
 	return withClient(ctx, e, &cf, func(c *client) error {
-		var v service.ComboView
-		if err := c.do(ctx, http.MethodPut, "/api/combos/"+url.PathEscape(pos[0]), body, &v); err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(e.Stdout, v)
-		}
-		fmt.Fprintf(e.Stdout, "combo %s (%s): %s\n", v.Name, v.Strategy, entryList(v.Entries))
-		return nil
+		return show(ctx, e, c, &cf, http.MethodPut, "/api/combos/"+url.PathEscape(pos[0]), body, func(v service.ComboView) error {
+			fmt.Fprintf(e.Stdout, "combo %s (%s): %s\n", v.Name, v.Strategy, entryList(v.Entries))
+			return nil
+		})
 	})
 }
 
@@ -330,24 +316,7 @@ func entryList(es []service.ComboEntryView) string {
 }
 
 func comboList(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "combo list", "[--json]")
-	cf.register(fs)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	return withClient(ctx, e, &cf, func(c *client) error {
-		var out struct {
-			Active       string              `json:"active"`
-			VirtualModel string              `json:"virtualModel"`
-			Combos       []service.ComboView `json:"combos"`
-		}
-		if err := c.do(ctx, http.MethodGet, "/api/combos", nil, &out); err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(e.Stdout, out)
-		}
+	return listCommand(ctx, e, args, "combo list", "/api/combos", func(out api.CombosPage) error {
 		if len(out.Combos) == 0 {
 			fmt.Fprintln(e.Stdout, "no combos yet: ninerouter combo set NAME MODEL [MODEL...]")
 			return nil
@@ -392,19 +361,14 @@ func comboActivate(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	return withClient(ctx, e, &cf, func(c *client) error {
-		var out map[string]any
-		if err := c.do(ctx, http.MethodPut, "/api/combos/active", map[string]string{"name": arg}, &out); err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(e.Stdout, out)
-		}
-		if arg == "" {
-			fmt.Fprintln(e.Stdout, "no combo is active now")
+		return show(ctx, e, c, &cf, http.MethodPut, "/api/combos/active", map[string]string{"name": arg}, func(out map[string]any) error {
+			if arg == "" {
+				fmt.Fprintln(e.Stdout, "no combo is active now")
+				return nil
+			}
+			fmt.Fprintf(e.Stdout, "combo %s is active: model %q now serves it\n", arg, route.ActiveModel)
 			return nil
-		}
-		fmt.Fprintf(e.Stdout, "combo %s is active: model %q now serves it\n", arg, route.ActiveModel)
-		return nil
+		})
 	})
 }
 
@@ -455,20 +419,7 @@ func nameSuffix(n string) string {
 }
 
 func keyList(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "key list", "[--json]")
-	cf.register(fs)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	return withClient(ctx, e, &cf, func(c *client) error {
-		var list []keys.Key
-		if err := c.do(ctx, http.MethodGet, "/api/keys", nil, &list); err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(e.Stdout, list)
-		}
+	return listCommand(ctx, e, args, "key list", "/api/keys", func(list []keys.Key) error {
 		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tNAME\tKEY\tCREATED\tSTATE\tLIMITS")
 		for _, k := range list {

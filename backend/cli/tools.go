@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/ninerouter/ninerouter/backend/api"
 	"github.com/ninerouter/ninerouter/backend/clitool"
 )
 
@@ -82,21 +83,12 @@ func runTool(ctx context.Context, e *Env, args []string) error {
 	switch sub {
 	case "list", "status":
 		if tool != "" {
-			var st clitool.ToolState
-			if err := c.do(ctx, http.MethodGet, "/api/tools/"+tool+q, nil, &st); err != nil {
-				return err
-			}
-			if cf.json {
-				return printJSON(e.Stdout, st)
-			}
-			printToolState(e.Stdout, st)
-			return nil
+			return show(ctx, e, c, &cf, http.MethodGet, "/api/tools/"+tool+q, nil, func(st clitool.ToolState) error {
+				printToolState(e.Stdout, st)
+				return nil
+			})
 		}
-		var out struct {
-			Origin       string              `json:"origin"`
-			DefaultModel string              `json:"defaultModel"`
-			Tools        []clitool.ToolState `json:"tools"`
-		}
+		var out api.ToolList
 		if err := c.do(ctx, http.MethodGet, "/api/tools"+q, nil, &out); err != nil {
 			return err
 		}
@@ -145,15 +137,10 @@ func runTool(ctx context.Context, e *Env, args []string) error {
 		}
 		fallthrough
 	default: // preview, apply, revert, restore
-		var res clitool.Result
-		if err := c.do(ctx, http.MethodPost, "/api/tools/"+tool+"/"+sub, body, &res); err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(e.Stdout, res)
-		}
-		printResult(e.Stdout, res)
-		return nil
+		return show(ctx, e, c, &cf, http.MethodPost, "/api/tools/"+tool+"/"+sub, body, func(res clitool.Result) error {
+			printResult(e.Stdout, res)
+			return nil
+		})
 	}
 }
 

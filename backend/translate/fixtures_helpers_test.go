@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/ninerouter/ninerouter/backend/translate/internal/fixtures"
-	"github.com/ninerouter/ninerouter/backend/translate/sse"
 )
 
 type fixture = fixtures.Fixture
@@ -24,11 +23,4 @@ func readRequest(t *testing.T, name string) []byte {
 
 func loadFixtures(t testing.TB) (streams, bodies, errs []fixture) {
 	return fixtures.Load(t, fixturesDir)
-}
-
-func readSSE(t testing.TB, raw []byte) []sse.Event {
-	if t == nil {
-		return fixtures.ReadSSE(nil, raw)
-	}
-	return fixtures.ReadSSE(t, raw)
 }

@@ -16,12 +16,4 @@ fi
 # The default build (desktop) and the headless one: main_headless.go and the code behind its tag.
 "$bin" ./...
 "$bin" -tags headless .
-# Windows and macOS: the code behind their build tags (tray_windows.go, autostart's Run key, safefile's owner
-# checks, ...). Windows builds without cgo (Wails' pure-Go WebView2 loader, `make windows`) with the tags wails
-# adds (desktop,production), so all of it is checked here. macOS needs cgo and the macOS SDK for the window and
-# the tray (app/tray_darwin.go): without them the pure-Go part is checked (backend, tools, the tray's menu
-# model, the Dock, the headless binary); app/ itself is checked on a Mac.
-GOOS=windows GOARCH=amd64 CGO_ENABLED=0 "$bin" -tags desktop,production ./...
-GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 "$bin" ./backend/... ./internal/... ./bench/... ./app/traymenu/... ./app/dock/...
-GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 "$bin" -tags headless .
 echo "staticcheck: clean"

@@ -124,7 +124,9 @@ func (s *shell) startup(wctx context.Context) {
 
 	notes := newNotifications()
 	inst.Svc.SetNotifier(notes.send)
-	s.goFunc(func() { notes.run(loopCtx, func(err error) { s.log.Info("a notification could not be shown", "err", err) }) })
+	s.goFunc(func() {
+		notes.run(loopCtx, func(err error) { s.log.Info("a notification could not be shown", "err", err) })
+	})
 	s.goFunc(func() { s.forwardEvents(loopCtx, inst) })
 	s.goFunc(func() { s.watchServer(loopCtx, inst) })
 	if c, err := inst.Svc.Updates(); err != nil {

@@ -55,6 +55,9 @@ describe('first launch to a working request, and nothing lost silently', () => {
     // A Claude Code config on this "machine": the getting-started path finds the tool.
     mkdirSync(join(home, '.claude'));
     writeFileSync(join(home, '.claude', 'settings.json'), '{\n  "env": { "DISABLE_TELEMETRY": "1" }\n}\n');
+    // A 9Router setup on this "machine" (the shared sample): the first step offers to bring it along.
+    mkdirSync(join(home, '.9router', 'db'), { recursive: true });
+    copyFileSync(resolve(here, '..', '..', 'backend', 'importer', 'testdata', '9router-0.5.69', 'db', 'data.sqlite'), join(home, '.9router', 'db', 'data.sqlite'));
     server = await startServer({ home });
     browser = await launch();
     page = await browser.context.newPage();
@@ -86,6 +89,9 @@ describe('first launch to a working request, and nothing lost silently', () => {
     for (const step of ['provider', 'combo', 'tools']) {
       assert.match(await page.getByTestId(`step-${step}`).textContent(), /not done/);
     }
+    const offer = page.getByTestId('import-offer').filter({ hasText: '9Router found at' });
+    await offer.waitFor();
+    assert.match(await offer.textContent(), /\.9router/);
     await shot('first-run.png', { docs: true });
   });
 

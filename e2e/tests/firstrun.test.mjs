@@ -20,6 +20,7 @@ const pages = [
   ['Overview', 'overview'],
   ['Providers', 'providers'],
   ['Combos', 'combos'],
+  ['Quota', 'quota'],
   ['CLI Tools', 'tools'],
   ['Keys', 'keys'],
   ['Usage', 'usage'],

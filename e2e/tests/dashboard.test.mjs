@@ -295,7 +295,7 @@ describe('web dashboard', () => {
     assert.equal(upstream.received.at(-1).body.model, 'm1');
     // No reload: the usage event redraws the page.
     await page.locator('.stat-value').filter({ hasText: /^1$/ }).first().waitFor();
-    await page.getByRole('img', { name: /Tokens per hour/ }).waitFor();
+    await page.getByRole('group', { name: /^Usage per hour/ }).waitFor();
     await page.locator('.stat-value').filter({ hasText: '$0.025' }).waitFor();
     await page.getByRole('region', { name: 'Breakdown' }).getByRole('cell', { name: 'mock', exact: true }).waitFor();
     await shot('dashboard-usage.png');

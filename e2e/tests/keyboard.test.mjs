@@ -14,7 +14,7 @@ import { launch } from '../lib/browser.mjs';
 import { startUpstream } from '../lib/upstream.mjs';
 
 const password = 'keyboard only please';
-const pageTitles = ['Overview', 'Providers', 'Combos', 'CLI Tools', 'Keys', 'Usage', 'Logs', 'Settings'];
+const pageTitles = ['Overview', 'Providers', 'Combos', 'Quota', 'CLI Tools', 'Keys', 'Usage', 'Logs', 'Settings'];
 
 describe('the window by keyboard only', () => {
   let server;

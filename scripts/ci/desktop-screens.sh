@@ -109,7 +109,7 @@ paint() {
   md5sum <"$f" | cut -c1-32
 }
 
-pages=(overview:/api/status providers:/api/providers combos:/api/combos tools:/api/tools/snippets keys:/api/keys
+pages=(overview:/api/status providers:/api/providers combos:/api/combos quota:/api/quota tools:/api/tools/snippets keys:/api/keys
   usage:/api/usage logs:/api/logs settings:/api/autostart)
 # In: the first Tab of a fresh window is "Skip to content"; Enter moves the focus into the page.
 within 30 grep -q "window request.*path=/api/status.*status=200" "$OUT/app.log" || fail "the window never asked for /api/status"

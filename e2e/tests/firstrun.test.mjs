@@ -193,6 +193,8 @@ describe('first launch to a working request, and nothing lost silently', () => {
     await nav('Keys');
     const row = page.getByRole('row').filter({ hasText: 'Claude Code' });
     await row.waitFor();
+    // The row names the tool that sends the key once the tool list has loaded.
+    await row.getByRole('cell', { name: 'Claude Code', exact: true }).waitFor();
     await row.getByRole('button', { name: /^Revoke/ }).click();
     const dlg = ask(/^Revoke the key/);
     assert.match(await dlg.textContent(), /Claude Code sends this key/);

@@ -46,6 +46,8 @@ type shell struct {
 	loaded   chan struct{} // closed when the page has loaded (domReady): Wails' own start-hidden step is done
 	loadOnce sync.Once
 	quitting atomic.Bool // set by every deliberate quit path, so beforeClose lets it through
+	// quitPassed: a quit went through beforeClose while the GTK loop was known to run (quitAgain).
+	quitPassed atomic.Bool
 
 	// Signals are caught from before the window exists until shutdown begins (watchSignals), so a SIGTERM at
 	// any moment of start-up ends the app cleanly instead of being lost or killing it mid-write.
@@ -246,7 +248,7 @@ func (s *shell) end() { s.endOnce.Do(func() { close(s.ending) }) }
 // the user is never left with an invisible app.
 func (s *shell) beforeClose(context.Context) (prevent bool) {
 	if s.quitting.Load() {
-		return false
+		return s.quitAgain()
 	}
 	if s.tray.hostAvailable() {
 		s.log.Info("window closed; NineRouter keeps running in the tray")
@@ -254,7 +256,21 @@ func (s *shell) beforeClose(context.Context) (prevent bool) {
 		return true
 	}
 	s.quitting.Store(true)
-	return false
+	return s.quitAgain()
+}
+
+// quitAgain reports whether a quit must stop here. Wails' Quit calls gtk_main_quit from a goroutine, which is
+// lost while the GTK loop has not started (so watchSignals retries until shutdown) but crashes the process
+// (SIGSEGV in gtk_main_quit) when it lands while the main thread already destroys the window after the loop
+// ended — Wails' own SIGTERM handler and the watcher's retries both quit again then. Once the page has loaded
+// (domReady runs inside the loop) the loop is known to run and one quit is enough: later ones are held here.
+func (s *shell) quitAgain() (prevent bool) {
+	select {
+	case <-s.loaded:
+		return !s.quitPassed.CompareAndSwap(false, true)
+	default:
+		return false
+	}
 }
 
 // shutdown is Wails' OnShutdown, after the window's loop has ended: stop the views, drain the server, close

@@ -323,6 +323,9 @@ func parseAntigravity(r gjson.Result, _ time.Time) (Report, error) {
 				return true
 			}
 			name := k.String()
+			if name == "" {
+				return true // a nameless model cannot be told apart from the others
+			}
 			w := Window{ID: "model:" + strings.ToLower(name), Label: name}
 			fromFraction(&w, q)
 			rep.Windows = append(rep.Windows, w)
@@ -345,6 +348,8 @@ func parseAntigravity(r gjson.Result, _ time.Time) (Report, error) {
 				var w Window
 				if secs > 0 {
 					w = newWindow(secs, gname)
+				} else if label == "" {
+					continue // neither a known window nor a name: nothing to show it as
 				} else {
 					w = Window{ID: "model:" + strings.ToLower(label), Label: label}
 				}

@@ -1,6 +1,7 @@
 package codex
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -88,6 +89,10 @@ type imageRef struct{ path, url string }
 
 // imageRefs lists the http(s) `input_image.image_url`s of a Responses body.
 func imageRefs(body []byte) []imageRef {
+	// gjson reads malformed JSON leniently; a path found there may not hold the URL once rewritten.
+	if !bytes.Contains(body, []byte("input_image")) || !gjson.ValidBytes(body) {
+		return nil
+	}
 	var refs []imageRef
 	for i, item := range gjson.GetBytes(body, "input").Array() {
 		for j, part := range item.Get("content").Array() {

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func testManager(t *testing.T, goos string) *Manager {
@@ -170,4 +171,46 @@ func FuzzEntryParsers(f *testing.F) {
 		_, _ = xdgCommand(b)
 		_, _ = launchAgentCommand(b)
 	})
+}
+
+// FuzzEntryRoundTrip: for any binary path, the entry NineRouter writes reads back as exactly the command it
+// compares against, and two different paths never read back alike (status would call a moved binary current).
+func FuzzEntryRoundTrip(f *testing.F) {
+	f.Add("/usr/bin/ninerouter", "/opt/Nine Router/bin/ninerouter")
+	f.Add(`/home/a/$HOME/%u/"x"`, "/Applications/NineRouter.app/Contents/MacOS/NineRouter")
+	f.Add("/tmp/a\nExec=evil", "/tmp/a\\nExec=evil")
+	f.Fuzz(func(t *testing.T, exe1, exe2 string) {
+		if len(exe1) > 4096 || len(exe2) > 4096 { // PATH_MAX
+			return
+		}
+		x1, ok1 := xdgCommand(xdgEntry(exe1))
+		x2, ok2 := xdgCommand(xdgEntry(exe2))
+		if !ok1 || x1 != xdgExec(exe1, Flag) || !ok2 {
+			t.Fatalf("entry for %q reads back %q %v, wrote %q", exe1, x1, ok1, xdgExec(exe1, Flag))
+		}
+		if exe1 != exe2 && x1 == x2 {
+			t.Fatalf("%q and %q both read back %q", exe1, exe2, x1)
+		}
+		if !xmlText(exe1) || !xmlText(exe2) {
+			return // XML cannot hold it; xml.EscapeText writes U+FFFD
+		}
+		l1, ok1 := launchAgentCommand(launchAgent(exe1))
+		l2, _ := launchAgentCommand(launchAgent(exe2))
+		if !ok1 || l1 != exe1+" "+Flag {
+			t.Fatalf("LaunchAgent for %q reads back %q %v", exe1, l1, ok1)
+		}
+		if exe1 != exe2 && l1 == l2 {
+			t.Fatalf("%q and %q both read back %q", exe1, exe2, l1)
+		}
+	})
+}
+
+// xmlText reports whether s is made only of XML 1.0 characters.
+func xmlText(s string) bool {
+	for _, r := range s {
+		if r == utf8.RuneError || r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r >= 0xFFFE && r <= 0xFFFF || r >= 0xD800 && r <= 0xDFFF {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }

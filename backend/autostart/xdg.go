@@ -25,7 +25,8 @@ func xdgEntry(exe string) []byte {
 
 // xdgExec quotes each argument the way the Exec key requires: arguments with reserved characters in double
 // quotes, with `"`, backtick, `$` and `\` escaped inside; `%` doubled (field codes); then the string-value
-// escape of `\` applies to the whole value.
+// escapes of `\`, newline and carriage return apply to the whole value (a raw newline in a path ended the Exec
+// line there, and the rest became a line of its own).
 func xdgExec(args ...string) string {
 	parts := make([]string, len(args))
 	for i, a := range args {
@@ -42,7 +43,7 @@ func xdgExec(args ...string) string {
 			q.WriteByte('"')
 			a = q.String()
 		}
-		parts[i] = strings.ReplaceAll(a, `\`, `\\`)
+		parts[i] = strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\r", `\r`).Replace(a)
 	}
 	return strings.Join(parts, " ")
 }

@@ -2,13 +2,10 @@
 //   NINEROUTER_BIN=/tmp/ninerouter-headless npm test
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer } from '../lib/server.mjs';
-import { launch } from '../lib/browser.mjs';
-import { startUpstream } from '../lib/upstream.mjs';
+import { endSession, startSession } from '../lib/session.mjs';
 
 const resultsDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
 const password = 'correct horse battery';
@@ -51,20 +48,18 @@ describe('web dashboard', () => {
   };
 
   before(async () => {
-    upstream = await startUpstream();
-    home = mkdtempSync(join(tmpdir(), 'ninerouter-e2e-home-'));
-    mkdirSync(join(home, '.claude'));
-    writeFileSync(join(home, '.claude', 'settings.json'), claudeSettings);
-    server = await startServer({ home });
-    browser = await launch();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(10000);
-    page.on('pageerror', (e) => pageErrors.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
+    ({ upstream, home, server, browser, page } = await startSession({
+      pageErrors,
+      homePrefix: 'ninerouter-e2e-home-',
+      setupHome: (home) => {
+        mkdirSync(join(home, '.claude'));
+        writeFileSync(join(home, '.claude', 'settings.json'), claudeSettings);
+      },
+      timeout: 10000,
       // 401 (signed out) and 404 (an API not in this build yet) are answers the UI handles; the responses
       // themselves are checked below. Anything else logged as an error (CSP violations included) fails.
-      if (m.type() === 'error' && !/status of 40[14] /.test(m.text())) pageErrors.push(`console: ${m.text()}`);
-    });
+      consoleAllowed: /status of 40[14] /,
+    }));
     page.on('request', (r) => {
       const u = new URL(r.url());
       if (u.pathname.startsWith('/api/')) apiRequests.push({ at: Date.now(), path: u.pathname });
@@ -75,15 +70,7 @@ describe('web dashboard', () => {
     });
   });
 
-  after(async () => {
-    await browser?.close();
-    await upstream?.close();
-    if (home) rmSync(home, { recursive: true, force: true });
-    if (server) {
-      const res = await server.stop();
-      assert.equal(res.code, 0, `server exit: ${JSON.stringify(res)}\n${server.output()}`);
-    }
-  });
+  after(() => endSession({ browser, upstream, home, server }));
 
   test('the API refuses a caller without credentials', async () => {
     const res = await fetch(`${server.url}/api/status`);

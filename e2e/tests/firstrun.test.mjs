@@ -4,13 +4,11 @@
 //   NINEROUTER_BIN=/tmp/ninerouter-headless npm test
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../lib/server.mjs';
-import { launch } from '../lib/browser.mjs';
-import { startUpstream } from '../lib/upstream.mjs';
+import { endSession, startSession } from '../lib/session.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = resolve(here, '..', 'test-results');
@@ -51,34 +49,24 @@ describe('first launch to a working request, and nothing lost silently', () => {
   const ask = (name) => page.getByRole('dialog', { name });
 
   before(async () => {
-    upstream = await startUpstream();
-    home = mkdtempSync(join(tmpdir(), 'ninerouter-e2e-home-'));
-    // A Claude Code config on this "machine": the getting-started path finds the tool.
-    mkdirSync(join(home, '.claude'));
-    writeFileSync(join(home, '.claude', 'settings.json'), '{\n  "env": { "DISABLE_TELEMETRY": "1" }\n}\n');
-    // A 9Router setup on this "machine" (the shared sample): the first step offers to bring it along.
-    mkdirSync(join(home, '.9router', 'db'), { recursive: true });
-    copyFileSync(resolve(here, '..', '..', 'backend', 'importer', 'testdata', '9router-0.5.69', 'db', 'data.sqlite'), join(home, '.9router', 'db', 'data.sqlite'));
-    server = await startServer({ home });
-    browser = await launch();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(15000);
-    page.on('pageerror', (e) => pageErrors.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
+    ({ upstream, home, server, browser, page } = await startSession({
+      pageErrors,
+      homePrefix: 'ninerouter-e2e-home-',
+      setupHome: (home) => {
+        // A Claude Code config on this "machine": the getting-started path finds the tool.
+        mkdirSync(join(home, '.claude'));
+        writeFileSync(join(home, '.claude', 'settings.json'), '{\n  "env": { "DISABLE_TELEMETRY": "1" }\n}\n');
+        // A 9Router setup on this "machine" (the shared sample): the first step offers to bring it along.
+        mkdirSync(join(home, '.9router', 'db'), { recursive: true });
+        copyFileSync(resolve(here, '..', '..', 'backend', 'importer', 'testdata', '9router-0.5.69', 'db', 'data.sqlite'), join(home, '.9router', 'db', 'data.sqlite'));
+      },
+      timeout: 15000,
       // 401/404/409 are answers the UI handles; a dropped connection is what the restart test causes.
-      if (m.type() === 'error' && !/status of 40[149] |ERR_CONNECTION_REFUSED|net::ERR_/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
-    });
+      consoleAllowed: /status of 40[149] |ERR_CONNECTION_REFUSED|net::ERR_/,
+    }));
   });
 
-  after(async () => {
-    await browser?.close();
-    await upstream?.close();
-    if (home) rmSync(home, { recursive: true, force: true });
-    if (server) {
-      const res = await server.stop();
-      assert.equal(res.code, 0, `server exit: ${JSON.stringify(res)}\n${server.output()}`);
-    }
-  });
+  after(() => endSession({ browser, upstream, home, server }));
 
   test('first run: set the password, land on Getting started', async () => {
     await page.goto(server.url + '/');

@@ -6,12 +6,9 @@
 //   NINEROUTER_BIN=/tmp/ninerouter-headless npm test
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer } from '../lib/server.mjs';
-import { launch } from '../lib/browser.mjs';
-import { startUpstream } from '../lib/upstream.mjs';
+import { endSession, startSession } from '../lib/session.mjs';
 
 const password = 'keyboard only please';
 const pageTitles = ['Overview', 'Providers', 'Combos', 'Quota', 'CLI Tools', 'Keys', 'Usage', 'Logs', 'Settings'];
@@ -89,31 +86,23 @@ describe('the window by keyboard only', () => {
   const dialog = (name) => page.getByRole('dialog', { name });
 
   before(async () => {
-    upstream = await startUpstream();
-    home = mkdtempSync(join(tmpdir(), 'ninerouter-e2e-kbd-home-'));
-    mkdirSync(join(home, '.claude'));
-    writeFileSync(join(home, '.claude', 'settings.json'), '{}\n');
-    server = await startServer({ home });
-    browser = await launch();
-    page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1280, height: 800 });
-    page.setDefaultTimeout(15000);
-    page.on('pageerror', (e) => pageErrors.push(`page error: ${e.message}`));
+    ({ upstream, home, server, browser, page } = await startSession({
+      pageErrors,
+      homePrefix: 'ninerouter-e2e-kbd-home-',
+      setupHome: (home) => {
+        mkdirSync(join(home, '.claude'));
+        writeFileSync(join(home, '.claude', 'settings.json'), '{}\n');
+      },
+      timeout: 15000,
+      viewport: { width: 1280, height: 800 },
+    }));
     page.on('dialog', (d) => {
       pageErrors.push(`a native ${d.type()} dialog: ${d.message()}`);
       void d.dismiss();
     });
   });
 
-  after(async () => {
-    await browser?.close();
-    await upstream?.close();
-    if (home) rmSync(home, { recursive: true, force: true });
-    if (server) {
-      const res = await server.stop();
-      assert.equal(res.code, 0, `server exit: ${JSON.stringify(res)}\n${server.output()}`);
-    }
-  });
+  after(() => endSession({ browser, upstream, home, server }));
 
   test('first run: the password form by Tab, typing and Enter', async () => {
     await page.goto(server.url + '/');

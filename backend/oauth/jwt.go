@@ -26,13 +26,15 @@ func JWTClaims(tok string) (map[string]any, error) {
 	return m, nil
 }
 
-// JWTExpiry is a JWT's exp claim (zero when absent or unreadable).
+// JWTExpiry is a JWT's exp claim (zero when absent or unreadable). An exp past year 9999 is unreadable: converting
+// 1e300 to int64 gave a time before 1970, an already expired token.
 func JWTExpiry(tok string) time.Time {
 	m, err := JWTClaims(tok)
 	if err != nil {
 		return time.Time{}
 	}
-	if exp, ok := m["exp"].(float64); ok && exp > 0 {
+	const year10000 = 253402300800
+	if exp, ok := m["exp"].(float64); ok && exp > 0 && exp < year10000 {
 		return time.Unix(int64(exp), 0)
 	}
 	return time.Time{}

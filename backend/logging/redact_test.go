@@ -2,6 +2,7 @@ package logging
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -64,14 +65,37 @@ func TestSlogHandlerRedacts(t *testing.T) {
 	}
 }
 
+// FuzzRedact: Redact is idempotent, and whatever text surrounds them, a bearer token on its own line and the
+// value of a credential field in JSON never survive it.
 func FuzzRedact(f *testing.F) {
-	f.Add(`{"api_key":"` + canary + `"}`)
-	f.Add("Bearer " + canary)
-	f.Add("?key=" + canary)
-	f.Fuzz(func(t *testing.T, s string) {
+	f.Add(`{"api_key":"`+canary+`"}`, canary, "x")
+	f.Add("Bearer "+canary, "abcdefgh", "")
+	f.Add("?key="+canary, "sk-"+canary, "\n")
+	f.Fuzz(func(t *testing.T, s, secret, around string) {
 		out := Redact(s)
 		if Redact(out) != out {
 			t.Fatalf("Redact is not idempotent: %q -> %q -> %q", s, out, Redact(out))
+		}
+		if strings.ContainsAny(around, `"\`) {
+			return // a quote there could open a string that swallows the field's own quotes
+		}
+		v, _ := json.Marshal(secret)
+		v = v[1 : len(v)-1]
+		if len(v) >= 8 && !strings.Contains(around, string(v)) && !strings.Contains(Mask, string(v)) {
+			if out := Redact(around + `{"api_key": "` + string(v) + `"}` + around); strings.Contains(out, string(v)) {
+				t.Fatalf("JSON credential %s kept: %q", v, out)
+			}
+		}
+		tok := strings.Map(func(r rune) rune {
+			if r < 128 && (r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || strings.ContainsRune("._~+/=-", r)) {
+				return r
+			}
+			return -1
+		}, secret)
+		if len(tok) >= 8 && !strings.Contains(around, tok) && !strings.Contains(Mask, tok) {
+			if out := Redact(around + "\nAuthorization: Bearer " + tok + "\n" + around); strings.Contains(out, tok) {
+				t.Fatalf("bearer token %s kept: %q", tok, out)
+			}
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -54,7 +55,7 @@ func StreamError(client wire.Format, dst []byte, e *wire.UpstreamError) []byte {
 func retryAt(h http.Header, body []byte, now time.Time) time.Time {
 	if v := h.Get("Retry-After"); v != "" {
 		if secs, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && secs >= 0 {
-			return now.Add(time.Duration(secs * float64(time.Second)))
+			return now.Add(seconds(secs))
 		}
 		if t, err := http.ParseTime(v); err == nil {
 			return t
@@ -62,7 +63,7 @@ func retryAt(h http.Header, body []byte, now time.Time) time.Time {
 	}
 	if v := h.Get("retry-after-ms"); v != "" {
 		if ms, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && ms >= 0 {
-			return now.Add(time.Duration(ms) * time.Millisecond)
+			return now.Add(seconds(float64(ms) / 1000))
 		}
 	}
 	// A Claude subscription's unified 5-hour/weekly limit: epoch seconds (providers.md §5).
@@ -89,7 +90,7 @@ func retryAt(h http.Header, body []byte, now time.Time) time.Time {
 		}
 		for _, p := range []string{"error.resets_in_seconds", "resets_in_seconds"} {
 			if r := gjson.GetBytes(body, p); r.Type == gjson.Number && r.Float() > 0 {
-				return now.Add(time.Duration(r.Float() * float64(time.Second)))
+				return now.Add(seconds(r.Float()))
 			}
 		}
 		var delay time.Time
@@ -105,4 +106,13 @@ func retryAt(h http.Header, body []byte, now time.Time) time.Time {
 		return delay
 	}
 	return time.Time{}
+}
+
+// seconds is a non-negative delay in seconds as a Duration, the longest one for a delay past it: converting
+// 1e300 seconds (or 1e16 ms) overflowed into a negative Duration, a hint in the past that was then ignored.
+func seconds(secs float64) time.Duration {
+	if ns := secs * float64(time.Second); ns < float64(math.MaxInt64) { // 2^63 exactly, one past the largest
+		return time.Duration(ns)
+	}
+	return math.MaxInt64
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -167,18 +168,79 @@ func FuzzResponse(f *testing.F) {
 	})
 }
 
-// FuzzCleanSchema: any JSON Schema comes out as valid JSON Gemini's parameters can hold.
+// FuzzCleanSchema: any input comes out as an object schema of only what Gemini's parameters accept, at every level.
 func FuzzCleanSchema(f *testing.F) {
 	for _, s := range []string{`{"type":"object","properties":{"a":{"type":["string","null"]},"b":{"anyOf":[{"type":"integer"},{"type":"null"}]}},"required":["a","c"],"additionalProperties":false}`,
 		`{"$defs":{"x":{"type":"string","const":"k"}},"type":"object","properties":{"r":{"$ref":"#/$defs/x"}}}`,
-		`{"allOf":[{"properties":{"a":{"enum":[1,2,null]}}},{"required":["a"]}]}`, `[]`, `{"items":[{"type":"string"}],"type":"array"}`} {
+		`{"allOf":[{"properties":{"a":{"enum":[1,2,null]}}},{"required":["a"]}]}`, `[]`, `{"items":[{"type":"string"}],"type":"array"}`,
+		`true`, `{"type":null,"properties":{"a":null,"b":{"type":5,"items":7}},"required":["a","b"]}`, `{"properties":[1],"items":[]}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, schema []byte) {
-		if out := gemini.CleanSchema(schema); !json.Valid(out) {
+		out := gemini.CleanSchema(schema)
+		var v any
+		if err := json.Unmarshal(out, &v); err != nil {
 			t.Fatalf("invalid %q", out)
 		}
+		if m, ok := v.(map[string]any); !ok || m["type"] == nil {
+			t.Fatalf("not an object schema with a type: %s", out)
+		}
+		if err := geminiSchema(v, 0); err != nil {
+			t.Fatalf("%v in %s (from %s)", err, out, schema)
+		}
 	})
+}
+
+// geminiKeywords are the schema keywords Gemini's parameters accept (backend/translate/gemini/schema.go).
+var geminiKeywords = map[string]bool{
+	"type": true, "format": true, "description": true, "nullable": true, "enum": true, "properties": true,
+	"required": true, "items": true, "minItems": true, "maxItems": true, "minimum": true, "maximum": true,
+	"title": true, "minLength": true, "maxLength": true, "pattern": true, "propertyOrdering": true,
+	"minProperties": true, "maxProperties": true,
+}
+
+// geminiSchema checks one cleaned schema node and the nodes under it: only Gemini's keywords, a type that is
+// one name, no null in enum, and required naming only declared properties. Below 30 levels CleanSchema stops
+// (a bound against hostile nesting), so the check stops there too.
+func geminiSchema(v any, depth int) error {
+	m, ok := v.(map[string]any)
+	if !ok || depth > 30 {
+		return nil
+	}
+	for k := range m {
+		if !geminiKeywords[k] {
+			return fmt.Errorf("keyword %q at depth %d", k, depth)
+		}
+	}
+	if _, isString := m["type"].(string); m["type"] != nil && !isString {
+		return fmt.Errorf("type %v at depth %d is not one name", m["type"], depth)
+	}
+	for _, k := range []string{"properties", "items"} {
+		if _, isObject := m[k].(map[string]any); m[k] != nil && !isObject {
+			return fmt.Errorf("%s at depth %d is not an object", k, depth)
+		}
+	}
+	if e, ok := m["enum"].([]any); ok {
+		for _, x := range e {
+			if _, ok := x.(string); !ok {
+				return fmt.Errorf("enum value %v at depth %d is not a string", x, depth)
+			}
+		}
+	}
+	props, _ := m["properties"].(map[string]any)
+	if req, ok := m["required"].([]any); ok {
+		for _, r := range req {
+			if s, _ := r.(string); props[s] == nil {
+				return fmt.Errorf("required %v is not a property at depth %d", r, depth)
+			}
+		}
+	}
+	for _, p := range props {
+		if err := geminiSchema(p, depth+1); err != nil {
+			return err
+		}
+	}
+	return geminiSchema(m["items"], depth+1)
 }
 
 // FuzzOllamaStream feeds Chat Completions SSE in arbitrary pieces to the Ollama adapter: every line is JSON.

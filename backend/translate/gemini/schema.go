@@ -29,11 +29,12 @@ func CleanSchema(raw json.RawMessage) json.RawMessage {
 			}
 		}
 	}
-	out := clean(v, defs, 0)
-	if m, ok := out.(map[string]any); ok {
-		if _, ok := m["type"]; !ok {
-			m["type"] = "object"
-		}
+	out, ok := clean(v, defs, 0).(map[string]any)
+	if !ok { // `true` (JSON Schema's "anything"), `[]`, a number: Gemini refuses all but an object schema
+		return json.RawMessage(`{"type":"object","properties":{}}`)
+	}
+	if _, ok := out["type"]; !ok {
+		out["type"] = "object"
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
@@ -168,10 +169,32 @@ func clean(v any, defs map[string]any, depth int) any {
 		}
 		out[k] = val
 	}
+	// Invalid schemas ({"type":null}, "properties":[...], "items":7) lose the invalid part rather than make
+	// Gemini refuse the whole request.
+	if _, ok := out["type"].(string); !ok {
+		delete(out, "type")
+	}
+	if _, ok := out["properties"].(map[string]any); !ok {
+		delete(out, "properties")
+	}
+	if it, ok := out["items"]; ok {
+		if arr, isArr := it.([]any); isArr && len(arr) > 0 { // tuple form: the first position's schema
+			it = arr[0]
+		}
+		if _, ok := it.(map[string]any); ok {
+			out["items"] = it
+		} else {
+			delete(out, "items")
+		}
+	}
 	if props, ok := out["properties"].(map[string]any); ok {
 		cp := make(map[string]any, len(props))
 		for k, p := range props {
-			cp[k] = clean(p, defs, depth+1)
+			if c, ok := clean(p, defs, depth+1).(map[string]any); ok {
+				cp[k] = c
+			} else {
+				cp[k] = map[string]any{} // null, true or a number: any value
+			}
 		}
 		out["properties"] = cp
 		if req, ok := out["required"].([]any); ok {
@@ -193,9 +216,6 @@ func clean(v any, defs map[string]any, depth int) any {
 		delete(out, "required")
 	}
 	if it, ok := out["items"]; ok {
-		if arr, ok := it.([]any); ok && len(arr) > 0 { // tuple form
-			it = arr[0]
-		}
 		out["items"] = clean(it, defs, depth+1)
 	}
 	if out["type"] == "array" && out["items"] == nil {

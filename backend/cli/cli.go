@@ -140,6 +140,14 @@ func newFlags(e *Env, name, usage string) *flag.FlagSet {
 	return fs
 }
 
+// commandFlags returns a command's FlagSet with the common flags (commonFlags) registered on it.
+func commandFlags(e *Env, name, usage string) (*flag.FlagSet, *commonFlags) {
+	cf := new(commonFlags)
+	fs := newFlags(e, name, usage)
+	cf.register(fs)
+	return fs, cf
+}
+
 // parse parses flags allowing them before and after positional arguments (`combo set c a b --strategy x`).
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string

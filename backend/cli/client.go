@@ -165,13 +165,16 @@ func show[T any](ctx context.Context, e *Env, c *client, cf *commonFlags, method
 
 // listCommand is a command that takes only the common flags and shows GET path (`account list`, `key list`, …).
 func listCommand[T any](ctx context.Context, e *Env, args []string, name, path string, text func(T) error) error {
-	var cf commonFlags
-	fs := newFlags(e, name, "[--json]")
-	cf.register(fs)
+	return callCommand(ctx, e, args, name, http.MethodGet, path, nil, text)
+}
+
+// callCommand is a command that takes only the common flags and shows one call's answer (`sync now`, …).
+func callCommand[T any](ctx context.Context, e *Env, args []string, name, method, path string, body any, text func(T) error) error {
+	fs, cf := commandFlags(e, name, "[--json]")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
-		return show(ctx, e, c, &cf, http.MethodGet, path, nil, text)
+	return withClient(ctx, e, cf, func(c *client) error {
+		return show(ctx, e, c, cf, method, path, body, text)
 	})
 }

@@ -17,9 +17,7 @@ func runDesktop(ctx context.Context, e *Env, args []string) error {
 	early := make(chan os.Signal, 1)
 	signal.Notify(early, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(early)
-	var cf commonFlags
-	fs := newFlags(e, "", "[--addr HOST:PORT] [--data-dir DIR] [--autostart]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "", "[--addr HOST:PORT] [--data-dir DIR] [--autostart]")
 	atLogin := fs.Bool("autostart", false, "started at login: stay in the tray (the start-at-login entry passes it)")
 	if _, err := parse(fs, args); err != nil {
 		return err

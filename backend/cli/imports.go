@@ -31,9 +31,7 @@ func importCommands() []command {
 const importUsage = "9router|cliproxyapi [PATH] [--dry-run] [--json]\n       ninerouter import backup FILE [--passphrase-file FILE|-] [--dry-run] [--json]"
 
 func runImport(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "import", importUsage)
-	cf.register(fs)
+	fs, cf := commandFlags(e, "import", importUsage)
 	dryRun := fs.Bool("dry-run", false, "only show what would be added, merged and skipped")
 	passFile := fs.String("passphrase-file", "", "backup: read the passphrase from this file's first line (- for stdin); default: ask")
 	pos, err := parse(fs, args)
@@ -47,6 +45,14 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 	req := service.ImportRequest{Source: strings.ToLower(pos[0])}
 	switch req.Source {
 	case importer.Source9Router, importer.SourceCLIProxyAPI:
+		if len(pos) == 2 {
+			// The running instance may have another working directory.
+			if abs, err := filepath.Abs(pos[1]); err == nil {
+				req.Path = abs
+			} else {
+				req.Path = pos[1]
+			}
+		}
 	case importer.SourceBackup:
 		if len(pos) != 2 {
 			fs.Usage()
@@ -60,41 +66,20 @@ func runImport(ctx context.Context, e *Env, args []string) error {
 		if req.Passphrase, err = readPassphrase(e, *passFile, "Backup passphrase: ", false); err != nil {
 			return err
 		}
-		return withClient(ctx, e, &cf, func(c *client) error {
-			return doImport(ctx, e, c, req, *dryRun, cf.json)
-		})
 	default:
 		fs.Usage()
 		return fmt.Errorf("%w: unknown import source %q (want 9router, cliproxyapi or backup)", errUsage, pos[0])
 	}
-	if len(pos) == 2 {
-		// The running instance may have another working directory.
-		if abs, err := filepath.Abs(pos[1]); err == nil {
-			req.Path = abs
-		} else {
-			req.Path = pos[1]
-		}
-	}
-	return withClient(ctx, e, &cf, func(c *client) error {
-		return doImport(ctx, e, c, req, *dryRun, cf.json)
-	})
-}
-
-// doImport previews or applies req and prints the outcome.
-func doImport(ctx context.Context, e *Env, c *client, req service.ImportRequest, dryRun, asJSON bool) error {
 	path := "/api/import/apply"
-	if dryRun {
+	if *dryRun {
 		path = "/api/import/preview"
 	}
-	var p importer.Preview
-	if err := c.do(ctx, http.MethodPost, path, req, &p); err != nil {
-		return err
-	}
-	if asJSON {
-		return printJSON(e.Stdout, p)
-	}
-	printPreview(e.Stdout, p)
-	return nil
+	return withClient(ctx, e, cf, func(c *client) error {
+		return show(ctx, e, c, cf, http.MethodPost, path, req, func(p importer.Preview) error {
+			printPreview(e.Stdout, p)
+			return nil
+		})
+	})
 }
 
 // printPreview writes a preview or report as a table: what, action, detail or reason.
@@ -135,9 +120,7 @@ func printPreview(w io.Writer, p importer.Preview) {
 }
 
 func runExport(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "export", "--out FILE [--passphrase-file FILE|-]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "export", "--out FILE [--passphrase-file FILE|-]")
 	out := fs.String("out", "", "the backup file to write (replaced atomically)")
 	passFile := fs.String("passphrase-file", "", "read the passphrase from this file's first line (- for stdin); default: ask twice")
 	if _, err := parse(fs, args); err != nil {
@@ -151,7 +134,7 @@ func runExport(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
+	return withClient(ctx, e, cf, func(c *client) error {
 		var file api.BackupFile
 		if err := c.do(ctx, http.MethodPost, "/api/backup/export", map[string]string{"passphrase": pass}, &file); err != nil {
 			return err
@@ -235,9 +218,7 @@ func syncOff(ctx context.Context, e *Env, args []string) error {
 }
 
 func syncSet(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "sync set", "FOLDER [--passphrase-file FILE|-]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "sync set", "FOLDER [--passphrase-file FILE|-]")
 	passFile := fs.String("passphrase-file", "", "read the sync passphrase from this file's first line (- for stdin); default: ask")
 	folder, err := parseOne(fs, args, "sync set needs the folder")
 	if err != nil {
@@ -250,36 +231,21 @@ func syncSet(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
-		var st service.SyncStatus
-		if err := c.do(ctx, http.MethodPut, "/api/sync", map[string]string{"folder": folder, "passphrase": pass}, &st); err != nil {
-			return err
-		}
-		return printSync(e, st, cf.json)
+	return withClient(ctx, e, cf, func(c *client) error {
+		return show(ctx, e, c, cf, http.MethodPut, "/api/sync", map[string]string{"folder": folder, "passphrase": pass}, syncText(e.Stdout))
 	})
 }
 
 func syncCall(ctx context.Context, e *Env, args []string, verb, method, path string, body any) error {
-	var cf commonFlags
-	fs := newFlags(e, "sync "+verb, "[--json]")
-	cf.register(fs)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	return withClient(ctx, e, &cf, func(c *client) error {
-		var st service.SyncStatus
-		if err := c.do(ctx, method, path, body, &st); err != nil {
-			return err
-		}
-		return printSync(e, st, cf.json)
-	})
+	return callCommand(ctx, e, args, "sync "+verb, method, path, body, syncText(e.Stdout))
 }
 
-func printSync(e *Env, st service.SyncStatus, asJSON bool) error {
-	if asJSON {
-		return printJSON(e.Stdout, st)
-	}
-	w := e.Stdout
+// syncText returns what writes a sync status to w as text.
+func syncText(w io.Writer) func(service.SyncStatus) error {
+	return func(st service.SyncStatus) error { return printSync(w, st) }
+}
+
+func printSync(w io.Writer, st service.SyncStatus) error {
 	if !st.Enabled {
 		fmt.Fprintln(w, "Sync is off. Turn it on with `ninerouter sync set FOLDER` (a folder Dropbox, iCloud Drive or Syncthing keeps in step).")
 		return nil

@@ -26,9 +26,7 @@ func lifecycleCommands() []command {
 }
 
 func runAutostart(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "autostart", "on|off|status")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "autostart", "on|off|status")
 	sub, err := parseOne(fs, args, "autostart needs on, off or status")
 	if err != nil {
 		return err
@@ -47,7 +45,7 @@ func runAutostart(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	defer c.Close()
-	return show(ctx, e, c, &cf, method, "/api/autostart", in, func(st autostart.Status) error {
+	return show(ctx, e, c, cf, method, "/api/autostart", in, func(st autostart.Status) error {
 		switch {
 		case !st.Supported:
 			fmt.Fprintln(e.Stdout, "Start at login is not supported on this system.")
@@ -63,9 +61,7 @@ func runAutostart(ctx context.Context, e *Env, args []string) error {
 }
 
 func runUpdate(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "update", "[status|check]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "update", "[status|check]")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -118,9 +114,7 @@ func runUpdate(ctx context.Context, e *Env, args []string) error {
 // runUninstall is `ninerouter uninstall`: the same steps as Settings → "Uninstall NineRouter…", and what the
 // Windows uninstaller runs (`ninerouter uninstall --yes --keep-data`) before it deletes the program files.
 func runUninstall(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "uninstall", "[--yes] [--keep-data | --purge] [--home DIR]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "uninstall", "[--yes] [--keep-data | --purge] [--home DIR]")
 	yes := fs.Bool("yes", false, "do not ask for confirmation")
 	purge := fs.Bool("purge", false, "also delete the data dir (database, logs, backups) and NineRouter's keychain entries")
 	keep := fs.Bool("keep-data", false, "keep the data dir and keychain entries (the default; for scripts that say so)")
@@ -241,7 +235,7 @@ func printUninstall(e *Env, rep service.UninstallReport, purged bool) {
 }
 
 // openConfigured resolves the common flags and opens the instance or the data dir.
-func openConfigured(ctx context.Context, e *Env, cf commonFlags) (*client, error) {
+func openConfigured(ctx context.Context, e *Env, cf *commonFlags) (*client, error) {
 	cfg, err := cf.resolve(e)
 	if err != nil {
 		return nil, err

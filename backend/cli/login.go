@@ -58,10 +58,8 @@ func (l *loginFlags) flow() (oauth.Flow, error) {
 }
 
 func runLogin(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
 	var lf loginFlags
-	fs := newFlags(e, "login", "PROVIDER [--no-browser] [--paste] [--device] [--import]\n  PROVIDER: claude (cc), codex (cx), copilot (gh), kimi-coding (kmc), gemini-cli (gc), antigravity (ag), kiro (kr)")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "login", "PROVIDER [--no-browser] [--paste] [--device] [--import]\n  PROVIDER: claude (cc), codex (cx), copilot (gh), kimi-coding (kmc), gemini-cli (gc), antigravity (ag), kiro (kr)")
 	lf.register(fs)
 	prov, err := parseOne(fs, args, "login needs a provider: claude, codex, copilot, kimi-coding, gemini-cli, antigravity or kiro")
 	if err != nil {
@@ -71,7 +69,7 @@ func runLogin(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
+	return withClient(ctx, e, cf, func(c *client) error {
 		return signIn(ctx, e, c, oauth.StartRequest{Provider: prov, Flow: flow}, lf.noBrowser, cf.json)
 	})
 }
@@ -235,14 +233,12 @@ func accountList(ctx context.Context, e *Env, args []string) error {
 }
 
 func accountRemove(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "account rm", "ID")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "account rm", "ID")
 	id, err := parseOne(fs, args, "account rm needs an account id (see `ninerouter account list`)")
 	if err != nil {
 		return err
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
+	return withClient(ctx, e, cf, func(c *client) error {
 		if err := c.do(ctx, http.MethodDelete, "/api/accounts/"+id, nil, nil); err != nil {
 			return err
 		}
@@ -252,10 +248,8 @@ func accountRemove(ctx context.Context, e *Env, args []string) error {
 }
 
 func accountRelogin(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
 	var lf loginFlags
-	fs := newFlags(e, "account relogin", "ID [--no-browser] [--paste] [--device]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "account relogin", "ID [--no-browser] [--paste] [--device]")
 	lf.register(fs)
 	raw, err := parseOne(fs, args, "account relogin needs an account id (see `ninerouter account list`)")
 	if err != nil {
@@ -269,7 +263,7 @@ func accountRelogin(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
+	return withClient(ctx, e, cf, func(c *client) error {
 		var a service.AccountView
 		if err := c.do(ctx, http.MethodGet, "/api/accounts/"+raw, nil, &a); err != nil {
 			return err

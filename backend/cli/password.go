@@ -11,9 +11,7 @@ import (
 // runPassword sets the dashboard password. It reads one line from stdin so the password never appears in the
 // process list or shell history.
 func runPassword(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "password", "[--data-dir DIR]  (reads the new password from stdin)")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "password", "[--data-dir DIR]  (reads the new password from stdin)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}

@@ -19,9 +19,7 @@ func quotaCommands() []command {
 }
 
 func runQuota(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "quota", "[--refresh] [--json] | reserve ACCOUNT_ID PERCENT")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "quota", "[--refresh] [--json] | reserve ACCOUNT_ID PERCENT")
 	refresh := fs.Bool("refresh", false, "fetch every account's quota now instead of showing the last known values")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -36,7 +34,7 @@ func runQuota(ctx context.Context, e *Env, args []string) error {
 		if err1 != nil || err2 != nil {
 			return fmt.Errorf("%w: quota reserve ACCOUNT_ID PERCENT: want a number for each", errUsage)
 		}
-		return withClient(ctx, e, &cf, func(c *client) error {
+		return withClient(ctx, e, cf, func(c *client) error {
 			if err := c.do(ctx, http.MethodPut, fmt.Sprintf("/api/quota/%d/reserve", id), map[string]float64{"percent": pct}, nil); err != nil {
 				return err
 			}
@@ -47,7 +45,7 @@ func runQuota(ctx context.Context, e *Env, args []string) error {
 	if len(pos) > 0 {
 		return fmt.Errorf("%w: unexpected %q (see ninerouter quota -h)", errUsage, pos[0])
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
+	return withClient(ctx, e, cf, func(c *client) error {
 		var v service.QuotaView
 		var err error
 		if *refresh {

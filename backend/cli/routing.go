@@ -49,11 +49,7 @@ func sub(e *Env, noun string, args []string, verbs map[string]func(context.Conte
 
 // withClient resolves flags, connects (or opens the data dir) and runs fn.
 func withClient(ctx context.Context, e *Env, cf *commonFlags, fn func(*client) error) error {
-	cfg, err := cf.resolve(e)
-	if err != nil {
-		return err
-	}
-	c, err := open(ctx, e, cfg)
+	c, err := openConfigured(ctx, e, cf)
 	if err != nil {
 		return err
 	}
@@ -71,9 +67,7 @@ func runProvider(ctx context.Context, e *Env, args []string) error {
 }
 
 func providerAdd(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "provider add", "<provider-id> --api-key KEY [--name N] [--base-url URL] [--priority P] [--proxy URL] [--models a,b] [--daily-usd X] [--monthly-usd X]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "provider add", "<provider-id> --api-key KEY [--name N] [--base-url URL] [--priority P] [--proxy URL] [--models a,b] [--daily-usd X] [--monthly-usd X]")
 	apiKey := fs.String("api-key", "", "the provider API key (or - to read it from stdin)")
 	name := fs.String("name", "", "a name for the account")
 	baseURL := fs.String("base-url", "", "override the provider's base URL (corporate gateway, tests)")
@@ -113,8 +107,8 @@ func providerAdd(ctx context.Context, e *Env, args []string) error {
 	if *monthly > 0 {
 		in.MonthlyUSD = monthly
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
-		return show(ctx, e, c, &cf, http.MethodPost, "/api/accounts", in, func(a service.AccountView) error {
+	return withClient(ctx, e, cf, func(c *client) error {
+		return show(ctx, e, c, cf, http.MethodPost, "/api/accounts", in, func(a service.AccountView) error {
 			fmt.Fprintf(e.Stdout, "added account %d (%s, %s) → %s\n", a.ID, a.Provider, a.Name, a.EffectiveURL)
 			return nil
 		})
@@ -122,9 +116,7 @@ func providerAdd(ctx context.Context, e *Env, args []string) error {
 }
 
 func providerAddNode(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "provider add-node", "--prefix P --format openai|openai-responses|anthropic --base-url URL --api-key KEY [--name N] [--models a,b]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "provider add-node", "--prefix P --format openai|openai-responses|anthropic --base-url URL --api-key KEY [--name N] [--models a,b]")
 	prefix := fs.String("prefix", "", "model prefix that selects this node (prefix/model)")
 	format := fs.String("format", "openai", "wire format: openai, openai-responses or anthropic")
 	baseURL := fs.String("base-url", "", "the node's base URL, e.g. http://127.0.0.1:8000/v1")
@@ -145,31 +137,25 @@ func providerAddNode(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	in := service.NodeInput{Prefix: *prefix, Name: *name, Format: *format, BaseURL: *baseURL, APIKey: key, ProxyURL: *proxyURL, Models: splitList(*models)}
-	return withClient(ctx, e, &cf, func(c *client) error {
-		var out struct {
-			Node    service.NodeView     `json:"node"`
-			Account *service.AccountView `json:"account"`
-		}
-		if err := c.do(ctx, http.MethodPost, "/api/nodes", in, &out); err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(e.Stdout, out)
-		}
-		fmt.Fprintf(e.Stdout, "added node %q (%s) → %s; use models as %s/MODEL\n", out.Node.Prefix, out.Node.Format, out.Node.BaseURL, out.Node.Prefix)
-		return nil
+	type added struct {
+		Node    service.NodeView     `json:"node"`
+		Account *service.AccountView `json:"account"`
+	}
+	return withClient(ctx, e, cf, func(c *client) error {
+		return show(ctx, e, c, cf, http.MethodPost, "/api/nodes", in, func(out added) error {
+			fmt.Fprintf(e.Stdout, "added node %q (%s) → %s; use models as %s/MODEL\n", out.Node.Prefix, out.Node.Format, out.Node.BaseURL, out.Node.Prefix)
+			return nil
+		})
 	})
 }
 
 func providerList(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "provider list", "[--json] [--all]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "provider list", "[--json] [--all]")
 	all := fs.Bool("all", false, "also list providers that have no account")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
+	return withClient(ctx, e, cf, func(c *client) error {
 		var accts []service.AccountView
 		if err := c.do(ctx, http.MethodGet, "/api/accounts", nil, &accts); err != nil {
 			return err
@@ -217,14 +203,12 @@ func accountState(a service.AccountView) string {
 }
 
 func providerRemove(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "provider rm", "ACCOUNT-ID | NODE-PREFIX")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "provider rm", "ACCOUNT-ID | NODE-PREFIX")
 	arg, err := parseOne(fs, args, "provider rm needs an account id or a node prefix")
 	if err != nil {
 		return err
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
+	return withClient(ctx, e, cf, func(c *client) error {
 		if id, err := strconv.ParseInt(arg, 10, 64); err == nil {
 			if err := c.do(ctx, http.MethodDelete, "/api/accounts/"+strconv.FormatInt(id, 10), nil, nil); err != nil {
 				return err
@@ -250,9 +234,7 @@ func providerRemove(ctx context.Context, e *Env, args []string) error {
 }
 
 func providerTest(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "provider test", "ACCOUNT-ID [--model M]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "provider test", "ACCOUNT-ID [--model M]")
 	model := fs.String("model", "", "model to test with (default: the account's first model)")
 	arg, err := parseOne(fs, args, "provider test needs an account id")
 	if err != nil {
@@ -262,8 +244,8 @@ func providerTest(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %q is not an account id (see `ninerouter provider list`)", errUsage, arg)
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
-		return show(ctx, e, c, &cf, http.MethodPost, "/api/accounts/"+strconv.FormatInt(id, 10)+"/test", map[string]string{"model": *model}, func(res service.TestResult) error {
+	return withClient(ctx, e, cf, func(c *client) error {
+		return show(ctx, e, c, cf, http.MethodPost, "/api/accounts/"+strconv.FormatInt(id, 10)+"/test", map[string]string{"model": *model}, func(res service.TestResult) error {
 			fmt.Fprintf(e.Stdout, "account %d, model %s: %s (%d ms)\n", id, res.Model, res.Message, res.LatencyMs)
 			if !res.OK {
 				return exitError{code: 1, err: fmt.Errorf("test failed")}
@@ -282,9 +264,7 @@ func runCombo(ctx context.Context, e *Env, args []string) error {
 }
 
 func comboSet(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "combo set", "NAME MODEL [MODEL...] [--strategy fallback|round-robin|soonest-reset]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "combo set", "NAME MODEL [MODEL...] [--strategy fallback|round-robin|soonest-reset]")
 	strategy := fs.String("strategy", route.ComboFallback, "fallback (in order), round-robin (rotate the start) or soonest-reset (subscriptions whose quota resets first go first)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -295,8 +275,8 @@ func comboSet(ctx context.Context, e *Env, args []string) error {
 		return fmt.Errorf("%w: combo set needs a name and at least one model", errUsage)
 	}
 	body := map[string]any{"strategy": *strategy, "models": pos[1:]}
-	return withClient(ctx, e, &cf, func(c *client) error {
-		return show(ctx, e, c, &cf, http.MethodPut, "/api/combos/"+url.PathEscape(pos[0]), body, func(v service.ComboView) error {
+	return withClient(ctx, e, cf, func(c *client) error {
+		return show(ctx, e, c, cf, http.MethodPut, "/api/combos/"+url.PathEscape(pos[0]), body, func(v service.ComboView) error {
 			fmt.Fprintf(e.Stdout, "combo %s (%s): %s\n", v.Name, v.Strategy, entryList(v.Entries))
 			return nil
 		})
@@ -336,14 +316,12 @@ func comboList(ctx context.Context, e *Env, args []string) error {
 }
 
 func comboRemove(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "combo rm", "NAME")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "combo rm", "NAME")
 	arg, err := parseOne(fs, args, "combo rm needs a name")
 	if err != nil {
 		return err
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
+	return withClient(ctx, e, cf, func(c *client) error {
 		if err := c.do(ctx, http.MethodDelete, "/api/combos/"+url.PathEscape(arg), nil, nil); err != nil {
 			return err
 		}
@@ -353,15 +331,13 @@ func comboRemove(ctx context.Context, e *Env, args []string) error {
 }
 
 func comboActivate(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "combo activate", "NAME (\"\" deactivates)")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "combo activate", "NAME (\"\" deactivates)")
 	arg, err := parseOne(fs, args, "combo activate needs a name")
 	if err != nil {
 		return err
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
-		return show(ctx, e, c, &cf, http.MethodPut, "/api/combos/active", map[string]string{"name": arg}, func(out map[string]any) error {
+	return withClient(ctx, e, cf, func(c *client) error {
+		return show(ctx, e, c, cf, http.MethodPut, "/api/combos/active", map[string]string{"name": arg}, func(out map[string]any) error {
 			if arg == "" {
 				fmt.Fprintln(e.Stdout, "no combo is active now")
 				return nil
@@ -381,33 +357,27 @@ func runKey(ctx context.Context, e *Env, args []string) error {
 }
 
 func keyCreate(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "key create", "[--name N] [--combos A,B] [--daily USD] [--monthly USD]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "key create", "[--name N] [--combos A,B] [--daily USD] [--monthly USD]")
 	name := fs.String("name", "", "a name to recognise the key by (a team member's name)")
 	lim := limitFlags(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
-		var out struct {
-			Key  string   `json:"key"`
-			Info keys.Key `json:"info"`
-		}
-		body := struct {
-			Name string `json:"name"`
-			keys.Limits
-		}{*name, lim()}
-		if err := c.do(ctx, http.MethodPost, "/api/keys", body, &out); err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(e.Stdout, out)
-		}
-		// The key alone on stdout, so scripts can capture it; the note goes to stderr.
-		fmt.Fprintln(e.Stdout, out.Key)
-		fmt.Fprintf(e.Stderr, "created key %d%s; it is shown only this once\n", out.Info.ID, nameSuffix(out.Info.Name))
-		return nil
+	type created struct {
+		Key  string   `json:"key"`
+		Info keys.Key `json:"info"`
+	}
+	body := struct {
+		Name string `json:"name"`
+		keys.Limits
+	}{*name, lim()}
+	return withClient(ctx, e, cf, func(c *client) error {
+		return show(ctx, e, c, cf, http.MethodPost, "/api/keys", body, func(out created) error {
+			// The key alone on stdout, so scripts can capture it; the note goes to stderr.
+			fmt.Fprintln(e.Stdout, out.Key)
+			fmt.Fprintf(e.Stderr, "created key %d%s; it is shown only this once\n", out.Info.ID, nameSuffix(out.Info.Name))
+			return nil
+		})
 	})
 }
 
@@ -480,36 +450,27 @@ func parseKeyID(fs *flag.FlagSet, args []string, cmd string) (int64, error) {
 }
 
 func keyLimits(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "key limits", "ID [--combos A,B] [--daily USD] [--monthly USD]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "key limits", "ID [--combos A,B] [--daily USD] [--monthly USD]")
 	lim := limitFlags(fs)
 	id, err := parseKeyID(fs, args, "key limits")
 	if err != nil {
 		return err
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
-		var k keys.Key
-		if err := c.do(ctx, http.MethodPut, "/api/keys/"+strconv.FormatInt(id, 10)+"/limits", lim(), &k); err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(e.Stdout, k)
-		}
-		fmt.Fprintf(e.Stdout, "key %d%s: %s\n", k.ID, nameSuffix(k.Name), describeLimits(k.Limits))
-		return nil
+	return withClient(ctx, e, cf, func(c *client) error {
+		return show(ctx, e, c, cf, http.MethodPut, "/api/keys/"+strconv.FormatInt(id, 10)+"/limits", lim(), func(k keys.Key) error {
+			fmt.Fprintf(e.Stdout, "key %d%s: %s\n", k.ID, nameSuffix(k.Name), describeLimits(k.Limits))
+			return nil
+		})
 	})
 }
 
 func keyRevoke(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "key revoke", "ID")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "key revoke", "ID")
 	id, err := parseKeyID(fs, args, "key revoke")
 	if err != nil {
 		return err
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
+	return withClient(ctx, e, cf, func(c *client) error {
 		if err := c.do(ctx, http.MethodDelete, "/api/keys/"+strconv.FormatInt(id, 10), nil, nil); err != nil {
 			return err
 		}
@@ -521,51 +482,49 @@ func keyRevoke(ctx context.Context, e *Env, args []string) error {
 // ---- usage ----
 
 func runUsage(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "usage", "[--since 24h] [--by provider|model|account|key|combo] [--json]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "usage", "[--since 24h] [--by provider|model|account|key|combo] [--json]")
 	since := fs.String("since", "24h", "how far back: a duration (24h, 90m, 7d) or an RFC 3339 time")
 	by := fs.String("by", "model", "breakdown: provider, model, account, key or combo")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
-		var rep usage.Report
-		if err := c.do(ctx, http.MethodGet, "/api/usage?since="+url.QueryEscape(*since), nil, &rep); err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(e.Stdout, rep)
-		}
-		t := rep.Total
-		// A request is a client's call; an attempt is one upstream try of it (docs/ui.md, the words of every view).
-		fmt.Fprintf(e.Stdout, "Since %s: %d requests, %d attempts (%d failed), %d input + %d output tokens (%d cached, %d reasoning), %s\n\n",
-			rep.Since.Local().Format(time.DateTime), t.Requests, t.Attempts, t.Errors, t.Input, t.Output, t.CacheRead,
-			t.Reasoning, usd(t.CostUSD))
-		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "%s\tREQUESTS\tATTEMPTS\tFAILED\tINPUT\tOUTPUT\tCACHED\tCOST\t\n", strings.ToUpper(*by))
-		label := func(k string) string { return k }
-		if *by == "key" { // a member's name beside the key id
-			var list []keys.Key
-			if err := c.do(ctx, http.MethodGet, "/api/keys", nil, &list); err == nil {
-				names := map[string]string{"0": "(no key)"}
-				for _, k := range list {
-					names[strconv.FormatInt(k.ID, 10)] = strconv.FormatInt(k.ID, 10) + nameSuffix(k.Name)
+	return withClient(ctx, e, cf, func(c *client) error {
+		return show(ctx, e, c, cf, http.MethodGet, "/api/usage?since="+url.QueryEscape(*since), nil, func(rep usage.Report) error {
+			return printUsage(ctx, e, c, rep, *by)
+		})
+	})
+}
+
+// printUsage writes a usage report's totals and its breakdown by, naming member keys when by is "key".
+func printUsage(ctx context.Context, e *Env, c *client, rep usage.Report, by string) error {
+	t := rep.Total
+	// A request is a client's call; an attempt is one upstream try of it (docs/ui.md, the words of every view).
+	fmt.Fprintf(e.Stdout, "Since %s: %d requests, %d attempts (%d failed), %d input + %d output tokens (%d cached, %d reasoning), %s\n\n",
+		rep.Since.Local().Format(time.DateTime), t.Requests, t.Attempts, t.Errors, t.Input, t.Output, t.CacheRead,
+		t.Reasoning, usd(t.CostUSD))
+	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\tREQUESTS\tATTEMPTS\tFAILED\tINPUT\tOUTPUT\tCACHED\tCOST\t\n", strings.ToUpper(by))
+	label := func(k string) string { return k }
+	if by == "key" { // a member's name beside the key id
+		var list []keys.Key
+		if err := c.do(ctx, http.MethodGet, "/api/keys", nil, &list); err == nil {
+			names := map[string]string{"0": "(no key)"}
+			for _, k := range list {
+				names[strconv.FormatInt(k.ID, 10)] = strconv.FormatInt(k.ID, 10) + nameSuffix(k.Name)
+			}
+			label = func(k string) string {
+				if n, ok := names[k]; ok {
+					return n
 				}
-				label = func(k string) string {
-					if n, ok := names[k]; ok {
-						return n
-					}
-					return k
-				}
+				return k
 			}
 		}
-		for _, g := range rep.By[*by] {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", label(g.Key), g.Requests, g.Attempts, g.Errors, g.Input,
-				g.Output, g.CacheRead, usd(g.CostUSD))
-		}
-		return tw.Flush()
-	})
+	}
+	for _, g := range rep.By[by] {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", label(g.Key), g.Requests, g.Attempts, g.Errors, g.Input,
+			g.Output, g.CacheRead, usd(g.CostUSD))
+	}
+	return tw.Flush()
 }
 
 // ---- helpers ----

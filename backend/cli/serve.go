@@ -16,9 +16,7 @@ import (
 const drainGrace = 10 * time.Second
 
 func runServe(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "serve", "[--addr HOST:PORT] [--data-dir DIR]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "serve", "[--addr HOST:PORT] [--data-dir DIR]")
 	debug := fs.Bool("debug", false, "log request headers and bodies (redacted) to the data dir's logs/")
 	if _, err := parse(fs, args); err != nil {
 		return err

@@ -22,9 +22,7 @@ type settingView struct {
 }
 
 func runSettings(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "settings", "[set KEY VALUE] [--json]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "settings", "[set KEY VALUE] [--json]")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -36,7 +34,7 @@ func runSettings(ctx context.Context, e *Env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("%w: settings takes nothing (show them) or set KEY VALUE", errUsage)
 	}
-	return withClient(ctx, e, &cf, func(c *client) error {
+	return withClient(ctx, e, cf, func(c *client) error {
 		var list []settingView
 		if len(pos) == 3 {
 			// The server validates (a bad value changes nothing) and answers the settings as they now are.

@@ -39,9 +39,7 @@ func shortCommit(c string) string {
 }
 
 func runStatus(ctx context.Context, e *Env, args []string) error {
-	var cf commonFlags
-	fs := newFlags(e, "status", "[--addr HOST:PORT] [--data-dir DIR] [--json]")
-	cf.register(fs)
+	fs, cf := commandFlags(e, "status", "[--addr HOST:PORT] [--data-dir DIR] [--json]")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}

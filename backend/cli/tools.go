@@ -29,9 +29,7 @@ func runTool(ctx context.Context, e *Env, args []string) error {
 		return nil
 	}
 	sub := args[0]
-	var cf commonFlags
-	fs := newFlags(e, "tool "+sub, toolUsage)
-	cf.register(fs)
+	fs, cf := commandFlags(e, "tool "+sub, toolUsage)
 	model := fs.String("model", "", "model or combo the tool uses (default: ninerouter/active, the active combo)")
 	home := fs.String("home", "", "use DIR as the home directory instead of yours (tests, sandboxes)")
 	all := fs.Bool("all", false, "revert: every tool NineRouter applied")
@@ -83,7 +81,7 @@ func runTool(ctx context.Context, e *Env, args []string) error {
 	switch sub {
 	case "list", "status":
 		if tool != "" {
-			return show(ctx, e, c, &cf, http.MethodGet, "/api/tools/"+tool+q, nil, func(st clitool.ToolState) error {
+			return show(ctx, e, c, cf, http.MethodGet, "/api/tools/"+tool+q, nil, func(st clitool.ToolState) error {
 				printToolState(e.Stdout, st)
 				return nil
 			})
@@ -137,7 +135,7 @@ func runTool(ctx context.Context, e *Env, args []string) error {
 		}
 		fallthrough
 	default: // preview, apply, revert, restore
-		return show(ctx, e, c, &cf, http.MethodPost, "/api/tools/"+tool+"/"+sub, body, func(res clitool.Result) error {
+		return show(ctx, e, c, cf, http.MethodPost, "/api/tools/"+tool+"/"+sub, body, func(res clitool.Result) error {
 			printResult(e.Stdout, res)
 			return nil
 		})

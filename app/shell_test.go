@@ -11,11 +11,11 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/daemon"
 	"github.com/ninerouter/ninerouter/backend/events"
+	"github.com/ninerouter/ninerouter/backend/testkit/wait"
 )
 
 // recorder is a window that notes what the shell asked of it.
@@ -116,7 +116,7 @@ func TestShellLifecycle(t *testing.T) {
 
 	// Service events reach the window; a show-window event (a second launch) shows it. The window subscribes on
 	// a goroutine of its own, so an event published before it has subscribed is not seen: publish until one is.
-	waitFor(t, func() bool {
+	wait.For(t, "a show-window event reaching the window", func() bool {
 		inst.Svc.Publish(events.KindShowWindow, nil)
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
@@ -147,7 +147,7 @@ func TestShellStartFailureQuits(t *testing.T) {
 		return nil, boom
 	}
 	s.startup(context.Background())
-	waitFor(t, func() bool { return rec.has("quit") })
+	wait.For(t, "quit after a failed start", func() bool { return rec.has("quit") })
 	if rec.has("show") {
 		t.Error("a failed start showed the window")
 	}
@@ -205,17 +205,5 @@ func TestOpenURLOnlyWeb(t *testing.T) {
 		if tt.ok && !rec.has("open "+tt.url) {
 			t.Errorf("OpenURL(%q) did not open it", tt.url)
 		}
-	}
-}
-
-// waitFor polls cond until it holds (events are delivered on goroutines) or a generous deadline passes.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

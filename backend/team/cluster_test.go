@@ -13,6 +13,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/store/storetest"
 	"github.com/ninerouter/ninerouter/backend/team/teamtest"
 	"github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
+	"github.com/ninerouter/ninerouter/backend/testkit/wait"
 	"github.com/ninerouter/ninerouter/backend/usage"
 )
 
@@ -20,19 +21,8 @@ type instance = teamtest.Instance
 
 func openInstance(t *testing.T, dsn string) *instance { return teamtest.Open(t, dsn) }
 
-// eventually retries cond until it holds or a generous deadline passes (no timing is asserted; the time it
-// took is logged, and docs/team-server.md reports it).
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > 15*time.Second {
-			t.Fatalf("%s: not seen after %s", what, time.Since(start))
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Logf("%s: seen after %s", what, time.Since(start).Round(time.Millisecond))
-}
+// eventually waits for cond (testkit/wait); docs/team-server.md reports the times it logs.
+func eventually(t *testing.T, what string, cond func() bool) { t.Helper(); wait.For(t, what, cond) }
 
 // TestPostgresTwoInstances: two instances on one database behave as one router. An account, a key and a combo
 // made on A serve on B; a combo switch on A is served by B; a key revoked on A stops working on B; usage from

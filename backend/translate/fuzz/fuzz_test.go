@@ -129,7 +129,8 @@ func FuzzFold(f *testing.F) {
 	})
 }
 
-// FuzzRequest translates arbitrary request bodies (seeded with the real CLI requests) between every pair.
+// FuzzRequest translates arbitrary request bodies (seeded with the real CLI requests) between every pair: a bad
+// body is a 400, and any other goes out as an object naming the routed model, streaming.
 func FuzzRequest(f *testing.F) {
 	for name, client := range cliRequests {
 		body, err := os.ReadFile(filepath.Join(dir, "requests", name))
@@ -140,10 +141,30 @@ func FuzzRequest(f *testing.F) {
 			f.Add(formatIndex(client), uint8(u), body)
 		}
 	}
+	for c := range wire.Formats { // a duplicate key: the upstream reads the last one
+		f.Add(uint8(c), uint8(c), []byte(`{"model":"m","stream":true,"messages":[],"model":"x","stream":false}`))
+		f.Add(uint8(c), uint8(c), []byte(`[{"model":"m"}]`))
+	}
 	f.Fuzz(func(t *testing.T, client, up uint8, body []byte) {
 		out, err := translate.Request(formatOf(client), formatOf(up), "m", body, true)
-		if err == nil && !json.Valid(out) {
-			t.Fatalf("invalid JSON %q", out)
+		if err != nil {
+			var bad *translate.InvalidRequestError
+			if !errors.As(err, &bad) {
+				t.Fatalf("error %T %v is not an InvalidRequestError (the client would not get a 400)", err, err)
+			}
+			return
+		}
+		// Decoded the way the upstream's own JSON reader would (encoding/json: the last of duplicate keys wins),
+		// the request is an object for the routed model, streaming.
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(out, &top); err != nil {
+			t.Fatalf("not a JSON object: %v %q", err, out)
+		}
+		if formatOf(up) == wire.Gemini {
+			return // Gemini names the model and streaming in the URL
+		}
+		if string(top["model"]) != `"m"` || string(top["stream"]) != "true" {
+			t.Fatalf("model %s stream %s, want \"m\" true: %q", top["model"], top["stream"], out)
 		}
 	})
 }

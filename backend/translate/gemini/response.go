@@ -26,8 +26,8 @@ var Codec = ir.Codec{
 	NewDecoder:     func() ir.Decoder { return &decoder{} },
 	NewEncoder:     func() ir.Encoder { return &encoder{} },
 	SetModel: func(body []byte, _ string, _ bool) ([]byte, error) {
-		if !gjson.ValidBytes(body) {
-			return nil, fmt.Errorf("body is not valid JSON")
+		if err := ir.CheckPassthrough(body); err != nil {
+			return nil, err
 		}
 		return body, nil // model and stream live in the URL
 	},

@@ -64,8 +64,8 @@ func ImageURL(b Block) string {
 // SetModel is the passthrough rewrite most formats share: only `model` (and `stream` when forced), every other
 // byte as the client sent it.
 func SetModel(body []byte, model string, stream bool) ([]byte, error) {
-	if !gjson.ValidBytes(body) {
-		return nil, fmt.Errorf("body is not valid JSON")
+	if err := CheckPassthrough(body, "model", "stream"); err != nil {
+		return nil, err
 	}
 	var err error
 	if model != "" && gjson.GetBytes(body, "model").String() != model {
@@ -77,4 +77,36 @@ func SetModel(body []byte, model string, stream bool) ([]byte, error) {
 		body, err = sjson.SetBytes(body, "stream", true)
 	}
 	return body, err
+}
+
+// CheckPassthrough is what every passthrough rewrite checks first: one JSON object (an upstream reads nothing
+// else) in which each of keys appears at most once. gjson reads the first of duplicate keys and an upstream's
+// JSON reader the last, so {"model":"m","model":"x"} was routed and rewritten as m and answered as x, and a
+// second "stream":false turned the forced stream off.
+func CheckPassthrough(body []byte, keys ...string) error {
+	if !gjson.ValidBytes(body) {
+		return fmt.Errorf("body is not valid JSON")
+	}
+	top := gjson.ParseBytes(body)
+	if !top.IsObject() {
+		return fmt.Errorf("body is not a JSON object")
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	var err error
+	seen := make(map[string]bool, len(keys))
+	top.ForEach(func(k, _ gjson.Result) bool {
+		for _, key := range keys {
+			if k.String() == key {
+				if seen[key] {
+					err = fmt.Errorf("body names %q more than once", key)
+					return false
+				}
+				seen[key] = true
+			}
+		}
+		return true
+	})
+	return err
 }

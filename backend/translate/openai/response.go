@@ -35,8 +35,8 @@ var Codec = ir.Codec{
 // SetModel rewrites `model`; when the router forces a stream it also asks for the usage chunk, without which a
 // streamed answer could not be billed (the client ignores a chunk with empty choices).
 func SetModel(body []byte, model string, stream bool) ([]byte, error) {
-	if !gjson.ValidBytes(body) {
-		return nil, fmt.Errorf("body is not valid JSON")
+	if err := ir.CheckPassthrough(body, "model", "stream", "stream_options"); err != nil {
+		return nil, err
 	}
 	var err error
 	if model != "" && gjson.GetBytes(body, "model").String() != model {

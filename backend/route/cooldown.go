@@ -69,12 +69,17 @@ func (c *Cooldowns) mark(account int64, model string, v Verdict, now time.Time) 
 	return st.until
 }
 
-// clear forgets the cooldowns a success disproves.
-func (c *Cooldowns) clear(account int64, model string) {
+// clear forgets the cooldowns a success disproves and says whether one of them was still running.
+func (c *Cooldowns) clear(account int64, model string, now time.Time) (wasActive bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.m, coolKey{account, model})
-	delete(c.m, coolKey{account, allModels})
+	for _, k := range [2]coolKey{{account, model}, {account, allModels}} {
+		if st, ok := c.m[k]; ok {
+			wasActive = wasActive || st.until.After(now)
+			delete(c.m, k)
+		}
+	}
+	return wasActive
 }
 
 // reset forgets every cooldown of an account (the UI's "reset cooldown").

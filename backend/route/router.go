@@ -32,15 +32,40 @@ type Router struct {
 	now   func() time.Time
 
 	selMu sync.Mutex
-	sel   map[string]*rrState // per provider
+	sel   map[string]*rrState   // per provider
+	lease map[string]*turnLease // per provider, on a team server
 
 	rotMu sync.Mutex
 	rot   map[string]int // per round-robin combo
+
+	cluster atomic.Pointer[Cluster]
+}
+
+// Cluster is the state a team server shares between the instances on one database (backend/team implements
+// it); the desktop has none and the router's own memory is the whole truth.
+type Cluster interface {
+	// Turn advances the cluster-wide counter named key by n and returns its new value (n on first use): the
+	// caller owns the n turns up to it. An error (database away) makes the router fall back to its own rotation.
+	Turn(key string, n int) (uint64, error)
+	// CooldownCleared tells the other instances that an account's cooldown ended early here: model's on a
+	// success, every model's (model "") on the user's reset.
+	CooldownCleared(account int64, model string)
+}
+
+// SetCluster shares rotation and early cooldown ends with the other instances of a team server.
+func (r *Router) SetCluster(c Cluster) { r.cluster.Store(&c) }
+
+func (r *Router) clusterOf() Cluster {
+	if c := r.cluster.Load(); c != nil {
+		return *c
+	}
+	return nil
 }
 
 // New returns a router over snap. spend may be nil (no budgets enforced).
 func New(snap *Snapshot, spend Spend) *Router {
-	r := &Router{cool: newCooldowns(), spend: spend, now: time.Now, sel: map[string]*rrState{}, rot: map[string]int{}}
+	r := &Router{cool: newCooldowns(), spend: spend, now: time.Now, sel: map[string]*rrState{}, lease: map[string]*turnLease{},
+		rot: map[string]int{}}
 	r.snap.Store(snap)
 	return r
 }
@@ -111,6 +136,11 @@ func (r *Router) Plan(model string) (Plan, error) {
 }
 
 func (r *Router) rotate(combo string, n int) int {
+	if c := r.clusterOf(); c != nil {
+		if v, err := c.Turn("combo:"+combo, 1); err == nil {
+			return int((v - 1) % uint64(n))
+		}
+	}
 	r.rotMu.Lock()
 	defer r.rotMu.Unlock()
 	i := r.rot[combo]
@@ -180,6 +210,11 @@ func (r *Router) Next(t Target, tried map[int64]bool) (*Account, Blocked) {
 		limit := snap.StickyLimit
 		if limit <= 0 {
 			limit = DefaultStickyLimit
+		}
+		if c := r.clusterOf(); c != nil {
+			if v, err := r.providerTurn(c, t.Spec.ID, limit); err == nil {
+				return pickTurn(v, accts, avail, limit), b
+			}
 		}
 		return r.pickRoundRobin(t.Spec.ID, accts, avail, limit), b
 	}
@@ -287,6 +322,49 @@ func (r *Router) pickRoundRobin(providerID string, accts []*Account, avail func(
 	return best
 }
 
+// turnLease is the sticky run of a provider's shared rotation this instance holds: turns next..last, all of them
+// one account's (pickTurn), so a team server asks the database once per run rather than once per request.
+type turnLease struct {
+	mu         sync.Mutex
+	next, last uint64
+}
+
+// providerTurn takes the next turn of the provider's shared rotation, leasing a whole run of limit turns when
+// the last one is used up.
+func (r *Router) providerTurn(c Cluster, providerID string, limit int) (uint64, error) {
+	r.selMu.Lock()
+	l := r.lease[providerID]
+	if l == nil {
+		l = &turnLease{}
+		r.lease[providerID] = l
+	}
+	r.selMu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.next == 0 || l.next > l.last {
+		v, err := c.Turn("provider:"+providerID, limit)
+		if err != nil {
+			return 0, err
+		}
+		l.next, l.last = v-uint64(limit)+1, v
+	}
+	l.next++
+	return l.next - 1, nil
+}
+
+// pickTurn is sticky round-robin over a cluster-wide counter: turn v (1, 2, …) goes to the account at
+// ((v-1)/limit) mod len(accts), each account taking limit consecutive turns of the whole cluster, or to the
+// next available one after it.
+func pickTurn(v uint64, accts []*Account, avail func(*Account) bool, limit int) *Account {
+	start := int(((v - 1) / uint64(limit)) % uint64(len(accts)))
+	for i := range accts {
+		if a := accts[(start+i)%len(accts)]; avail(a) {
+			return a
+		}
+	}
+	return nil
+}
+
 // Fail records a failed attempt and returns its verdict with the cooldown's end (zero when none).
 func (r *Router) Fail(account int64, model string, f Failure) (Verdict, time.Time) {
 	v := Classify(f)
@@ -294,11 +372,33 @@ func (r *Router) Fail(account int64, model string, f Failure) (Verdict, time.Tim
 	return v, until
 }
 
-// Succeed clears the cooldowns a successful attempt disproves.
-func (r *Router) Succeed(account int64, model string) { r.cool.clear(account, model) }
+// Succeed clears the cooldowns a successful attempt disproves; on a team server an active one's early end is
+// told to the other instances.
+func (r *Router) Succeed(account int64, model string) {
+	if r.cool.clear(account, model, r.now()) {
+		if c := r.clusterOf(); c != nil {
+			c.CooldownCleared(account, model)
+		}
+	}
+}
 
-// ResetCooldowns clears an account's cooldowns (user action).
-func (r *Router) ResetCooldowns(account int64) { r.cool.reset(account) }
+// ResetCooldowns clears an account's cooldowns (user action), on every instance of a team server.
+func (r *Router) ResetCooldowns(account int64) {
+	r.cool.reset(account)
+	if c := r.clusterOf(); c != nil {
+		c.CooldownCleared(account, "")
+	}
+}
+
+// ForgetCooldown applies an early cooldown end another instance announced (model "" = every model), without
+// announcing it again.
+func (r *Router) ForgetCooldown(account int64, model string) {
+	if model == "" {
+		r.cool.reset(account)
+		return
+	}
+	r.cool.clear(account, model, r.now())
+}
 
 // AdoptCooldown applies a cooldown another instance sharing the database learned (team servers).
 func (r *Router) AdoptCooldown(c Cooldown) { r.cool.adopt(c) }

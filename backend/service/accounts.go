@@ -92,7 +92,7 @@ func (s *Service) accountView(r store.Account) AccountView {
 		}
 	}
 	now := time.Now()
-	v.SpentToday, v.SpentMonth = s.routing.usage.Spend().AccountSpend(r.ID, now)
+	v.SpentToday, v.SpentMonth = s.spend().AccountSpend(r.ID, now)
 	v.OverBudget = (r.DailyUSD > 0 && v.SpentToday >= r.DailyUSD) || (r.MonthlyUSD > 0 && v.SpentMonth >= r.MonthlyUSD)
 	for _, c := range s.routing.router.Cooldowns() {
 		if c.AccountID == r.ID {
@@ -255,7 +255,6 @@ func (s *Service) ResetCooldowns(ctx context.Context, id int64) error {
 	s.routing.errMu.Lock()
 	delete(s.routing.lastErr, id)
 	s.routing.errMu.Unlock()
-	s.announceCooldownReset(id)
 	s.Publish(events.KindAccounts, nil)
 	return nil
 }

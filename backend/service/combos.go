@@ -31,7 +31,7 @@ func (s *Service) comboView(c *route.Combo, active string) ComboView {
 	v := ComboView{Name: c.Name, Strategy: c.Strategy, Active: c.Name == active, Entries: make([]ComboEntryView, len(c.Entries))}
 	now := time.Now()
 	for i, e := range c.Entries {
-		d, m := s.routing.usage.Spend().EntrySpend(c.Name, e.Model, now)
+		d, m := s.spend().EntrySpend(c.Name, e.Model, now)
 		v.Entries[i] = ComboEntryView{ComboEntry: e, SpentToday: d, SpentMonth: m,
 			OverBudget: (e.DailyUSD > 0 && d >= e.DailyUSD) || (e.MonthlyUSD > 0 && m >= e.MonthlyUSD)}
 	}

@@ -98,6 +98,9 @@ type fallbackWatch struct {
 }
 
 func (f fallbackWatch) Finish(rec usage.Record) {
+	if sp := f.s.team.spend; sp != nil { // a team server's budget caps count the whole cluster (team.go)
+		sp.Add(rec.Time, rec.AccountID, rec.Combo, rec.Entry, f.s.routing.usage.Prices().Cost(rec.Provider, rec.Model, rec))
+	}
 	f.Recorder.Finish(rec)
 	if rec.Outcome != usage.OK || rec.Combo == "" || f.s.quota == nil || f.s.routing == nil {
 		return

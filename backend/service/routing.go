@@ -88,7 +88,15 @@ func (s *Service) openRouting(ctx context.Context, o RoutingOptions) error {
 		rt.usage.Close()
 		return err
 	}
-	rt.router = route.New(snap, rt.usage.Spend())
+	spend, err := s.openTeamSpend(ctx)
+	if err != nil {
+		rt.usage.Close()
+		return err
+	}
+	if spend == nil {
+		spend = rt.usage.Spend()
+	}
+	rt.router = route.New(snap, spend)
 	if q := s.quotaGate(); q != nil {
 		rt.router.SetQuota(q)
 	}
@@ -121,6 +129,9 @@ func (s *Service) closeRouting() error {
 	}
 	rt := s.routing
 	rt.proxy.Close()
+	if sp := s.team.spend; sp != nil {
+		sp.Close() // after the proxy: every answered request's cost is in the shared counters
+	}
 	return errors.Join(rt.usage.Close(), rt.reqLog.Close())
 }
 

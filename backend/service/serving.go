@@ -77,7 +77,7 @@ func (s *Service) Serving(ctx context.Context) ServingView {
 			State: StateNoAccount, Accounts: []ServingAccount{}}
 		entryOver := false
 		if t.Entry != "" && (t.DailyUSD > 0 || t.MonthlyUSD > 0) {
-			d, m := s.routing.usage.Spend().EntrySpend(t.Combo, t.Entry, now)
+			d, m := s.spend().EntrySpend(t.Combo, t.Entry, now)
 			entryOver = (t.DailyUSD > 0 && d >= t.DailyUSD) || (t.MonthlyUSD > 0 && m >= t.MonthlyUSD)
 		}
 		for _, a := range snap.Accounts[t.Spec.ID] {
@@ -140,7 +140,7 @@ func (s *Service) accountState(a *route.Account, model string, cools []route.Coo
 		return sa
 	}
 	if a.DailyUSD > 0 || a.MonthlyUSD > 0 {
-		d, m := s.routing.usage.Spend().AccountSpend(a.ID, now)
+		d, m := s.spend().AccountSpend(a.ID, now)
 		if (a.DailyUSD > 0 && d >= a.DailyUSD) || (a.MonthlyUSD > 0 && m >= a.MonthlyUSD) {
 			sa.State, sa.Reason = StateOverBudget, "its spending cap is reached"
 		}

@@ -82,6 +82,7 @@ func (s *Service) databaseStatus(ctx context.Context) DatabaseStatus {
 // applies other instances' changes. Zero on SQLite.
 type teamState struct {
 	bus     atomic.Pointer[team.Bus]
+	spend   *team.Spend // the cluster's spend for account and combo-entry caps; set before the router is made
 	mu      sync.Mutex
 	pending map[events.Kind]bool // kinds other instances changed, not yet applied
 	wake    chan struct{}        // capacity 1: pending has work
@@ -101,8 +102,31 @@ func (s *Service) openTeam(ctx context.Context) error {
 		return fmt.Errorf("change feed of %s: %w", s.db.Where, err)
 	}
 	t.bus.Store(bus)
+	s.routing.router.SetCluster(team.NewCluster(s.db, bus))
 	go s.applyTeamChanges()
 	return nil
+}
+
+// openTeamSpend starts the cluster's spend counters on a team server; nil on SQLite, where the usage writer's
+// own running totals are the whole truth.
+func (s *Service) openTeamSpend(ctx context.Context) (route.Spend, error) {
+	if s.db.Dialect() != store.Postgres {
+		return nil, nil
+	}
+	sp, err := team.StartSpend(ctx, s.db, s.log)
+	if err != nil {
+		return nil, fmt.Errorf("budget counters of %s: %w", s.db.Where, err)
+	}
+	s.team.spend = sp
+	return sp, nil
+}
+
+// spend is what budgets are checked and shown against: the cluster's on a team server, this process's otherwise.
+func (s *Service) spend() route.Spend {
+	if sp := s.team.spend; sp != nil {
+		return sp
+	}
+	return s.routing.usage.Spend()
 }
 
 // closeTeam leaves the feed and stops the applier.
@@ -150,20 +174,21 @@ func (s *Service) announceCooldown(account int64, until time.Time) {
 	}
 }
 
-// announceCooldownReset tells the other instances that the user cleared an account's cooldowns.
-func (s *Service) announceCooldownReset(account int64) {
-	if bus := s.team.bus.Load(); bus != nil {
-		bus.Announce(team.KindCooldownReset, account)
-	}
-}
-
 // teamMessage runs on the listener's goroutine: cooldowns apply at once, configuration kinds are queued for
 // the applier (a burst of changes costs one reload).
 func (s *Service) teamMessage(m team.Message) {
-	if m.Kind == team.KindCooldownReset {
+	if m.Kind == team.KindCooldownReset { // the user's reset, or a new sign-in (route.Cluster.CooldownCleared)
 		var account int64
 		if json.Unmarshal(m.Data, &account) == nil && s.routing != nil {
-			s.routing.router.ResetCooldowns(account)
+			s.routing.router.ForgetCooldown(account, "")
+			s.bus.Publish(events.Event{Kind: events.KindAccounts})
+		}
+		return
+	}
+	if m.Kind == team.KindCooldownClear { // a cooldown ended early on another instance: route to the account again
+		var c team.CooldownClear
+		if json.Unmarshal(m.Data, &c) == nil && s.routing != nil {
+			s.routing.router.ForgetCooldown(c.AccountID, c.Model)
 			s.bus.Publish(events.Event{Kind: events.KindAccounts})
 		}
 		return

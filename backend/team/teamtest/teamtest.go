@@ -75,3 +75,17 @@ func SetupRouter(tb testing.TB, in *Instance, mockURL string) {
 		tb.Fatal(err)
 	}
 }
+
+// RoundRobin adds a second glm account on the mock at mockURL and has glm's accounts picked round-robin with the
+// given sticky limit: every request then takes a turn of the cluster's rotation.
+func RoundRobin(tb testing.TB, in *Instance, mockURL string, sticky int) {
+	tb.Helper()
+	ctx := context.Background()
+	apiKey, base := "sk-upstream-key-654321", mockURL+"/v1"
+	if _, err := in.Svc.AddAccount(ctx, service.AccountInput{Provider: "glm", APIKey: &apiKey, BaseURL: &base}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := in.Svc.SetProviderStrategy(ctx, "glm", route.RoundRobin, sticky); err != nil {
+		tb.Fatal(err)
+	}
+}

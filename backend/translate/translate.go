@@ -222,7 +222,7 @@ func Response(upstream, client wire.Format, model string, body []byte) ([]byte, 
 		return nil, wire.Usage{}, ue
 	}
 	if p.passthrough {
-		return body, p.upstream.SniffBody(body), nil
+		return body, nonNegative(p.upstream.SniffBody(body)), nil
 	}
 	resp, err := p.upstream.DecodeResponse(body)
 	if err != nil {
@@ -233,9 +233,17 @@ func Response(upstream, client wire.Format, model string, body []byte) ([]byte, 
 	}
 	out, err := p.client.EncodeResponse(resp)
 	if err != nil {
-		return nil, resp.Usage, fmt.Errorf("translate response to %s: %w", client, err)
+		return nil, nonNegative(resp.Usage), fmt.Errorf("translate response to %s: %w", client, err)
 	}
-	return out, resp.Usage, nil
+	return out, nonNegative(resp.Usage), nil
+}
+
+// nonNegative is u with every count at least 0, the way the stream paths' Merge keeps them: an upstream's
+// negative figure would otherwise lower the usage row's cost and the budgets it counts against.
+func nonNegative(u wire.Usage) wire.Usage {
+	var n wire.Usage
+	n.Merge(u)
+	return n
 }
 
 // inBandError finds an error object inside a 2xx body (soft errors, 9Router #3242): {"error":{...}} of any

@@ -122,9 +122,12 @@ func FuzzFold(f *testing.F) {
 				break
 			}
 		}
-		out, _, err := fold.Result()
+		out, u, err := fold.Result()
 		if err != nil || !json.Valid(out) {
 			t.Fatalf("fold: %v %q", err, out)
+		}
+		if err := usageValid(u); err != nil {
+			t.Fatal(err)
 		}
 	})
 }
@@ -169,7 +172,8 @@ func FuzzRequest(f *testing.F) {
 	})
 }
 
-// FuzzResponse translates arbitrary non-stream bodies (seeded with every recorded body) between every pair.
+// FuzzResponse translates arbitrary non-stream bodies (seeded with every recorded body) between every pair: the
+// client gets a JSON object and the usage row no negative count.
 func FuzzResponse(f *testing.F) {
 	_, bodies, errs := fixtures.Load(f, dir)
 	for _, fx := range append(bodies, errs...) {
@@ -181,12 +185,33 @@ func FuzzResponse(f *testing.F) {
 			f.Add(formatIndex(fx.Format), uint8(1), b)
 		}
 	}
+	f.Add(formatIndex(wire.OpenAI), uint8(2), []byte(`{"choices":[{"message":{"content":"x"}}],"usage":{"prompt_tokens":-5,"completion_tokens":-7,"prompt_tokens_details":{"cached_tokens":-9}}}`))
+	f.Add(formatIndex(wire.Anthropic), uint8(0), []byte(`{"type":"message","content":[],"usage":{"input_tokens":-5,"output_tokens":-7}}`))
 	f.Fuzz(func(t *testing.T, up, client uint8, body []byte) {
-		out, _, err := translate.Response(formatOf(up), formatOf(client), "m", body)
-		if err == nil && formatOf(up) != formatOf(client) && !json.Valid(out) {
-			t.Fatalf("invalid JSON %q", out)
+		out, u, err := translate.Response(formatOf(up), formatOf(client), "m", body)
+		if err != nil {
+			return
+		}
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(out, &top); err != nil {
+			t.Fatalf("not a JSON object: %v %q", err, out)
+		}
+		if err := usageValid(u); err != nil {
+			t.Fatalf("%v from %q", err, body)
 		}
 	})
+}
+
+// usageValid: no count is negative (a usage row, its cost and the budgets it counts against must never shrink
+// because an upstream reported a negative or overflowing figure).
+func usageValid(u wire.Usage) error {
+	if u.Input < 0 || u.Output < 0 || u.CacheRead < 0 || u.CacheWrite < 0 || u.Reasoning < 0 {
+		return fmt.Errorf("negative usage %+v", u)
+	}
+	if !u.Reported && u != (wire.Usage{}) {
+		return fmt.Errorf("counts without Reported: %+v", u)
+	}
+	return nil
 }
 
 // FuzzCleanSchema: any input comes out as an object schema of only what Gemini's parameters accept, at every level.

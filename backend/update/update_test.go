@@ -9,10 +9,13 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/semver"
 )
 
 const goodManifest = `{"version":"1.4.0","notesUrl":"https://ninerouter.example/releases/1.4.0",
@@ -213,6 +216,44 @@ func TestReleaseKeysParse(t *testing.T) {
 	if _, err := Sign([]byte(`{"version":"1"}`), priv); !errors.Is(err, ErrBadManifest) {
 		t.Fatalf("Sign of an invalid manifest: %v", err)
 	}
+}
+
+// FuzzSignedManifest: past a valid signature (the only way a manifest is ever parsed), any manifest is either
+// refused or has a semantic version, a platform, and only https links with hex digests; another key refuses it.
+func FuzzSignedManifest(f *testing.F) {
+	pub, priv := newKey(f)
+	other, _ := newKey(f)
+	f.Add([]byte(goodManifest))
+	f.Add([]byte(`{"version":" 1.4.0 ","platforms":{"x":{"url":"https://h/a","sha256":"` + strings.Repeat("0", 64) + `"}}}`))
+	f.Add([]byte(`{"version":"v1","platforms":{"x":{"url":"http://h/a","sha256":""}},"notesUrl":"javascript:x"}`))
+	f.Fuzz(func(t *testing.T, manifest []byte) {
+		if len(manifest) == 0 {
+			return // an envelope without a manifest is not a feed
+		}
+		env, _ := json.Marshal(Envelope{Manifest: base64.StdEncoding.EncodeToString(manifest),
+			Signature: base64.StdEncoding.EncodeToString(ed25519.Sign(priv, append([]byte(SigningContext), manifest...)))})
+		if _, err := Open(env, []ed25519.PublicKey{other}); !errors.Is(err, ErrBadSignature) {
+			t.Fatalf("another key: %v", err)
+		}
+		m, err := Open(env, []ed25519.PublicKey{pub})
+		if err != nil {
+			if !errors.Is(err, ErrBadManifest) {
+				t.Fatalf("a signed manifest refused with %v, not ErrBadManifest", err)
+			}
+			return
+		}
+		if !semver.IsValid(canonical(m.Version)) || len(m.Platforms) == 0 {
+			t.Fatalf("version %q, %d platforms", m.Version, len(m.Platforms))
+		}
+		for name, a := range m.Platforms {
+			if u, err := url.Parse(a.URL); err != nil || u.Scheme != "https" || u.Host == "" || !sha256Hex.MatchString(a.SHA256) {
+				t.Fatalf("platform %s: %+v", name, a)
+			}
+		}
+		if u, err := url.Parse(m.NotesURL); m.NotesURL != "" && (err != nil || u.Scheme != "https") {
+			t.Fatalf("notes link %q", m.NotesURL)
+		}
+	})
 }
 
 func FuzzOpen(f *testing.F) {

@@ -105,10 +105,7 @@ func landed(t *testing.T, svc *Service) map[string]any {
 func TestImport9RouterSample(t *testing.T) {
 	ctx := context.Background()
 	svc := openImportTestService(t, secret.NewMemory())
-	b, err := ninerouter9.Read(ctx, filepath.Join(importtest.Samples(), "9router-0.5.69"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := importtest.ReadSample(t, ninerouter9.Read, "9router-0.5.69")
 	preview, err := svc.PreviewImport(ctx, b)
 	if err != nil {
 		t.Fatal(err)
@@ -129,11 +126,7 @@ func TestImport9RouterSample(t *testing.T) {
 	importtest.Golden(t, "import-9router.landed.golden.json", importtest.JSON(landed(t, svc)), *updateGolden)
 
 	// The client keys keep working as they were.
-	for _, k := range b.ClientKeys {
-		if _, ok := svc.VerifyKey(k.Key); !ok {
-			t.Errorf("client key %s does not verify after the import", k.Name)
-		}
-	}
+	keysVerify(t, svc, b.ClientKeys)
 	// Subscription accounts go through the normal sign-in path: a Source with the imported token.
 	snap := svc.routing.router.Snapshot()
 	for _, a := range snap.Accounts["codex"] {
@@ -164,10 +157,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	sec := &flakySecrets{Store: secret.NewMemory()}
 	svc := openImportTestService(t, sec)
-	b, err := ninerouter9.Read(ctx, filepath.Join(importtest.Samples(), "9router-0.5.69-backup", "9router-backup.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := importtest.ReadSample(t, ninerouter9.Read, "9router-0.5.69-backup", "9router-backup.json")
 	sec.broken.Store(true)
 	if _, err := svc.ApplyImport(ctx, b); err == nil {
 		t.Fatal("the import succeeded although no secret could be stored")
@@ -187,10 +177,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 func TestImportCLIProxyAPISample(t *testing.T) {
 	ctx := context.Background()
 	svc := openImportTestService(t, secret.NewMemory())
-	b, err := cliproxyapi.Read(ctx, filepath.Join(importtest.Samples(), "cliproxyapi"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := importtest.ReadSample(t, cliproxyapi.Read, "cliproxyapi")
 	report, err := svc.ApplyImport(ctx, b)
 	if err != nil {
 		t.Fatal(err)
@@ -208,16 +195,9 @@ func TestImportCLIProxyAPISample(t *testing.T) {
 	}
 	report.Items, report.Counts = stable, nil
 	importtest.Golden(t, "import-cliproxyapi.report.golden.json", importtest.JSON(report), *updateGolden)
-	for _, k := range b.ClientKeys {
-		if _, ok := svc.VerifyKey(k.Key); !ok {
-			t.Errorf("client key %s does not verify after the import", k.Name)
-		}
-	}
+	keysVerify(t, svc, b.ClientKeys)
 	// The same vendor accounts from 9Router are merged, not added twice.
-	nine, err := ninerouter9.Read(ctx, filepath.Join(importtest.Samples(), "9router-0.5.69"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	nine := importtest.ReadSample(t, ninerouter9.Read, "9router-0.5.69")
 	p, err := svc.PreviewImport(ctx, nine)
 	if err != nil {
 		t.Fatal(err)
@@ -237,10 +217,7 @@ func TestImportCLIProxyAPISample(t *testing.T) {
 func TestBackupRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	src := openImportTestService(t, secret.NewMemory())
-	b, err := ninerouter9.Read(ctx, filepath.Join(importtest.Samples(), "9router-0.5.69"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := importtest.ReadSample(t, ninerouter9.Read, "9router-0.5.69")
 	if _, err := src.ApplyImport(ctx, b); err != nil {
 		t.Fatal(err)
 	}
@@ -308,6 +285,16 @@ func TestBackupRoundTrip(t *testing.T) {
 	}
 	if active, _ := dst.ActiveCombo(ctx); active != b.Combos[0].Name {
 		t.Errorf("active combo %q after the restore", active)
+	}
+}
+
+// keysVerify checks that every imported client key works on svc.
+func keysVerify(t *testing.T, svc *Service, keys []importer.ClientKey) {
+	t.Helper()
+	for _, k := range keys {
+		if _, ok := svc.VerifyKey(k.Key); !ok {
+			t.Errorf("client key %s does not verify after the import", k.Name)
+		}
 	}
 }
 

@@ -16,10 +16,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 
 // TestReadSample reads the sample config.yaml and its auth dir (resolved against the config's folder).
 func TestReadSample(t *testing.T) {
-	b, err := Read(context.Background(), filepath.Join(importtest.Samples(), "cliproxyapi"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := importtest.ReadSample(t, Read, "cliproxyapi")
 	importtest.Golden(t, "cliproxyapi.golden.json", importtest.Redacted(b), *update)
 	oauth := 0
 	for _, a := range b.Accounts {

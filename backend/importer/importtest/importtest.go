@@ -4,6 +4,7 @@ package importtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -21,6 +22,16 @@ import (
 func Samples() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "testdata")
+}
+
+// ReadSample reads the sample at Samples()/path... with an importer's Read, failing the test if it cannot.
+func ReadSample(t *testing.T, read func(context.Context, string) (*importer.Bundle, error), path ...string) *importer.Bundle {
+	t.Helper()
+	b, err := read(t.Context(), filepath.Join(append([]string{Samples()}, path...)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // Redacted is b as JSON with secrets replaced by "<secret …hint>" markers, for golden files.

@@ -17,17 +17,8 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // TestReadSamples reads the sample data dir (SQLite) and its backup file (the db.json shape): both hold the same
 // configuration, and each matches its golden file.
 func TestReadSamples(t *testing.T) {
-	ctx := context.Background()
-	dir := filepath.Join(importtest.Samples(), "9router-0.5.69")
-	backup := filepath.Join(importtest.Samples(), "9router-0.5.69-backup", "9router-backup.json")
-	fromDB, err := Read(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fromJSON, err := Read(ctx, backup)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fromDB := importtest.ReadSample(t, Read, "9router-0.5.69")
+	fromJSON := importtest.ReadSample(t, Read, "9router-0.5.69-backup", "9router-backup.json")
 	importtest.Golden(t, "sqlite.golden.json", importtest.Redacted(fromDB), *update)
 	importtest.Golden(t, "backup.golden.json", importtest.Redacted(fromJSON), *update)
 
@@ -41,7 +32,7 @@ func TestReadSamples(t *testing.T) {
 		}
 	}
 	// The data dir is never written: 9Router may be running on it.
-	if ents, _ := os.ReadDir(filepath.Join(dir, "db")); len(ents) != 1 {
+	if ents, _ := os.ReadDir(filepath.Join(importtest.Samples(), "9router-0.5.69", "db")); len(ents) != 1 {
 		t.Errorf("the 9Router db folder now holds %d entries", len(ents))
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
 
 	"github.com/ninerouter/ninerouter/backend/testkit/mockvendor"
 )
@@ -16,9 +15,8 @@ import (
 // go to /responses at once.
 func TestCopilotResponsesFallback(t *testing.T) {
 	r := newSubsRig(t)
-	r.mock.AutoApprove = true
-	r.cli(t, 0, "login", "copilot", "--no-browser")
-	oc := openai.NewClient(option.WithBaseURL("http://"+r.addr+"/v1/"), option.WithAPIKey("unused"), option.WithMaxRetries(0))
+	r.deviceLogin(t, "copilot")
+	oc := r.openaiSDK()
 	ask := func() string {
 		t.Helper()
 		res, err := oc.Chat.Completions.New(context.Background(), openai.ChatCompletionNewParams{Model: "gh/" + mockvendor.ResponsesOnlyModel,

@@ -6,9 +6,7 @@ import (
 	"testing"
 
 	"github.com/anthropics/anthropic-sdk-go"
-	aoption "github.com/anthropics/anthropic-sdk-go/option"
 	"github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 	"google.golang.org/genai"
 
@@ -38,8 +36,7 @@ func TestGeminiCLIEndToEnd(t *testing.T) {
 		t.Fatalf("genai generateContent: %v", err)
 	}
 	h, body := r.mock.LastRequest(mockvendor.Gemini)
-	if !strings.HasPrefix(h.Get("Authorization"), "Bearer gemini-cli-at-") || !strings.HasPrefix(h.Get("User-Agent"), "NineRouter/") ||
-		!strings.Contains(string(body), `"project":"`+mockvendor.Project(mockvendor.Gemini)+`"`) {
+	if !signedUpstream(h, "gemini-cli-at-") || !strings.Contains(string(body), `"project":"`+mockvendor.Project(mockvendor.Gemini)+`"`) {
 		t.Fatalf("upstream request: %v %s", h, body)
 	}
 	var text strings.Builder
@@ -53,23 +50,16 @@ func TestGeminiCLIEndToEnd(t *testing.T) {
 		t.Fatalf("genai stream text %q", text.String())
 	}
 
-	oc := openai.NewClient(option.WithBaseURL(base+"/v1/"), option.WithAPIKey("unused"), option.WithMaxRetries(0))
+	oc := r.openaiSDK()
 	res, err := oc.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "gc/gemini-3-pro-preview",
 		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}})
 	if err != nil || res.Choices[0].Message.Content != want {
 		t.Fatalf("openai SDK through Code Assist: %v", err)
 	}
-	ac := anthropic.NewClient(aoption.WithBaseURL(base), aoption.WithAPIKey("unused"), aoption.WithMaxRetries(0))
-	s := ac.Messages.NewStreaming(ctx, anthropic.MessageNewParams{Model: "gc/gemini-3-flash-preview", MaxTokens: 64,
-		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hi"))}})
-	text.Reset()
-	for s.Next() {
-		if ev := s.Current(); ev.Type == "content_block_delta" {
-			text.WriteString(ev.Delta.Text)
-		}
-	}
-	if s.Err() != nil || text.String() != want {
-		t.Fatalf("anthropic SDK stream through Code Assist: %q %v", text.String(), s.Err())
+	ac := r.anthropicSDK()
+	if text, err := anthropicStreamText(ac.Messages.NewStreaming(ctx, anthropic.MessageNewParams{Model: "gc/gemini-3-flash-preview", MaxTokens: 64,
+		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hi"))}})); err != nil || text != want {
+		t.Fatalf("anthropic SDK stream through Code Assist: %q %v", text, err)
 	}
 
 	// An expired token: the vendor answers 401, the account refreshes once and the request is served.
@@ -99,7 +89,7 @@ func TestAntigravityEndToEnd(t *testing.T) {
 		t.Fatalf("login output:\n%s", out)
 	}
 	ctx := context.Background()
-	oc := openai.NewClient(option.WithBaseURL("http://"+r.addr+"/v1/"), option.WithAPIKey("unused"), option.WithMaxRetries(0))
+	oc := r.openaiSDK()
 	res, err := oc.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "ag/gemini-3-flash",
 		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Weather in Paris? use the tool")},
 		Tools: []openai.ChatCompletionToolUnionParam{openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{
@@ -115,16 +105,10 @@ func TestAntigravityEndToEnd(t *testing.T) {
 		!strings.Contains(string(body), `"project":"`+mockvendor.Project(mockvendor.Antigravity)+`"`) {
 		t.Fatalf("upstream request: %v %s", h, body)
 	}
-	s := oc.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{Model: "ag/gemini-3.1-pro-high",
-		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}})
-	var text strings.Builder
-	for s.Next() {
-		if ch := s.Current(); len(ch.Choices) > 0 {
-			text.WriteString(ch.Choices[0].Delta.Content)
-		}
-	}
-	if s.Err() != nil || text.String() != "hello from mock antigravity" {
-		t.Fatalf("stream: %q %v", text.String(), s.Err())
+	text, err := openaiStreamText(oc.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{Model: "ag/gemini-3.1-pro-high",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}}))
+	if err != nil || text != "hello from mock antigravity" {
+		t.Fatalf("stream: %q %v", text, err)
 	}
 	r.assertNoCanary(t)
 }

@@ -6,9 +6,7 @@ import (
 	"testing"
 
 	"github.com/anthropics/anthropic-sdk-go"
-	aoption "github.com/anthropics/anthropic-sdk-go/option"
 	"github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
 
 	"github.com/ninerouter/ninerouter/backend/testkit/mockvendor"
 )
@@ -18,15 +16,13 @@ import (
 // token and NineRouter's User-Agent, and no X-Msh-* device headers; an expired token is refreshed once.
 func TestKimiCodingEndToEnd(t *testing.T) {
 	r := newSubsRig(t)
-	r.mock.AutoApprove = true
-	out := r.cli(t, 0, "login", "kmc", "--no-browser")
+	out := r.deviceLogin(t, "kmc")
 	if !strings.Contains(out, "ABCD-") || !strings.Contains(out, "Signed in to Kimi coding") {
 		t.Fatalf("login output:\n%s", out)
 	}
 	ctx := context.Background()
-	base := "http://" + r.addr
 	const want = "hello from mock kimi-coding"
-	ac := anthropic.NewClient(aoption.WithBaseURL(base), aoption.WithAPIKey("unused"), aoption.WithMaxRetries(0))
+	ac := r.anthropicSDK()
 	params := anthropic.MessageNewParams{Model: "kmc/kimi-k2.5", MaxTokens: 64,
 		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hi"))}}
 	msg, err := ac.Messages.New(ctx, params)
@@ -34,8 +30,7 @@ func TestKimiCodingEndToEnd(t *testing.T) {
 		t.Fatalf("anthropic SDK: %v", err)
 	}
 	h, body := r.mock.LastRequest(mockvendor.Kimi)
-	if !strings.HasPrefix(h.Get("Authorization"), "Bearer kimi-coding-at-") || !strings.HasPrefix(h.Get("User-Agent"), "NineRouter/") ||
-		!strings.Contains(string(body), `"model":"kimi-k2.5"`) {
+	if !signedUpstream(h, "kimi-coding-at-") || !strings.Contains(string(body), `"model":"kimi-k2.5"`) {
 		t.Fatalf("upstream request: %v %s", h, body)
 	}
 	for k := range h {
@@ -43,17 +38,11 @@ func TestKimiCodingEndToEnd(t *testing.T) {
 			t.Fatalf("a Kimi CLI device header was sent: %s", k)
 		}
 	}
-	oc := openai.NewClient(option.WithBaseURL(base+"/v1/"), option.WithAPIKey("unused"), option.WithMaxRetries(0))
-	s := oc.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{Model: "kmc/kimi-latest",
-		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}})
-	var text strings.Builder
-	for s.Next() {
-		if ch := s.Current(); len(ch.Choices) > 0 {
-			text.WriteString(ch.Choices[0].Delta.Content)
-		}
-	}
-	if s.Err() != nil || text.String() != want {
-		t.Fatalf("openai SDK stream: %q %v", text.String(), s.Err())
+	oc := r.openaiSDK()
+	text, err := openaiStreamText(oc.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{Model: "kmc/kimi-latest",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("hi")}}))
+	if err != nil || text != want {
+		t.Fatalf("openai SDK stream: %q %v", text, err)
 	}
 	r.mock.ExpireAccess(mockvendor.Kimi)
 	if msg, err := ac.Messages.New(ctx, params); err != nil || msg.Content[0].Text != want {

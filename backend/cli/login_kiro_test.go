@@ -6,9 +6,7 @@ import (
 	"testing"
 
 	"github.com/anthropics/anthropic-sdk-go"
-	aoption "github.com/anthropics/anthropic-sdk-go/option"
 	"github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 
 	"github.com/ninerouter/ninerouter/backend/testkit/mockvendor"
@@ -21,15 +19,13 @@ import (
 // invalid_grant makes the account need sign-in; no token anywhere.
 func TestKiroEndToEnd(t *testing.T) {
 	r := newSubsRig(t)
-	r.mock.AutoApprove = true
-	out := r.cli(t, 0, "login", "kr", "--no-browser")
+	out := r.deviceLogin(t, "kr")
 	if !strings.Contains(out, "KIRO-") || !strings.Contains(out, "Signed in to Kiro as user@example.com") {
 		t.Fatalf("login output:\n%s", out)
 	}
 	ctx := context.Background()
-	base := "http://" + r.addr
 	const want = "hello from mock kiro"
-	ac := anthropic.NewClient(aoption.WithBaseURL(base), aoption.WithAPIKey("unused"), aoption.WithMaxRetries(0))
+	ac := r.anthropicSDK()
 	params := anthropic.MessageNewParams{Model: "kr/claude-sonnet-4.5", MaxTokens: 256,
 		System:   []anthropic.TextBlockParam{{Text: "Be brief."}},
 		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("hi"))}}
@@ -38,22 +34,14 @@ func TestKiroEndToEnd(t *testing.T) {
 		t.Fatalf("anthropic SDK (folded): %+v %v", msg, err)
 	}
 	h, body := r.mock.LastRequest(mockvendor.Kiro)
-	if !strings.HasPrefix(h.Get("Authorization"), "Bearer kiro-at-") || !strings.HasPrefix(h.Get("User-Agent"), "NineRouter/") ||
-		!strings.Contains(string(body), `"content":"Be brief.\n\nhi"`) {
+	if !signedUpstream(h, "kiro-at-") || !strings.Contains(string(body), `"content":"Be brief.\n\nhi"`) {
 		t.Fatalf("upstream request: %v %s", h, body)
 	}
-	s := ac.Messages.NewStreaming(ctx, params)
-	var text strings.Builder
-	for s.Next() {
-		if ev := s.Current(); ev.Type == "content_block_delta" {
-			text.WriteString(ev.Delta.Text)
-		}
-	}
-	if s.Err() != nil || text.String() != want {
-		t.Fatalf("anthropic SDK stream: %q %v", text.String(), s.Err())
+	if text, err := anthropicStreamText(ac.Messages.NewStreaming(ctx, params)); err != nil || text != want {
+		t.Fatalf("anthropic SDK stream: %q %v", text, err)
 	}
 
-	oc := openai.NewClient(option.WithBaseURL(base+"/v1/"), option.WithAPIKey("unused"), option.WithMaxRetries(0))
+	oc := r.openaiSDK()
 	res, err := oc.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{Model: "kr/claude-sonnet-4.5",
 		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Weather in Paris? use the tool")},
 		Tools: []openai.ChatCompletionToolUnionParam{openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{

@@ -161,8 +161,7 @@ func TestSubscriptionsEndToEnd(t *testing.T) {
 		t.Fatalf("/v1/messages: %d %s", status, body)
 	}
 	h, _ := r.mock.LastRequest(mockvendor.Claude)
-	if !strings.HasPrefix(h.Get("Authorization"), "Bearer claude-at-") || !strings.HasPrefix(h.Get("User-Agent"), "NineRouter/") ||
-		!strings.Contains(h.Get("Anthropic-Beta"), "oauth-2025-04-20") {
+	if !signedUpstream(h, "claude-at-") || !strings.Contains(h.Get("Anthropic-Beta"), "oauth-2025-04-20") {
 		t.Fatalf("upstream headers: %v", h)
 	}
 
@@ -218,8 +217,7 @@ func TestSubscriptionsEndToEnd(t *testing.T) {
 	}
 
 	// ---- Copilot: device flow; the Copilot token is minted from the GitHub token ----
-	r.mock.AutoApprove = true
-	out = r.cli(t, 0, "login", "copilot", "--no-browser")
+	out = r.deviceLogin(t, "copilot")
 	if !strings.Contains(out, "ABCD-") || !strings.Contains(out, "Signed in to GitHub Copilot as user@example.com") {
 		t.Fatalf("copilot login output:\n%s", out)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ninerouter/ninerouter/backend/importer"
+	"github.com/ninerouter/ninerouter/backend/importer/importtest"
 )
 
 const canary = "sk-canary-7f3a9c2e5b1d4086"
@@ -80,8 +81,14 @@ func FuzzOpen(f *testing.F) {
 	f.Add(data)
 	f.Add([]byte("age-encryption.org/v1\n-> scrypt AAAA 10\nxx\n--- yy\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		if b, _, err := Open(in, "correct horse battery"); err == nil && b == nil {
+		b, _, err := Open(in, "correct horse battery")
+		if err == nil && b == nil {
 			t.Fatal("no bundle and no error")
+		}
+		if err == nil {
+			if err := importtest.CheckBundle(b); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 }

@@ -91,8 +91,14 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("api-keys: [a]\nopenai-compatibility:\n  - name: x\n    api-key-entries: [{api-key: k}]\n"))
 	f.Add([]byte("oauth-model-alias:\n  claude: [{name: a, alias: b}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if b, _, err := ParseConfig(data, "fuzz.yaml", "/home"); err == nil && b == nil {
+		b, _, err := ParseConfig(data, "fuzz.yaml", "/home")
+		if err == nil && b == nil {
 			t.Fatal("no bundle and no error")
+		}
+		if err == nil {
+			if err := importtest.CheckBundle(b); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 }
@@ -107,6 +113,9 @@ func FuzzParseAuth(f *testing.F) {
 		ParseAuth(b, data, "fuzz.json")
 		if len(b.Accounts)+len(b.Skipped) != 1 {
 			t.Fatalf("one file gave %d accounts and %d skipped", len(b.Accounts), len(b.Skipped))
+		}
+		if err := importtest.CheckBundle(b); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -121,4 +123,22 @@ func ClosedVendors(t *testing.T) func(string) (string, bool) {
 		}
 		return "", false
 	}
+}
+
+// CheckBundle is what every reader's fuzz target asserts of a bundle it returned: each account holds exactly one
+// credential (the Account contract) and each client key a key or its hash. Names, model strings, prices and
+// budgets are the import's to check against what is configured (backend/service/imports.go).
+func CheckBundle(b *importer.Bundle) error {
+	var errs []error
+	for _, a := range b.Accounts {
+		if (a.APIKey != "") == (a.OAuth != nil) {
+			errs = append(errs, fmt.Errorf("account %q: key set %v, OAuth set %v", a.Ref, a.APIKey != "", a.OAuth != nil))
+		}
+	}
+	for _, k := range b.ClientKeys {
+		if k.Key == "" && k.Hash == "" {
+			errs = append(errs, fmt.Errorf("client key %q has neither key nor hash", k.Name))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -90,5 +90,10 @@ func FuzzParseJSON(f *testing.F) {
 		if err == nil && b == nil {
 			t.Fatal("no bundle and no error")
 		}
+		if err == nil {
+			if err := importtest.CheckBundle(b); err != nil {
+				t.Fatal(err)
+			}
+		}
 	})
 }

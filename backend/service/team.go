@@ -157,7 +157,9 @@ func (s *Service) announce(kind events.Kind, data any) {
 	default:
 		return
 	}
-	bus.Announce(string(kind), nil)
+	// Waits for the NOTIFY: a change its caller was told about has reached the others even if this process dies
+	// right after answering (docs/team-server.md).
+	bus.AnnounceWait(string(kind), nil)
 }
 
 // announceCooldown shares a cooldown this instance learned, so no other instance keeps sending to a limited
@@ -222,17 +224,24 @@ func (s *Service) queueTeamKinds(kinds ...events.Kind) {
 	}
 }
 
+// teamBackstop paces a full reload of the shared state without any announcement: a change whose instance was
+// killed between its commit and its NOTIFY (its caller never got an answer) reaches the others within this.
+const teamBackstop = 30 * time.Second
+
 // applyTeamChanges is the applier goroutine (owned by the service; ends at closeTeam): it re-reads the shared
 // state other instances changed (client keys, prices, settings, the routing snapshot) and tells this instance's
 // views. A failed reload (database gone) is retried when the feed comes back.
 func (s *Service) applyTeamChanges() {
 	t := &s.team
 	defer close(t.done)
+	backstop := time.NewTicker(teamBackstop)
+	defer backstop.Stop()
 	for {
 		select {
 		case <-t.stop:
 			return
 		case <-t.wake:
+		case <-backstop.C: // reloads everything, tells the views nothing (nothing is known to have changed)
 		}
 		t.mu.Lock()
 		kinds := make([]events.Kind, 0, len(t.pending))

@@ -42,6 +42,16 @@ const outQueue = 256
 // retryEvery paces reconnecting the listener after the database went away.
 const retryEvery = time.Second
 
+// outgoing is a queued announcement; sent (when not nil) is closed once the sender is done with it.
+type outgoing struct {
+	m    Message
+	sent chan struct{}
+}
+
+// announceWait bounds how long AnnounceWait waits for its NOTIFY: long enough for a busy database, short enough
+// that a lost one never holds a change for long (the listener's resync covers the others then).
+const announceWait = 2 * time.Second
+
 // Handlers receive what other instances announce. Resync runs after every (re)subscription except the first,
 // when announcements may have been missed: it reloads everything.
 type Handlers struct {
@@ -58,7 +68,7 @@ type Bus struct {
 	h         Handlers
 	mu        sync.RWMutex // guards closed against Announce after Close
 	closed    bool
-	out       chan Message
+	out       chan outgoing
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 	listening atomic.Bool
@@ -70,7 +80,7 @@ func Start(ctx context.Context, db *store.DB, log *slog.Logger, h Handlers) (*Bu
 	var b [8]byte
 	rand.Read(b[:])
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	bus := &Bus{db: db, id: hex.EncodeToString(b[:]), log: log, h: h, out: make(chan Message, outQueue), cancel: cancel}
+	bus := &Bus{db: db, id: hex.EncodeToString(b[:]), log: log, h: h, out: make(chan outgoing, outQueue), cancel: cancel}
 	conn, err := bus.subscribe(ctx)
 	if err != nil {
 		cancel()
@@ -88,26 +98,44 @@ func (b *Bus) ID() string { return b.id }
 // Listening says whether the listener is connected (false while the database is unreachable).
 func (b *Bus) Listening() bool { return b.listening.Load() }
 
-// Announce queues a change for the other instances; it never blocks the caller.
-func (b *Bus) Announce(kind string, data any) {
+// Announce queues a change for the other instances; it never blocks the caller (the request path announces
+// cooldowns).
+func (b *Bus) Announce(kind string, data any) { b.enqueue(kind, data, nil) }
+
+// AnnounceWait announces a change and returns once its NOTIFY is committed (or after announceWait), so a change
+// whose caller got an answer has reached the other instances' feeds even if this process is killed right after.
+func (b *Bus) AnnounceWait(kind string, data any) {
+	sent := make(chan struct{})
+	if !b.enqueue(kind, data, sent) {
+		return
+	}
+	select {
+	case <-sent:
+	case <-time.After(announceWait):
+	}
+}
+
+func (b *Bus) enqueue(kind string, data any, sent chan struct{}) bool {
 	m := Message{From: b.id, Kind: kind}
 	if data != nil {
 		raw, err := json.Marshal(data)
 		if err != nil {
 			b.log.Warn("team: announcement not encodable", "kind", kind, "err", err)
-			return
+			return false
 		}
 		m.Data = raw
 	}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if b.closed {
-		return
+		return false
 	}
 	select {
-	case b.out <- m:
+	case b.out <- outgoing{m, sent}:
+		return true
 	default:
 		b.log.Warn("team: announcement queue full; other instances resync when the database returns", "kind", kind)
+		return false
 	}
 }
 
@@ -134,7 +162,8 @@ func (b *Bus) Close() {
 func (b *Bus) send(ctx context.Context) {
 	defer b.wg.Done()
 	defer b.cancel() // the listener ends once nothing more will be sent
-	for m := range b.out {
+	for o := range b.out {
+		m := o.m
 		payload, _ := json.Marshal(m)
 		for try := 0; ; try++ {
 			err := b.db.WithContext(ctx).Exec("SELECT pg_notify(?, ?)", Channel, string(payload)).Error
@@ -147,6 +176,9 @@ func (b *Bus) send(ctx context.Context) {
 				break
 			}
 			time.Sleep(retryEvery)
+		}
+		if o.sent != nil {
+			close(o.sent)
 		}
 	}
 }

@@ -12,7 +12,7 @@ func (s *Service) Usage(ctx context.Context, q usage.Query) (usage.Report, error
 	return s.routing.usage.Report(ctx, q)
 }
 
-// UsageRecords lists the latest attempts.
+// UsageRecords lists the latest attempts, those in flight included.
 func (s *Service) UsageRecords(ctx context.Context, since time.Time, limit int) ([]usage.Record, error) {
-	return usage.Records(ctx, s.db, since, limit)
+	return s.routing.usage.Records(ctx, since, limit)
 }

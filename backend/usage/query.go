@@ -115,6 +115,10 @@ func Aggregate(ctx context.Context, db *store.DB, q Query) (Report, error) {
 // one partial hour, the roll-ups of the current hour and whatever past span it has not seen yet, whatever the
 // traffic was (issue #9 finding 2: the Usage page polls while requests run).
 func (w *Writer) Report(ctx context.Context, q Query) (Report, error) {
+	// The rows finished so far first reach the database (a report reads what the caller's requests did).
+	if err := w.Flush(ctx); err != nil && ctx.Err() != nil {
+		return Report{}, err
+	}
 	return aggregate(ctx, w.db, q, w.past)
 }
 
@@ -326,12 +330,18 @@ func scanSlices(ctx context.Context, db *store.DB, query string, args ...any) ([
 	return out, rows.Err()
 }
 
-// Records lists the latest attempts, newest first.
+// Records lists the latest attempts in the database, newest first (Writer.Records adds the rows in flight).
 func Records(ctx context.Context, db *store.DB, since time.Time, limit int) ([]Record, error) {
-	if limit <= 0 || limit > 10000 {
-		limit = 200
-	}
 	var rows []Record
-	err := db.Reader().WithContext(ctx).Table(recordTable).Where("time >= ?", since.UTC()).Order("time DESC").Limit(limit).Find(&rows).Error
+	err := db.Reader().WithContext(ctx).Table(recordTable).Where("time >= ?", since.UTC()).Order("time DESC").
+		Limit(recordsLimit(limit)).Find(&rows).Error
 	return rows, err
+}
+
+// recordsLimit is the number of rows a list returns: 200 unless 1-10000 is asked.
+func recordsLimit(limit int) int {
+	if limit <= 0 || limit > 10000 {
+		return 200
+	}
+	return limit
 }

@@ -27,8 +27,8 @@ func openDBErr(dir string) (*store.DB, error) { return store.Open(context.Backgr
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// TestWriterLedger: begin/finish within one batch keep one row; a crash leaves in_flight rows that the next start
-// marks interrupted; costs feed the running spend.
+// TestWriterLedger: finished attempts have their row; the list shows a row in flight; a row still in flight when
+// the writer closes is kept as interrupted; costs feed the running spend and are reloaded at the next start.
 func TestWriterLedger(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -52,8 +52,16 @@ func TestWriterLedger(t *testing.T) {
 	}
 	var rows []Record
 	db.Table(recordTable).Order("id").Find(&rows)
-	if len(rows) != 3 || rows[0].Outcome != OK || rows[2].Outcome != InFlight {
-		t.Fatalf("rows %+v", rows)
+	if len(rows) != 2 || rows[0].Outcome != OK || rows[1].Outcome != OK {
+		t.Fatalf("rows %+v, want the two finished ones (in-flight rows live in memory and the journal)", rows)
+	}
+	listed, err := w.Records(ctx, now.Add(-time.Minute), 10)
+	outcomes := map[string]string{}
+	for _, r := range listed {
+		outcomes[r.ID] = r.Outcome
+	}
+	if err != nil || len(listed) != 3 || outcomes["c"] != InFlight || outcomes["a"] != OK {
+		t.Fatalf("listed %+v (%v), want a and b ok, c in flight", listed, err)
 	}
 	if rows[0].CostUSD != 3.5 { // gpt-4o: 2.5 in + 10 out per Mtok
 		t.Errorf("cost %v, want 3.5", rows[0].CostUSD)
@@ -69,7 +77,7 @@ func TestWriterLedger(t *testing.T) {
 	w.Close() // twice is fine
 	db.Close()
 
-	// Restart: the in-flight row is kept and marked; this month's spend is reloaded.
+	// Restart: the in-flight row was kept as interrupted; this month's spend is reloaded.
 	db = openDB(t, dir)
 	defer db.Close()
 	w, err = Open(ctx, db, quiet, nil)
@@ -162,9 +170,10 @@ func TestRequestLogRedacts(t *testing.T) {
 	}
 }
 
-// TestUpsertKeepsEveryField: the hand-written upsert binds every column of Record, and a row read back
-// through gorm is the row written (a column missing from usageColumns would come back zero).
-func TestUpsertKeepsEveryField(t *testing.T) {
+// TestInsertKeepsEveryField: the hand-written insert binds every column of Record, and a row read back
+// through gorm is the row written (a column missing from usageColumns would come back zero); inserting the same
+// attempt again (a journal replayed after a crash) changes nothing and is not counted twice in the roll-ups.
+func TestInsertKeepsEveryField(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t, t.TempDir())
 	defer db.Close()
@@ -178,11 +187,12 @@ func TestUpsertKeepsEveryField(t *testing.T) {
 		Requested: "c", Combo: "c", Entry: "glm/glm-4.6", KeyID: 9, Endpoint: "/v1/messages", Outcome: OK, Status: 200,
 		Error: "none", LatencyMs: 11, TTFBMs: 5, Input: 100, Output: 50, CacheRead: 7, CacheWrite: 3, Reasoning: 20,
 		Reported: true, CostUSD: 0.25}
-	if err := w.upsert([]Record{want}); err != nil {
+	if err := w.insert([]Record{want}); err != nil {
 		t.Fatal(err)
 	}
-	want.Outcome, want.Error = Interrupted, "finalised"
-	if err := w.upsert([]Record{want}); err != nil {
+	again := want
+	again.Outcome, again.Error = Interrupted, interruptedMessage
+	if err := w.insert([]Record{again}); err != nil {
 		t.Fatal(err)
 	}
 	var got Record
@@ -198,7 +208,11 @@ func TestUpsertKeepsEveryField(t *testing.T) {
 	}
 	var cols []struct{ Name string }
 	db.Raw("SELECT name FROM pragma_table_info('usage_records')").Scan(&cols)
-	if len(cols) != len(usageColumns) {
-		t.Fatalf("usage_records has %d columns, upsert binds %d: %v", len(cols), len(usageColumns), cols)
+	if n := len(strings.Split(usageColumns, ",")); len(cols) != n {
+		t.Fatalf("usage_records has %d columns, insert binds %d: %v", len(cols), n, cols)
+	}
+	rep, err := Aggregate(ctx, db, Query{Since: at.Truncate(time.Hour), Until: at.Truncate(time.Hour).Add(time.Hour)})
+	if err != nil || rep.Total.Attempts != 1 || rep.Total.Errors != 0 || rep.Total.Input != 100 {
+		t.Fatalf("roll-ups after the second insert %+v (%v), want the row once", rep.Total, err)
 	}
 }

@@ -1,9 +1,11 @@
 // Package usage records one row per upstream attempt through a single writer goroutine, keeps running spend
 // totals in memory for budget caps, prices tokens from an editable table, and answers aggregate queries.
 //
-// Durability (docs/security.md § Data safety, rules 2-3): an attempt's row is queued "in_flight" when it starts and queued again,
-// finalised, when it ends; the writer commits batches with SQLite's synchronous=FULL. Rows left in_flight by a
-// crash are marked "interrupted" at the next start, never deleted.
+// Durability (docs/security.md § Data safety, rules 2-3; docs/architecture.md § Usage ledger): on SQLite an
+// attempt's in-flight row and then its final row are appended to the usage journal (journal.go) on the request
+// path, one write each and no fsync, and the writer commits the final rows to the database in the background;
+// a kill loses nothing an answered request wrote, and the next start replays the journal, marking rows left in
+// flight "interrupted". On PostgreSQL (a team server) Finish waits for the commit instead.
 package usage
 
 import (
@@ -13,7 +15,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strings"
+	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +43,8 @@ type Writer struct {
 	spend    *spendTotals
 	onCommit func()
 	past     *pastCache // reports' past hours and days; commit drops the ones a late row changes
+	journal  *journal   // in-flight rows, and on SQLite the append-only file final rows reach first
+	stmts    statements
 
 	mu     sync.RWMutex // guards closed against concurrent sends
 	closed bool
@@ -55,29 +60,31 @@ type Writer struct {
 }
 
 type op struct {
-	rec   Record
-	flush chan struct{} // non-nil: a barrier; closed once everything before it is committed
-	done  chan struct{} // non-nil: Finish waits; closed once rec is committed
+	rec       Record
+	journaled bool          // rec is in the journal generation gen, which may go once rec is committed
+	gen       uint64        //
+	flush     chan struct{} // non-nil: a barrier; closed once everything before it is committed
+	done      chan struct{} // non-nil: Finish waits; closed once rec is committed
 }
 
 // queueSize bounds memory; a full queue makes the request wait briefly instead of dropping a record.
 const queueSize = 8192
 
 // maxBatch is how many records one transaction commits.
-const maxBatch = 512
+const maxBatch = 256
 
-// linger is how long the writer waits for more records after an in-flight row that nobody waits for. An attempt
-// that begins and ends within it costs one row write instead of two. A finished row ends the linger at once:
-// its request is waiting for the commit (group commit, see Finish).
-const linger = 5 * time.Millisecond
+// commitEvery is how long the writer gathers final rows after the first before it commits them (nobody waits for
+// them: they are in the journal). Fewer, larger commits cost less CPU in all; a barrier (Flush, a Finish that
+// waits) commits at once.
+const commitEvery = 10 * time.Millisecond
 
-// walSyncEvery paces the background fsync of the WAL: commits run with synchronous=NORMAL (durable against a
-// crash of the process as soon as they return), and this bounds what an OS crash can lose.
+// walSyncEvery paces the background fsync of the WAL and the journal: commits run with synchronous=NORMAL
+// (durable against a crash of the process as soon as they return), and this bounds what an OS crash can lose.
 const walSyncEvery = 100 * time.Millisecond
 
-// Open prepares the ledger: marks rows a previous run left in flight as interrupted, loads this month's spend
-// and the pricing table, and starts the writer, the WAL syncer and the retention loop. onCommit (may be nil)
-// runs after each committed batch.
+// Open prepares the ledger: replays the usage journal a previous run left (a crash), marks rows an older
+// version left in flight as interrupted, loads this month's spend and the pricing table, and starts the writer,
+// the WAL syncer and the retention loop. onCommit (may be nil) runs after each committed batch.
 func Open(ctx context.Context, db *store.DB, log *slog.Logger, onCommit func()) (*Writer, error) {
 	prices, err := LoadPrices(ctx, db)
 	if err != nil {
@@ -88,11 +95,22 @@ func Open(ctx context.Context, db *store.DB, log *slog.Logger, onCommit func()) 
 	}
 	w := &Writer{db: db, log: log, prices: prices, onCommit: onCommit, past: newPastCache(),
 		ch: make(chan op, queueSize), done: make(chan struct{}), synced: make(chan struct{}, 1), stop: make(chan struct{})}
-	if err := w.markInterrupted(ctx); err != nil {
+	if err := w.stmts.prepare(ctx, db); err != nil {
 		return nil, err
 	}
-	if w.spend, err = loadSpend(ctx, db, time.Now()); err != nil {
+	fail := func(err error) (*Writer, error) {
+		w.stmts.close()
 		return nil, err
+	}
+	if err := w.markInterrupted(ctx); err != nil {
+		return fail(err)
+	}
+	if w.journal, err = w.openJournal(); err != nil {
+		return fail(err)
+	}
+	if w.spend, err = loadSpend(ctx, db, time.Now()); err != nil {
+		w.journal.close()
+		return fail(err)
 	}
 	go w.run()
 	w.loops.Add(4)
@@ -103,8 +121,40 @@ func Open(ctx context.Context, db *store.DB, log *slog.Logger, onCommit func()) 
 	return w, nil
 }
 
-// markInterrupted finalises the rows a crash left in flight, through the same upsert as every row so that the
-// roll-ups count them.
+// openJournal replays the journal a crash left (committing its rows before anything reads the ledger) and starts
+// a new one. PostgreSQL has no local journal: its in-flight rows live in memory only.
+func (w *Writer) openJournal() (*journal, error) {
+	if w.db.Path == "" {
+		return memoryJournal(w.log), nil
+	}
+	dir := filepath.Dir(w.db.Path)
+	rows, gens, err := replayJournal(dir, w.log)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) > 0 {
+		if err := w.insert(rows); err != nil {
+			return nil, fmt.Errorf("usage journal: replaying %d rows: %w", len(rows), err)
+		}
+		w.log.Info("usage journal: rows of the last run committed", "rows", len(rows))
+	}
+	if len(gens) > 0 {
+		w.syncDB()
+		for _, g := range gens {
+			if err := os.Remove(journalPath(dir, g)); err != nil {
+				return nil, fmt.Errorf("usage journal: %w", err)
+			}
+		}
+	}
+	next := uint64(1)
+	if len(gens) > 0 {
+		next = gens[len(gens)-1] + 1
+	}
+	return openJournal(dir, next, w.log)
+}
+
+// markInterrupted finalises the rows an older version (which wrote in-flight rows to the database) left in
+// flight when it crashed, and adds them to the roll-ups, in one transaction.
 func (w *Writer) markInterrupted(ctx context.Context) error {
 	var rows []Record
 	if err := w.db.WithContext(ctx).Table(recordTable).Where("outcome = ?", InFlight).Find(&rows).Error; err != nil {
@@ -114,9 +164,15 @@ func (w *Writer) markInterrupted(ctx context.Context) error {
 		return nil
 	}
 	for i := range rows {
-		rows[i].Outcome, rows[i].Error = Interrupted, "NineRouter stopped before this attempt ended"
+		rows[i].Outcome, rows[i].Error = Interrupted, interruptedMessage
 	}
-	return w.upsert(rows)
+	return w.inTx(func(tx *sql.Tx) error {
+		if _, err := tx.Exec(w.db.Dialect().Rebind("UPDATE usage_records SET outcome = ?, error = ? WHERE outcome = ?"),
+			Interrupted, interruptedMessage, InFlight); err != nil {
+			return fmt.Errorf("usage ledger: rows left in flight: %w", err)
+		}
+		return w.addRollups(tx, rows)
+	})
 }
 
 // Prices is the pricing table in use.
@@ -125,38 +181,47 @@ func (w *Writer) Prices() *Prices { return w.prices }
 // Spend is the running spend totals (route.Spend).
 func (w *Writer) Spend() *spendTotals { return w.spend }
 
-// Begin queues the in-flight row of an attempt. rec.ID must be unique. It does not wait.
+// Begin records the in-flight row of an attempt (in memory and the journal; the database gets only final rows).
+// rec.ID must be unique. It does not wait.
 func (w *Writer) Begin(rec Record) {
 	rec.Outcome = InFlight
-	w.send(op{rec: rec})
+	clip(&rec)
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.closed {
+		w.log.Error("usage record after the writer closed; it is lost", "id", rec.ID)
+		return
+	}
+	w.journal.begin(rec)
 }
 
-// Finish prices the final row of an attempt, adds its cost to the running totals, and returns once the row is
-// committed. The caller sends its last bytes after Finish, so an answered request always has its row, even when
-// the process is killed right after (issue #9 finding 7). Requests finishing together share one commit, and the
-// commit does not fsync (see walSyncEvery), so the wait is one short transaction.
+// Finish prices the final row of an attempt, adds its cost to the running totals and makes the row durable
+// against a kill of the process before it returns: the caller sends its last bytes after Finish, so an answered
+// request always has its row (issue #9 finding 7). On SQLite the row is appended to the journal (one write, no
+// fsync) and committed to the database in the background; without a journal (PostgreSQL, or a journal write
+// that failed) Finish waits for the commit, which requests finishing together share.
 func (w *Writer) Finish(rec Record) {
 	if rec.Outcome == "" || rec.Outcome == InFlight {
 		rec.Outcome = OK
 	}
+	clip(&rec)
 	rec.CostUSD = w.prices.Cost(rec.Provider, rec.Model, rec)
 	w.spend.add(rec)
-	done := make(chan struct{})
-	if w.send(op{rec: rec, done: done}) {
-		<-done
-	}
-}
-
-// send queues o; false when the writer is closed (the record is lost and logged).
-func (w *Writer) send(o op) bool {
+	o := op{rec: rec}
 	w.mu.RLock()
-	defer w.mu.RUnlock()
 	if w.closed {
-		w.log.Error("usage record after the writer closed; it is lost", "id", o.rec.ID)
-		return false
+		w.mu.RUnlock()
+		w.log.Error("usage record after the writer closed; it is lost", "id", rec.ID)
+		return
+	}
+	if o.gen, o.journaled = w.journal.finish(rec); !o.journaled {
+		o.done = make(chan struct{})
 	}
 	w.ch <- o
-	return true
+	w.mu.RUnlock()
+	if o.done != nil {
+		<-o.done
+	}
 }
 
 // Flush waits until everything queued so far is committed.
@@ -177,7 +242,8 @@ func (w *Writer) Flush(ctx context.Context) error {
 	}
 }
 
-// Close commits what is queued, fsyncs the WAL and stops the writer and its loops. Safe to call twice.
+// Close commits what is queued (rows still in flight as interrupted), fsyncs the WAL, removes the journal and
+// stops the writer and its loops. Safe to call twice.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	if !w.closed {
@@ -193,34 +259,25 @@ func (w *Writer) Close() error {
 
 func (w *Writer) run() {
 	defer close(w.done)
-	batch := make([]Record, 0, maxBatch)
-	var wake []chan struct{}
+	batch := make([]op, 0, maxBatch)
+	urgent := func(o op) bool { return o.flush != nil || o.done != nil }
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for first := range w.ch {
-		batch, wake = batch[:0], wake[:0]
-		waiting := false
-		add := func(o op) {
-			switch {
-			case o.flush != nil:
-				wake, waiting = append(wake, o.flush), true
-			case o.done != nil:
-				batch, wake, waiting = append(batch, o.rec), append(wake, o.done), true
-			default:
-				batch = append(batch, o.rec)
-			}
-		}
-		add(first)
-		if !waiting {
-			timer.Reset(linger)
+		batch = append(batch[:0], first)
+		if !urgent(first) {
+			timer.Reset(commitEvery)
 		fill:
-			for len(batch) < maxBatch && !waiting {
+			for len(batch) < maxBatch {
 				select {
 				case o, ok := <-w.ch:
 					if !ok {
 						break fill
 					}
-					add(o)
+					batch = append(batch, o)
+					if urgent(o) {
+						break fill
+					}
 				case <-timer.C:
 					break fill
 				}
@@ -235,46 +292,64 @@ func (w *Writer) run() {
 				if !ok {
 					break drain
 				}
-				add(o)
+				batch = append(batch, o)
 			default:
 				break drain
 			}
 		}
-		if len(batch) > 0 || len(w.backlog) > 0 {
-			w.commit(dedupe(batch))
-		}
-		for _, c := range wake {
-			close(c)
-		}
+		w.commitOps(batch)
+	}
+	// Closing: the HTTP server has drained, so rows still in flight will not finish.
+	left := w.journal.inFlight()
+	for i := range left {
+		left[i].Outcome, left[i].Error = Interrupted, interruptedMessage
+	}
+	if len(left) > 0 || len(w.backlog) > 0 {
+		w.commit(left)
 	}
 	if len(w.backlog) > 0 {
 		w.log.Error("usage: stopping while the database is unreachable; rows kept in memory are lost", "rows", len(w.backlog))
 	}
 	w.syncNow()
+	w.journal.close()
 }
 
-// dedupe keeps the last version of each row (an attempt that began and ended within one batch).
-func dedupe(batch []Record) []Record {
-	idx := make(map[string]int, len(batch))
-	out := batch[:0:0]
-	for _, r := range batch {
-		if i, ok := idx[r.ID]; ok {
-			out[i] = r
-			continue
+// commitOps commits a batch's rows, tells the journal which of its rows are in the database, and wakes whoever
+// waits on the batch.
+func (w *Writer) commitOps(batch []op) {
+	rows := make([]Record, 0, len(batch))
+	var gens []uint64
+	for _, o := range batch {
+		if o.flush == nil {
+			rows = append(rows, o.rec)
+			if o.journaled {
+				gens = append(gens, o.gen)
+			}
 		}
-		idx[r.ID] = len(out)
-		out = append(out, r)
 	}
-	return out
+	if (len(rows) > 0 || len(w.backlog) > 0) && w.commit(rows) {
+		w.journal.committed(gens)
+		w.journal.rotateIfLarge()
+	}
+	for _, o := range batch {
+		switch {
+		case o.flush != nil:
+			close(o.flush)
+		case o.done != nil:
+			close(o.done)
+		}
+	}
 }
 
-func (w *Writer) commit(rows []Record) {
+// commit writes rows (and any backlog) and reports whether they are in the database. Rows it could not write
+// stay in the journal, which the next start replays.
+func (w *Writer) commit(rows []Record) bool {
 	if len(w.backlog) > 0 {
-		rows = dedupe(append(w.backlog, rows...))
+		rows = append(w.backlog, rows...)
 	}
 	var err error
 	for try := 0; try < 5; try++ {
-		err = w.upsert(rows)
+		err = w.insert(rows)
 		if err == nil {
 			if len(w.backlog) > 0 {
 				w.log.Info("usage: the database is back; buffered rows written", "rows", len(w.backlog))
@@ -287,15 +362,16 @@ func (w *Writer) commit(rows []Record) {
 			default:
 			}
 			w.onCommit()
-			return
+			return true
 		}
 		if w.db.Dialect() == store.Postgres && store.IsConnectionLost(err) {
 			w.keep(rows, err)
-			return
+			return false
 		}
 		time.Sleep(time.Duration(50<<try) * time.Millisecond) // a locked database (backup, checkpoint) clears quickly
 	}
-	w.log.Error("usage rows could not be written", "rows", len(rows), "err", err)
+	w.log.Error("usage rows could not be written; those in the journal are written at the next start", "rows", len(rows), "err", err)
+	return false
 }
 
 // maxBacklog bounds the rows kept in memory while a team server's database is away (~1 KB each).
@@ -350,7 +426,7 @@ func (w *Writer) forgetPast(rows []Record) {
 	}
 }
 
-// syncWAL fsyncs the WAL file after commits, at most every walSyncEvery, off the request path.
+// syncWAL fsyncs the WAL file and the journal after commits, at most every walSyncEvery, off the request path.
 func (w *Writer) syncWAL() {
 	defer w.loops.Done()
 	tick := time.NewTicker(walSyncEvery)
@@ -370,7 +446,13 @@ func (w *Writer) syncWAL() {
 	}
 }
 
+// syncNow fsyncs the WAL, then the journal, whose committed generations it then removes.
 func (w *Writer) syncNow() {
+	w.syncDB()
+	w.journal.sync()
+}
+
+func (w *Writer) syncDB() {
 	if w.db.Path == "" {
 		return // PostgreSQL: the server owns durability
 	}
@@ -384,79 +466,17 @@ func (w *Writer) syncNow() {
 	}
 }
 
-// usageColumns are UsageRecord's columns in the order upsert binds them.
-var usageColumns = []string{"id", "request_id", "attempt", "time", "provider", "account_id", "model", "requested",
-	"combo", "entry", "key_id", "endpoint", "outcome", "status", "error", "latency_ms", "ttfb_ms", "input", "output",
-	"cache_read", "cache_write", "reasoning", "reported", "cost_usd"}
+// usageColumns are UsageRecord's columns in the order insert binds them.
+const usageColumns = `id, request_id, attempt, time, provider, account_id, model, requested, combo, entry, key_id,
+	endpoint, outcome, status, error, latency_ms, ttfb_ms, input, output, cache_read, cache_write, reasoning,
+	reported, cost_usd`
 
-// upsertChunk bounds the rows of one statement (24 bound values each, well under SQLite's variable limit).
-const upsertChunk = 100
-
-// upsertSQL inserts n rows, or finalises the in-flight rows of the same attempts.
-func upsertSQL(n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO usage_records (" + strings.Join(usageColumns, ",") + ") VALUES ")
-	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", len(usageColumns)), ",") + ")"
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(tuple)
-	}
-	b.WriteString(" ON CONFLICT(id) DO UPDATE SET ")
-	for i, c := range usageColumns[1:] {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(c + "=excluded." + c)
-	}
-	return b.String()
-}
-
-// upsert writes a batch in one transaction, up to upsertChunk rows per statement. It is hand-written rather than
-// gorm's CreateInBatches: in the benchmark's profile gorm's per-row reflection cost CPU beside every request, and
-// the SQLite driver parses each statement again on every execution, so one statement per chunk, not per row
-// (bench/FINDINGS.md).
-func (w *Writer) upsert(rows []Record) error {
-	sqlDB, err := w.db.DB.DB()
-	if err != nil {
-		return err
-	}
-	tx, err := sqlDB.Begin()
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	final := rows
-	args := make([]any, 0, min(len(rows), upsertChunk)*len(usageColumns))
-	for len(rows) > 0 {
-		chunk := rows[:min(len(rows), upsertChunk)]
-		rows = rows[len(chunk):]
-		args = args[:0]
-		for _, r := range chunk {
-			args = append(args, r.ID, r.RequestID, r.Attempt, r.Time, r.Provider, r.AccountID, r.Model, r.Requested,
-				r.Combo, r.Entry, r.KeyID, r.Endpoint, r.Outcome, r.Status, r.Error, r.LatencyMs, r.TTFBMs, r.Input,
-				r.Output, r.CacheRead, r.CacheWrite, r.Reasoning, r.Reported, r.CostUSD)
-		}
-		if _, err := tx.Exec(w.db.Dialect().Rebind(upsertSQL(len(chunk))), args...); err != nil {
-			return fmt.Errorf("usage rows: %w", err)
-		}
-	}
-	if err := addRollups(tx, w.db.Dialect(), final); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// rollupKey is one row of usage_rollups.
-type rollupKey struct {
-	hour             int64
-	provider, model  string
-	accountID, keyID int64
-	combo            string
-}
-
-func hourOf(t time.Time) int64 { return t.Unix() / 3600 * 3600 }
+// insertSQL writes one final row. An attempt's row is written once, final (in-flight rows stay in memory and the
+// journal), so a plain insert does: no upsert reading and rewriting the row and its indexes. A row already there
+// is left alone, which makes replaying the journal after a crash idempotent; the roll-ups count only the rows
+// this statement inserted.
+const insertSQL = `INSERT INTO usage_records (` + usageColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+	ON CONFLICT(id) DO NOTHING`
 
 // rollupSQL adds to an hour's totals (store.UsageRollupsDDL). The old values are named with their table:
 // PostgreSQL finds a bare column ambiguous beside excluded.
@@ -469,9 +489,86 @@ const rollupSQL = `INSERT INTO usage_rollups (hour, provider, model, account_id,
 	cache_write = usage_rollups.cache_write + excluded.cache_write,
 	reasoning = usage_rollups.reasoning + excluded.reasoning, cost_usd = usage_rollups.cost_usd + excluded.cost_usd`
 
-// addRollups adds the finished rows of a batch to the hourly roll-ups, in the batch's transaction: a row is
-// counted exactly when it is committed final (Finish and the start-up sweep each finalise a row once).
-func addRollups(tx *sql.Tx, dialect store.Dialect, rows []Record) error {
+// statements are the writer's two statements, prepared once: the SQLite driver otherwise parses a statement
+// again on every execution, which was most of the writer's CPU in the benchmark's profile (bench/FINDINGS.md).
+type statements struct {
+	insert, rollup *sql.Stmt
+}
+
+func (s *statements) prepare(ctx context.Context, db *store.DB) error {
+	sqlDB, err := db.DB.DB()
+	if err != nil {
+		return err
+	}
+	if s.insert, err = sqlDB.PrepareContext(ctx, db.Dialect().Rebind(insertSQL)); err != nil {
+		return fmt.Errorf("usage ledger: %w", err)
+	}
+	if s.rollup, err = sqlDB.PrepareContext(ctx, db.Dialect().Rebind(rollupSQL)); err != nil {
+		s.insert.Close()
+		return fmt.Errorf("usage ledger: %w", err)
+	}
+	return nil
+}
+
+func (s *statements) close() {
+	for _, st := range []*sql.Stmt{s.insert, s.rollup} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// inTx runs fn in one transaction of the writer's connection.
+func (w *Writer) inTx(fn func(tx *sql.Tx) error) error {
+	sqlDB, err := w.db.DB.DB()
+	if err != nil {
+		return err
+	}
+	tx, err := sqlDB.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// insert writes final rows in one transaction, with their roll-ups.
+func (w *Writer) insert(rows []Record) error {
+	return w.inTx(func(tx *sql.Tx) error {
+		ins := tx.Stmt(w.stmts.insert)
+		defer ins.Close()
+		added := rows[:0:0]
+		for _, r := range rows {
+			res, err := ins.Exec(r.ID, r.RequestID, r.Attempt, r.Time, r.Provider, r.AccountID, r.Model, r.Requested,
+				r.Combo, r.Entry, r.KeyID, r.Endpoint, r.Outcome, r.Status, r.Error, r.LatencyMs, r.TTFBMs, r.Input,
+				r.Output, r.CacheRead, r.CacheWrite, r.Reasoning, r.Reported, r.CostUSD)
+			if err != nil {
+				return fmt.Errorf("usage rows: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil || n > 0 {
+				added = append(added, r)
+			}
+		}
+		return w.addRollups(tx, added)
+	})
+}
+
+// rollupKey is one row of usage_rollups.
+type rollupKey struct {
+	hour             int64
+	provider, model  string
+	accountID, keyID int64
+	combo            string
+}
+
+func hourOf(t time.Time) int64 { return t.Unix() / 3600 * 3600 }
+
+// addRollups adds finished rows to the hourly roll-ups, in the rows' transaction: a row is counted exactly when
+// it is committed (each attempt's final row is inserted once).
+func (w *Writer) addRollups(tx *sql.Tx, rows []Record) error {
 	sums := map[rollupKey]*Totals{}
 	var order []rollupKey
 	for _, r := range rows {
@@ -487,13 +584,39 @@ func addRollups(tx *sql.Tx, dialect store.Dialect, rows []Record) error {
 		}
 		t.add(r)
 	}
-	query := dialect.Rebind(rollupSQL)
+	if len(order) == 0 {
+		return nil
+	}
+	up := tx.Stmt(w.stmts.rollup)
+	defer up.Close()
 	for _, k := range order {
 		t := sums[k]
-		if _, err := tx.Exec(query, k.hour, k.provider, k.model, k.accountID, k.keyID, k.combo, t.Requests,
+		if _, err := up.Exec(k.hour, k.provider, k.model, k.accountID, k.keyID, k.combo, t.Requests,
 			t.Attempts, t.Errors, t.Input, t.Output, t.CacheRead, t.CacheWrite, t.Reasoning, t.CostUSD); err != nil {
 			return fmt.Errorf("usage roll-ups: %w", err)
 		}
 	}
 	return nil
+}
+
+// Records lists the latest attempts, newest first: the rows in flight (from memory) and the ledger's, once
+// everything finished so far is committed.
+func (w *Writer) Records(ctx context.Context, since time.Time, limit int) ([]Record, error) {
+	if err := w.Flush(ctx); err != nil && ctx.Err() != nil {
+		return nil, err
+	}
+	rows, err := Records(ctx, w.db, since, limit)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range w.journal.inFlight() {
+		if !r.Time.Before(since) {
+			rows = append(rows, r)
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b Record) int { return b.Time.Compare(a.Time) })
+	if limit := recordsLimit(limit); len(rows) > limit {
+		rows = rows[:limit]
+	}
+	return rows, nil
 }

@@ -208,8 +208,11 @@ func TestInsertKeepsEveryField(t *testing.T) {
 	}
 	var cols []struct{ Name string }
 	db.Raw("SELECT name FROM pragma_table_info('usage_records')").Scan(&cols)
-	if n := len(strings.Split(usageColumns, ",")); len(cols) != n {
-		t.Fatalf("usage_records has %d columns, insert binds %d: %v", len(cols), n, cols)
+	if n := len(strings.Split(usageColumns, ",")); len(cols) != n || n != usageColumnCount {
+		t.Fatalf("usage_records has %d columns, insert names %d and binds %d: %v", len(cols), n, usageColumnCount, cols)
+	}
+	if n := len(strings.Split(rollupColumns, ",")); n != rollupColumnCount {
+		t.Fatalf("roll-up columns: %d named, %d bound", n, rollupColumnCount)
 	}
 	rep, err := Aggregate(ctx, db, Query{Since: at.Truncate(time.Hour), Until: at.Truncate(time.Hour).Add(time.Hour)})
 	if err != nil || rep.Total.Attempts != 1 || rep.Total.Errors != 0 || rep.Total.Input != 100 {

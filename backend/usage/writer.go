@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,7 +45,7 @@ type Writer struct {
 	onCommit func()
 	past     *pastCache // reports' past hours and days; commit drops the ones a late row changes
 	journal  *journal   // in-flight rows, and on SQLite the append-only file final rows reach first
-	stmts    statements
+	stmts    *statements
 
 	mu     sync.RWMutex // guards closed against concurrent sends
 	closed bool
@@ -95,22 +96,16 @@ func Open(ctx context.Context, db *store.DB, log *slog.Logger, onCommit func()) 
 	}
 	w := &Writer{db: db, log: log, prices: prices, onCommit: onCommit, past: newPastCache(),
 		ch: make(chan op, queueSize), done: make(chan struct{}), synced: make(chan struct{}, 1), stop: make(chan struct{})}
-	if err := w.stmts.prepare(ctx, db); err != nil {
-		return nil, err
-	}
-	fail := func(err error) (*Writer, error) {
-		w.stmts.close()
-		return nil, err
-	}
+	w.stmts = newStatements(db.Dialect())
 	if err := w.markInterrupted(ctx); err != nil {
-		return fail(err)
+		return nil, err
 	}
 	if w.journal, err = w.openJournal(); err != nil {
-		return fail(err)
+		return nil, err
 	}
 	if w.spend, err = loadSpend(ctx, db, time.Now()); err != nil {
 		w.journal.close()
-		return fail(err)
+		return nil, err
 	}
 	go w.run()
 	w.loops.Add(4)
@@ -471,51 +466,54 @@ const usageColumns = `id, request_id, attempt, time, provider, account_id, model
 	endpoint, outcome, status, error, latency_ms, ttfb_ms, input, output, cache_read, cache_write, reasoning,
 	reported, cost_usd`
 
-// insertSQL writes one final row. An attempt's row is written once, final (in-flight rows stay in memory and the
-// journal), so a plain insert does: no upsert reading and rewriting the row and its indexes. A row already there
-// is left alone, which makes replaying the journal after a crash idempotent; the roll-ups count only the rows
-// this statement inserted.
-const insertSQL = `INSERT INTO usage_records (` + usageColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-	ON CONFLICT(id) DO NOTHING`
+const usageColumnCount = 24
 
-// rollupSQL adds to an hour's totals (store.UsageRollupsDDL). The old values are named with their table:
+// rollupColumns are usage_rollups' columns in the order addRollups binds them.
+const rollupColumns = `hour, provider, model, account_id, key_id, combo, requests, attempts, errors, input, output,
+	cache_read, cache_write, reasoning, cost_usd`
+
+const rollupColumnCount = 15
+
+// rollupUpdate adds to an hour's totals (store.UsageRollupsDDL). The old values are named with their table:
 // PostgreSQL finds a bare column ambiguous beside excluded.
-const rollupSQL = `INSERT INTO usage_rollups (hour, provider, model, account_id, key_id, combo, requests, attempts,
-	errors, input, output, cache_read, cache_write, reasoning, cost_usd) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-	ON CONFLICT(hour, provider, model, account_id, key_id, combo) DO UPDATE SET
+const rollupUpdate = ` ON CONFLICT(hour, provider, model, account_id, key_id, combo) DO UPDATE SET
 	requests = usage_rollups.requests + excluded.requests, attempts = usage_rollups.attempts + excluded.attempts,
 	errors = usage_rollups.errors + excluded.errors, input = usage_rollups.input + excluded.input,
 	output = usage_rollups.output + excluded.output, cache_read = usage_rollups.cache_read + excluded.cache_read,
 	cache_write = usage_rollups.cache_write + excluded.cache_write,
 	reasoning = usage_rollups.reasoning + excluded.reasoning, cost_usd = usage_rollups.cost_usd + excluded.cost_usd`
 
-// statements are the writer's two statements, prepared once: the SQLite driver otherwise parses a statement
-// again on every execution, which was most of the writer's CPU in the benchmark's profile (bench/FINDINGS.md).
+// chunk bounds the rows of one statement (24 bound values each, far below SQLite's variable limit).
+const chunk = 32
+
+// statements holds the writer's SQL for 1 to chunk rows, built once at Open. The SQLite driver parses a
+// statement on every execution (it keeps no prepared statement), so one statement carries many rows: the parse
+// is paid once per chunk instead of once per row, and no SQL is built per batch (bench/FINDINGS.md).
+//
+// An attempt's row is written once, final (in-flight rows stay in memory and the journal), so a plain insert
+// does: no upsert reading and rewriting the row and its indexes. A row already there is left alone
+// (ON CONFLICT DO NOTHING), which makes replaying the journal after a crash idempotent: the roll-ups count only
+// the rows that were inserted (insertEach finds them one by one when a chunk inserted fewer than it carried).
 type statements struct {
-	insert, rollup *sql.Stmt
+	insert [chunk + 1]string // insert[n] writes n rows
+	rollup [chunk + 1]string // rollup[n] adds n roll-up rows
 }
 
-func (s *statements) prepare(ctx context.Context, db *store.DB) error {
-	sqlDB, err := db.DB.DB()
-	if err != nil {
-		return err
+func newStatements(d store.Dialect) *statements {
+	s := &statements{}
+	for n := 1; n <= chunk; n++ {
+		s.insert[n] = d.Rebind("INSERT INTO usage_records (" + usageColumns + ") VALUES " + tuples(n, usageColumnCount) +
+			" ON CONFLICT(id) DO NOTHING")
+		s.rollup[n] = d.Rebind("INSERT INTO usage_rollups (" + rollupColumns + ") VALUES " + tuples(n, rollupColumnCount) +
+			rollupUpdate)
 	}
-	if s.insert, err = sqlDB.PrepareContext(ctx, db.Dialect().Rebind(insertSQL)); err != nil {
-		return fmt.Errorf("usage ledger: %w", err)
-	}
-	if s.rollup, err = sqlDB.PrepareContext(ctx, db.Dialect().Rebind(rollupSQL)); err != nil {
-		s.insert.Close()
-		return fmt.Errorf("usage ledger: %w", err)
-	}
-	return nil
+	return s
 }
 
-func (s *statements) close() {
-	for _, st := range []*sql.Stmt{s.insert, s.rollup} {
-		if st != nil {
-			st.Close()
-		}
-	}
+// tuples is n groups of width placeholders: (?,?),(?,?).
+func tuples(n, width int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", width), ",") + ")"
+	return strings.TrimSuffix(strings.Repeat(one+",", n), ",")
 }
 
 // inTx runs fn in one transaction of the writer's connection.
@@ -535,25 +533,60 @@ func (w *Writer) inTx(fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// insert writes final rows in one transaction, with their roll-ups.
+// errAlreadyThere: a chunk inserted fewer rows than it carried (some were already in the ledger).
+var errAlreadyThere = errors.New("usage rows already in the ledger")
+
+// insert writes final rows in one transaction, with their roll-ups, a chunk per statement. When some rows are
+// already in the ledger (a journal replayed after a crash) it writes them again one by one, so that the roll-ups
+// count only those inserted.
 func (w *Writer) insert(rows []Record) error {
+	err := w.inTx(func(tx *sql.Tx) error {
+		args := make([]any, 0, min(len(rows), chunk)*usageColumnCount)
+		for rest := rows; len(rest) > 0; {
+			part := rest[:min(len(rest), chunk)]
+			rest = rest[len(part):]
+			args = args[:0]
+			for i := range part {
+				args = appendRow(args, &part[i])
+			}
+			res, err := tx.Exec(w.stmts.insert[len(part)], args...)
+			if err != nil {
+				return fmt.Errorf("usage rows: %w", err)
+			}
+			if n, err := res.RowsAffected(); err == nil && n != int64(len(part)) {
+				return errAlreadyThere
+			}
+		}
+		return w.addRollups(tx, rows)
+	})
+	if errors.Is(err, errAlreadyThere) {
+		return w.insertEach(rows)
+	}
+	return err
+}
+
+// insertEach writes rows one statement each and adds to the roll-ups only those it inserted.
+func (w *Writer) insertEach(rows []Record) error {
 	return w.inTx(func(tx *sql.Tx) error {
-		ins := tx.Stmt(w.stmts.insert)
-		defer ins.Close()
 		added := rows[:0:0]
-		for _, r := range rows {
-			res, err := ins.Exec(r.ID, r.RequestID, r.Attempt, r.Time, r.Provider, r.AccountID, r.Model, r.Requested,
-				r.Combo, r.Entry, r.KeyID, r.Endpoint, r.Outcome, r.Status, r.Error, r.LatencyMs, r.TTFBMs, r.Input,
-				r.Output, r.CacheRead, r.CacheWrite, r.Reasoning, r.Reported, r.CostUSD)
+		args := make([]any, 0, usageColumnCount)
+		for i := range rows {
+			res, err := tx.Exec(w.stmts.insert[1], appendRow(args[:0], &rows[i])...)
 			if err != nil {
 				return fmt.Errorf("usage rows: %w", err)
 			}
 			if n, err := res.RowsAffected(); err != nil || n > 0 {
-				added = append(added, r)
+				added = append(added, rows[i])
 			}
 		}
 		return w.addRollups(tx, added)
 	})
+}
+
+func appendRow(args []any, r *Record) []any {
+	return append(args, r.ID, r.RequestID, r.Attempt, r.Time, r.Provider, r.AccountID, r.Model, r.Requested,
+		r.Combo, r.Entry, r.KeyID, r.Endpoint, r.Outcome, r.Status, r.Error, r.LatencyMs, r.TTFBMs, r.Input,
+		r.Output, r.CacheRead, r.CacheWrite, r.Reasoning, r.Reported, r.CostUSD)
 }
 
 // rollupKey is one row of usage_rollups.
@@ -584,15 +617,17 @@ func (w *Writer) addRollups(tx *sql.Tx, rows []Record) error {
 		}
 		t.add(r)
 	}
-	if len(order) == 0 {
-		return nil
-	}
-	up := tx.Stmt(w.stmts.rollup)
-	defer up.Close()
-	for _, k := range order {
-		t := sums[k]
-		if _, err := up.Exec(k.hour, k.provider, k.model, k.accountID, k.keyID, k.combo, t.Requests,
-			t.Attempts, t.Errors, t.Input, t.Output, t.CacheRead, t.CacheWrite, t.Reasoning, t.CostUSD); err != nil {
+	args := make([]any, 0, min(len(order), chunk)*rollupColumnCount)
+	for len(order) > 0 {
+		part := order[:min(len(order), chunk)]
+		order = order[len(part):]
+		args = args[:0]
+		for _, k := range part {
+			t := sums[k]
+			args = append(args, k.hour, k.provider, k.model, k.accountID, k.keyID, k.combo, t.Requests, t.Attempts,
+				t.Errors, t.Input, t.Output, t.CacheRead, t.CacheWrite, t.Reasoning, t.CostUSD)
+		}
+		if _, err := tx.Exec(w.stmts.rollup[len(part)], args...); err != nil {
 			return fmt.Errorf("usage roll-ups: %w", err)
 		}
 	}

@@ -124,34 +124,16 @@ export interface UsageTotals {
  * Bucket is one hour or day of the chart.
  * one bar of the report's chart (backend/usage.Bucket).
  */
-export interface UsageBucket {
+export interface UsageBucket extends UsageTotals {
   start: string;
-  requests: number;
-  attempts: number;
-  errors: number;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  reasoning: number;
-  costUsd: number;
 }
 
 /**
  * Group is one row of a breakdown table.
  * one row of the report's breakdowns (backend/usage.Group).
  */
-export interface UsageGroup {
+export interface UsageGroup extends UsageTotals {
   key: string;
-  requests: number;
-  attempts: number;
-  errors: number;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  reasoning: number;
-  costUsd: number;
 }
 
 /**
@@ -180,10 +162,7 @@ export interface Combo {
  * ComboEntryView is an entry with its budget state.
  * (backend/service.ComboEntryView).
  */
-export interface ComboEntryView {
-  model: string;
-  dailyUsd?: number;
-  monthlyUsd?: number;
+export interface ComboEntryView extends ComboEntry {
   spentToday: number;
   spentMonth: number;
   /** skipped like a cooling entry until its window resets */

@@ -430,8 +430,16 @@ func (g *generator) emit(b *bytes.Buffer, t reflect.Type) error {
 		origin = "(" + origin + ")"
 	}
 	writeDoc(b, "", joinDoc(doc, origin))
-	fmt.Fprintf(b, "export interface %s {\n", g.names[t])
-	for _, f := range fields {
+	bases, own, err := g.bases(t, fields)
+	if err != nil {
+		return err
+	}
+	extends := ""
+	if len(bases) > 0 {
+		extends = " extends " + strings.Join(bases, ", ")
+	}
+	fmt.Fprintf(b, "export interface %s%s {\n", g.names[t], extends)
+	for _, f := range own {
 		s, err := g.fieldType(f)
 		if err != nil {
 			return err
@@ -441,6 +449,51 @@ func (g *generator) emit(b *bytes.Buffer, t reflect.Type) error {
 	}
 	b.WriteString("}\n")
 	return nil
+}
+
+// bases names the declared types that t embeds whole: every JSON member of the embedded struct is one of t's,
+// unchanged (none shadowed or dropped by encoding/json's rules), so t's interface extends that type's instead
+// of repeating its members (usage.Bucket and usage.Group embed usage.Totals). own are t's other members.
+func (g *generator) bases(t reflect.Type, fields []field) (bases []string, own []field, err error) {
+	inherited := map[string]bool{}
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		name, declared := g.names[sf.Type]
+		if !sf.Anonymous || sf.Tag.Get("json") != "" || sf.Type.Kind() != reflect.Struct || !declared {
+			continue
+		}
+		embedded, err := jsonFields(sf.Type)
+		if err != nil {
+			return nil, nil, err
+		}
+		whole := true
+		for _, ef := range embedded {
+			i := slices.IndexFunc(fields, func(f field) bool { return f.name == ef.name })
+			if i < 0 || !samePromoted(fields[i], ef) {
+				whole = false
+				break
+			}
+		}
+		if !whole {
+			continue
+		}
+		bases = append(bases, name)
+		for _, ef := range embedded {
+			inherited[ef.name] = true
+		}
+	}
+	for _, f := range fields {
+		if !inherited[f.name] {
+			own = append(own, f)
+		}
+	}
+	return bases, own, nil
+}
+
+// samePromoted tells whether f is ef promoted one level up by embedding, with the same JSON form.
+func samePromoted(f, ef field) bool {
+	return f.owner == ef.owner && f.goName == ef.goName && f.depth == ef.depth+1 && f.typ == ef.typ &&
+		f.optional == ef.optional && f.asString == ef.asString && f.tsType == ef.tsType
 }
 
 func joinDoc(doc, origin string) string {

@@ -109,6 +109,38 @@ func TestJSONRules(t *testing.T) {
 	_ = wire{}.unexport
 }
 
+type counts struct {
+	Hits int `json:"hits"`
+	Miss int `json:"miss,omitempty"`
+}
+
+type day struct {
+	Date string `json:"date"`
+	counts
+}
+
+type shadowed struct {
+	Hits string `json:"hits"` // hides counts.Hits: not the same members, so no extends
+	counts
+}
+
+// TestEmbeddedDeclaredType: a struct embedding a declared type whole extends its interface; one that shadows a
+// member of it lists its members itself.
+func TestEmbeddedDeclaredType(t *testing.T) {
+	out, err := Generate(t.TempDir(), []Root{RootOf[counts](""), RootOf[day](""), RootOf[shadowed]("")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"export interface day extends counts {\n  date: string;\n}\n",
+		"export interface shadowed {\n  hits: string;\n  miss?: number;\n}\n",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}
+
 type a struct{ X int }
 type b struct{ X int }
 

@@ -1,7 +1,7 @@
 // The setup the dashboard suites share: a mock upstream, a sandbox HOME, a real `ninerouter serve` using that
 // HOME, and one browser page whose uncaught errors are collected. endSession takes down whatever of it started.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from './server.mjs';
@@ -9,15 +9,17 @@ import { launch } from './browser.mjs';
 import { startUpstream } from './upstream.mjs';
 
 /**
- * Starts a session. setupHome(home) puts the "machine's" files in the sandbox HOME before the server starts;
- * consoleAllowed, when given, collects every console error it does not match into pageErrors (the suite's own
+ * Starts a session. claudeSettings is the sandbox HOME's Claude Code settings.json (the CLI Tools page finds the
+ * tool by it); setupHome(home) puts any other "machine's" files there before the server starts; consoleAllowed, when given, collects every console error it does not match into pageErrors (the suite's own
  * array, so its final check stays in the suite). Returns {upstream, home, server, browser, page}.
  */
-export async function startSession({ pageErrors, homePrefix, setupHome = () => {}, timeout, viewport, consoleAllowed }) {
+export async function startSession({ pageErrors, homePrefix = 'ninerouter-e2e-home-', claudeSettings, setupHome = () => {}, timeout, viewport, consoleAllowed }) {
   const s = {};
   try {
     s.upstream = await startUpstream();
     s.home = mkdtempSync(join(tmpdir(), homePrefix));
+    mkdirSync(join(s.home, '.claude'));
+    writeFileSync(join(s.home, '.claude', 'settings.json'), claudeSettings);
     setupHome(s.home);
     s.server = await startServer({ home: s.home });
     s.browser = await launch();

@@ -2,7 +2,7 @@
 //   NINEROUTER_BIN=/tmp/ninerouter-headless npm test
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { endSession, startSession } from '../lib/session.mjs';
@@ -50,11 +50,7 @@ describe('web dashboard', () => {
   before(async () => {
     ({ upstream, home, server, browser, page } = await startSession({
       pageErrors,
-      homePrefix: 'ninerouter-e2e-home-',
-      setupHome: (home) => {
-        mkdirSync(join(home, '.claude'));
-        writeFileSync(join(home, '.claude', 'settings.json'), claudeSettings);
-      },
+      claudeSettings,
       timeout: 10000,
       // 401 (signed out) and 404 (an API not in this build yet) are answers the UI handles; the responses
       // themselves are checked below. Anything else logged as an error (CSP violations included) fails.

@@ -4,7 +4,7 @@
 //   NINEROUTER_BIN=/tmp/ninerouter-headless npm test
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../lib/server.mjs';
@@ -51,11 +51,9 @@ describe('first launch to a working request, and nothing lost silently', () => {
   before(async () => {
     ({ upstream, home, server, browser, page } = await startSession({
       pageErrors,
-      homePrefix: 'ninerouter-e2e-home-',
+      // A Claude Code config on this "machine": the getting-started path finds the tool.
+      claudeSettings: '{\n  "env": { "DISABLE_TELEMETRY": "1" }\n}\n',
       setupHome: (home) => {
-        // A Claude Code config on this "machine": the getting-started path finds the tool.
-        mkdirSync(join(home, '.claude'));
-        writeFileSync(join(home, '.claude', 'settings.json'), '{\n  "env": { "DISABLE_TELEMETRY": "1" }\n}\n');
         // A 9Router setup on this "machine" (the shared sample): the first step offers to bring it along.
         mkdirSync(join(home, '.9router', 'db'), { recursive: true });
         copyFileSync(resolve(here, '..', '..', 'backend', 'importer', 'testdata', '9router-0.5.69', 'db', 'data.sqlite'), join(home, '.9router', 'db', 'data.sqlite'));

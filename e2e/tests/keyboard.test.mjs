@@ -6,7 +6,7 @@
 //   NINEROUTER_BIN=/tmp/ninerouter-headless npm test
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { endSession, startSession } from '../lib/session.mjs';
 
@@ -89,10 +89,7 @@ describe('the window by keyboard only', () => {
     ({ upstream, home, server, browser, page } = await startSession({
       pageErrors,
       homePrefix: 'ninerouter-e2e-kbd-home-',
-      setupHome: (home) => {
-        mkdirSync(join(home, '.claude'));
-        writeFileSync(join(home, '.claude', 'settings.json'), '{}\n');
-      },
+      claudeSettings: '{}\n',
       timeout: 15000,
       viewport: { width: 1280, height: 800 },
     }));

@@ -58,6 +58,10 @@ func TokenKey(account int64) string {
 
 func nextKey(account int64) string { return TokenKey(account) + ".next" }
 
+// TokenSlots are both keys an account's token may occupy (the primary slot, then the next one), for a caller
+// that journals or removes them whole.
+func TokenSlots(account int64) []string { return []string{TokenKey(account), nextKey(account)} }
+
 // ErrNoToken means the account has no stored token (never signed in, or removed).
 var ErrNoToken = errors.New("no stored sign-in token")
 

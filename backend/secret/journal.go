@@ -17,6 +17,9 @@ const JournalFile = "secret-journal.json"
 const (
 	OpSet    = "set"
 	OpDelete = "delete"
+	// OpReplace is a new value for a row that exists: it waits under a staging key (Key) until the row's change
+	// commits, then replaces Target, so a crash leaves the old value with the old row or the new one with the new.
+	OpReplace = "replace"
 )
 
 // PendingWrite is a secret write that has started and whose owner row's fate was not yet settled: the mark
@@ -27,6 +30,11 @@ type PendingWrite struct {
 	Op    string    `json:"op"`
 	Owner string    `json:"owner"` // the caller's name for the row that owns the secret; opaque here
 	Since time.Time `json:"since"`
+	// Also names other keys written (set) or deleted with Key, such as a token's second slot: they go with it
+	// when the row is gone and are never checked on their own.
+	Also []string `json:"also,omitempty"`
+	// Target is the key an OpReplace's staged value replaces.
+	Target string `json:"target,omitempty"`
 }
 
 // Journal records pending secret writes in a small JSON file, written whole and synced before each write it
@@ -124,14 +132,18 @@ func (j *Journal) Pending() ([]PendingWrite, error) {
 
 // SweepReport says what a sweep did.
 type SweepReport struct {
-	Removed    []string // keys deleted: their row never committed, or was deleted before them
-	Unfinished []string // owners whose row exists but whose secret never arrived (enter it again)
-	Left       int      // entries kept for a later sweep (the store could not answer)
+	Removed    []string       // keys deleted: their row never committed, or was deleted before them
+	Promoted   []PendingWrite // replaces whose staged value now is the target's (the caller reloads those rows)
+	Unfinished []string       // owners whose row exists but whose secret never arrived (enter it again)
+	Left       int            // entries kept for a later sweep (the store could not answer)
 }
 
-// Sweep settles every pending write against the rows: live(w) says whether w's owner row exists now. A set
-// whose row is gone and a delete whose row is gone lose their key; a set whose row exists but whose key reads
-// as absent is reported as unfinished; a delete whose row still exists keeps its key. Entries the store cannot
+// Sweep settles every pending write against the rows: live(w) says whether w's row change committed (for a
+// set, the row exists; for a delete, the row still exists, so the delete rolled back; for a replace, the row
+// exists and was saved at or after w.Since). A set or delete whose row is gone loses its keys; a replace whose
+// change did not commit loses its staged value and keeps the old one; a replace whose change committed has its
+// staged value moved over Target (again, if a crash hit that move); a set whose row exists but whose keys read as
+// absent is reported as unfinished; a delete whose row still exists keeps its keys. Entries the store cannot
 // settle now (a locked keychain) stay for the next sweep.
 func (j *Journal) Sweep(s Store, live func(PendingWrite) (bool, error)) (SweepReport, error) {
 	var rep SweepReport
@@ -145,24 +157,84 @@ func (j *Journal) Sweep(s Store, live func(PendingWrite) (bool, error)) (SweepRe
 			rep.Left++
 			continue
 		}
+		var settled bool
 		switch {
+		case !alive && w.Op == OpReplace:
+			settled = deleteAll(s, w.Key)
+			if settled {
+				rep.Removed = append(rep.Removed, w.Key)
+			}
 		case !alive:
-			if err := s.Delete(w.Key); err != nil && !errors.Is(err, ErrNotFound) {
-				rep.Left++
-				continue
+			settled = deleteAll(s, append([]string{w.Key}, w.Also...)...)
+			if settled {
+				rep.Removed = append(rep.Removed, w.Key)
 			}
-			rep.Removed = append(rep.Removed, w.Key)
+		case w.Op == OpReplace:
+			var promoted bool
+			promoted, settled = promote(s, w)
+			if promoted {
+				rep.Promoted = append(rep.Promoted, w)
+			}
 		case w.Op == OpSet:
-			if _, err := s.Get(w.Key); errors.Is(err, ErrNotFound) {
+			var present bool
+			present, settled = anyPresent(s, append([]string{w.Key}, w.Also...))
+			if settled && !present {
 				rep.Unfinished = append(rep.Unfinished, w.Owner)
-			} else if err != nil {
-				rep.Left++
-				continue
 			}
+		default:
+			settled = true // a delete that rolled back: the row keeps its keys
+		}
+		if !settled {
+			rep.Left++
+			continue
 		}
 		if err := j.Done(w.Key); err != nil {
 			return rep, err
 		}
 	}
 	return rep, nil
+}
+
+// deleteAll deletes keys; false when the store could not answer for one of them.
+func deleteAll(s Store, keys ...string) bool {
+	ok := true
+	for _, k := range keys {
+		if err := s.Delete(k); err != nil && !errors.Is(err, ErrNotFound) {
+			ok = false
+		}
+	}
+	return ok
+}
+
+// promote moves a committed replace's staged value over its target, then drops the staging key. A staging key
+// that reads as absent was already moved (it goes only after the target is written whole).
+func promote(s Store, w PendingWrite) (promoted, settled bool) {
+	v, err := s.Get(w.Key)
+	if errors.Is(err, ErrNotFound) {
+		return false, true
+	}
+	if err != nil {
+		return false, false
+	}
+	if w.Target == "" {
+		return false, deleteAll(s, w.Key) // nothing to replace: the staged value would only linger
+	}
+	if err := s.Set(w.Target, v); err != nil {
+		return false, false
+	}
+	return true, deleteAll(s, w.Key)
+}
+
+// anyPresent reports whether one of keys holds a value; settled is false when the store could not answer.
+func anyPresent(s Store, keys []string) (present, settled bool) {
+	for _, k := range keys {
+		_, err := s.Get(k)
+		if err == nil {
+			return true, true
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return false, false
+		}
+	}
+	return false, true
 }

@@ -95,3 +95,77 @@ func TestJournalBeginReplacesTheSameKey(t *testing.T) {
 		t.Fatalf("pending after Done: %+v", p)
 	}
 }
+
+// TestJournalSweepReplaceAndAlso settles replaces (a staged new value for an existing row) and entries with
+// companion keys (a token's second slot).
+func TestJournalSweepReplaceAndAlso(t *testing.T) {
+	const target, staged, also = "account/7/oauth", "account/7/oauth.staged", "account/7/oauth.next"
+	cases := []struct {
+		name      string
+		w         PendingWrite
+		keys      map[string]string // the store before the sweep
+		committed bool
+		locked    bool
+		want      map[string]string // the store after it
+		promoted  bool
+		left      bool
+	}{
+		{name: "replace committed: the staged value takes the target's place",
+			w: PendingWrite{Key: staged, Op: OpReplace, Target: target}, keys: map[string]string{target: "old", staged: "new"},
+			committed: true, want: map[string]string{target: "new"}, promoted: true},
+		{name: "replace committed and already moved (killed before its entry went)",
+			w: PendingWrite{Key: staged, Op: OpReplace, Target: target}, keys: map[string]string{target: "new"},
+			committed: true, want: map[string]string{target: "new"}},
+		{name: "replace not committed: the old value stays, the staged one goes",
+			w: PendingWrite{Key: staged, Op: OpReplace, Target: target}, keys: map[string]string{target: "old", staged: "new"},
+			want: map[string]string{target: "old"}},
+		{name: "replace with the store locked: left for later",
+			w: PendingWrite{Key: staged, Op: OpReplace, Target: target}, keys: map[string]string{target: "old", staged: "new"},
+			committed: true, locked: true, want: map[string]string{target: "old", staged: "new"}, left: true},
+		{name: "set whose row never committed: its companion goes too",
+			w: PendingWrite{Key: target, Also: []string{also}, Op: OpSet}, keys: map[string]string{target: "t", also: "t"},
+			want: map[string]string{}},
+		{name: "set committed with the value in the companion only (the vault repairs it)",
+			w: PendingWrite{Key: target, Also: []string{also}, Op: OpSet}, keys: map[string]string{also: "t"},
+			committed: true, want: map[string]string{also: "t"}},
+		{name: "delete of a row that is gone: every key goes",
+			w:    PendingWrite{Key: "account/7/api_key", Also: []string{target, also, staged}, Op: OpDelete},
+			keys: map[string]string{"account/7/api_key": "k", target: "t", staged: "s"}, want: map[string]string{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			j := OpenJournal(t.TempDir())
+			mem := NewMemory()
+			for k, v := range tc.keys {
+				_ = mem.Set(k, v)
+			}
+			tc.w.Owner = "account:7:1"
+			if err := j.Begin(tc.w); err != nil {
+				t.Fatal(err)
+			}
+			var s Store = mem
+			if tc.locked {
+				s = lockedStore{mem}
+			}
+			rep, err := j.Sweep(s, func(PendingWrite) (bool, error) { return tc.committed, nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, k := range []string{target, staged, also, "account/7/api_key"} {
+				if v, err := mem.Get(k); err == nil {
+					got[k] = v
+				}
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("store after the sweep: %v, want %v", got, tc.want)
+			}
+			if (len(rep.Promoted) == 1) != tc.promoted || len(rep.Unfinished) != 0 {
+				t.Errorf("report %+v", rep)
+			}
+			if left, _ := j.Pending(); (len(left) == 1) != tc.left {
+				t.Errorf("journal after the sweep: %+v", left)
+			}
+		})
+	}
+}

@@ -223,20 +223,33 @@ func (s *Service) UpdateAccount(ctx context.Context, id int64, in AccountInput) 
 	if err := applyAccountInput(&row, in); err != nil {
 		return AccountView{}, err
 	}
+	// A new key waits under a staging key until the row is saved (secretjournal.go): a failure or a crash
+	// leaves the old key with the old row, or the new key with the new row.
+	var staged *stagedSecret
+	since := time.Now().UTC()
 	if in.APIKey != nil {
 		if strings.TrimSpace(*in.APIKey) == "" {
 			return AccountView{}, fmt.Errorf("%w: the API key cannot be empty", ErrInvalid)
 		}
-		if err := s.secrets.Set(store.AccountSecretKey(id), strings.TrimSpace(*in.APIKey)); err != nil {
-			return AccountView{}, err
+		staged, err = s.stageSecret(accountOwner(row), store.AccountSecretKey(id), strings.TrimSpace(*in.APIKey), since)
+		if err != nil {
+			return AccountView{}, fmt.Errorf("save account %d: %w", id, err)
 		}
 	}
-	row.UpdatedAt = time.Now().UTC()
-	if err := s.db.SaveAccount(ctx, &row); err != nil {
-		return AccountView{}, err
+	row.UpdatedAt = since
+	err = s.db.SaveAccount(ctx, &row)
+	var keyErr error
+	if staged != nil {
+		keyErr = s.endStaged(staged, err == nil)
+	}
+	if err != nil {
+		return AccountView{}, fmt.Errorf("save account %d: %w", id, err)
 	}
 	if err := s.reload(ctx, events.KindAccounts); err != nil {
 		return AccountView{}, err
+	}
+	if keyErr != nil {
+		return AccountView{}, fmt.Errorf("account %d: %w", id, keyErr)
 	}
 	return s.accountView(row), nil
 }

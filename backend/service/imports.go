@@ -66,41 +66,67 @@ func (s *Service) ApplyImport(ctx context.Context, b *importer.Bundle) (importer
 		s.routing.mu.Unlock()
 		return importer.Preview{}, err
 	}
-	var written []func() // undo for secrets written before a failure
+	// Secrets are journaled (secretjournal.go): a new account's are written inside the transaction, a merged
+	// sign-in's token waits under a staging key until its sign-in row is saved; whatever the transaction's fate
+	// (or a crash), no secret outlives a row that was never saved and no account loses the secret it had.
 	vault := s.subs.mgr.Vault()
-	err = s.db.Import(ctx, &p.rows, func(rows *store.ImportRows) error {
-		for i := range rows.Accounts {
-			id := rows.Accounts[i].Account.ID
-			if key, ok := p.apiKeys[i]; ok {
-				if err := s.secrets.Set(store.AccountSecretKey(id), key); err != nil {
-					return fmt.Errorf("store the key of %s: %w", rows.Accounts[i].Account.Name, err)
-				}
-				written = append(written, func() { _ = s.secrets.Delete(store.AccountSecretKey(id)) })
-			}
-			if tok, ok := p.tokens[i]; ok {
-				if err := vault.Save(id, tok); err != nil {
-					return fmt.Errorf("store the sign-in of %s: %w", rows.Accounts[i].Account.Name, err)
-				}
-				written = append(written, func() { _ = vault.Delete(id) })
+	since := time.Now().UTC() // before the sign-in rows' save: a staged token's sweep compares them
+	var staged []*stagedSecret
+	for id, tok := range p.merged {
+		a, err := s.db.Account(ctx, id)
+		if err == nil {
+			var st *stagedSecret
+			if st, err = s.stageToken(vault, a, tok, since); err == nil {
+				staged = append(staged, st)
 			}
 		}
-		for id, tok := range p.merged {
-			old, oldErr := vault.Load(id)
-			if err := vault.Save(id, tok); err != nil {
-				return fmt.Errorf("store the sign-in of account %d: %w", id, err)
+		if err != nil {
+			for _, st := range staged {
+				_ = s.endStaged(st, false)
 			}
-			written = append(written, func() {
-				if oldErr == nil {
-					_ = vault.Save(id, old)
+			s.routing.mu.Unlock()
+			return importer.Preview{}, fmt.Errorf("import: nothing was imported: the sign-in of account %d: %w", id, err)
+		}
+	}
+	type newSecrets struct {
+		id   int64
+		keys []string
+	}
+	var written []newSecrets
+	err = s.db.Import(ctx, &p.rows, func(rows *store.ImportRows) error {
+		for i := range rows.Accounts {
+			a := rows.Accounts[i].Account
+			if key, ok := p.apiKeys[i]; ok {
+				keys := []string{store.AccountSecretKey(a.ID)}
+				if err := s.beginSecretSet(a, keys); err != nil {
+					return err
 				}
-			})
+				written = append(written, newSecrets{a.ID, keys})
+				if err := s.secrets.Set(keys[0], key); err != nil {
+					return fmt.Errorf("store the key of %s: %w", a.Name, err)
+				}
+			}
+			if tok, ok := p.tokens[i]; ok {
+				keys := oauth.TokenSlots(a.ID)
+				if err := s.beginSecretSet(a, keys); err != nil {
+					return err
+				}
+				written = append(written, newSecrets{a.ID, keys})
+				if err := vault.Save(a.ID, tok); err != nil {
+					return fmt.Errorf("store the sign-in of %s: %w", a.Name, err)
+				}
+			}
 		}
 		return nil
 	})
+	for _, w := range written {
+		s.endSecretSet(w.id, w.keys, err == nil)
+	}
+	var tokenErrs []error
+	for _, st := range staged {
+		tokenErrs = append(tokenErrs, s.endStaged(st, err == nil))
+	}
 	if err != nil {
-		for i := len(written) - 1; i >= 0; i-- {
-			written[i]()
-		}
 		s.routing.mu.Unlock()
 		return importer.Preview{}, fmt.Errorf("import: nothing was imported: %w", err)
 	}
@@ -112,7 +138,7 @@ func (s *Service) ApplyImport(ctx context.Context, b *importer.Bundle) (importer
 	if err != nil {
 		return importer.Preview{}, err
 	}
-	var errs []error
+	errs := tokenErrs
 	if len(p.rows.ClientKeys) > 0 {
 		errs = append(errs, s.routing.keys.Reload(ctx))
 		s.Publish(events.KindKeys, nil)

@@ -2,38 +2,63 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/ninerouter/ninerouter/backend/oauth"
 	"github.com/ninerouter/ninerouter/backend/secret"
 	"github.com/ninerouter/ninerouter/backend/store"
 )
 
-// The account keys' writes are journaled (secret.Journal) so that a crash between the keychain and the
-// database leaves a mark: the start-up sweep then removes keys whose row never committed or was deleted first,
-// and names accounts whose key never arrived, instead of leaving them indistinguishable from rows that are
-// legally without a key (issue #9 finding 5).
+// An account's secrets (its API key, or its sign-in token's two slots) are written through a journal
+// (secret.Journal) so that a crash between the keychain and the database leaves a mark the start-up sweep
+// settles (issue #9 finding 5):
+//   - a new row's secrets (AddAccount, AddNode, a sign-in that creates an account, an import) are written inside
+//     the row's transaction; the sweep removes them when the row never committed;
+//   - a new secret for a row that exists (UpdateAccount, signing in again, an import merging a sign-in) waits
+//     under a staging key while the row's change commits, and only then replaces the old one; the sweep moves
+//     it over when the change committed and drops it otherwise, so the account keeps either its old secret and
+//     row or its new ones, and never points at a missing or half-written secret;
+//   - a deleted row's secrets are journaled before the row goes and deleted after; the sweep finishes the job.
 
-// accountOwner names an account row in the journal: its id and creation second, so a later row that reuses
-// the id is not taken for it.
-func accountOwner(a store.Account) string {
-	return "account:" + strconv.FormatInt(a.ID, 10) + ":" + strconv.FormatInt(a.CreatedAt.Unix(), 10)
+// Owner kinds: whose change decides a replace (the account row, or its sign-in row).
+const (
+	ownerAccount = "account"
+	ownerSignIn  = "signin"
+)
+
+// owner names an account in the journal: the kind of row whose save marks a replace as committed, the
+// account's id and its creation second, so a later row that reuses the id is not taken for it.
+func owner(kind string, a store.Account) string {
+	return kind + ":" + strconv.FormatInt(a.ID, 10) + ":" + strconv.FormatInt(a.CreatedAt.Unix(), 10)
 }
 
-// ownerLive reports whether the row a journal entry names exists now.
-func (s *Service) ownerLive(ctx context.Context, w secret.PendingWrite) (bool, error) {
-	parts := strings.Split(w.Owner, ":")
-	if len(parts) != 3 || parts[0] != "account" {
-		return true, nil // not ours to judge: keep the key
+func accountOwner(a store.Account) string { return owner(ownerAccount, a) }
+
+// parseOwner splits an owner name; ok is false for a name this service did not write.
+func parseOwner(o string) (kind string, id, created int64, ok bool) {
+	parts := strings.Split(o, ":")
+	if len(parts) != 3 || (parts[0] != ownerAccount && parts[0] != ownerSignIn) {
+		return "", 0, 0, false
 	}
 	id, err1 := strconv.ParseInt(parts[1], 10, 64)
 	created, err2 := strconv.ParseInt(parts[2], 10, 64)
-	if err1 != nil || err2 != nil {
-		return true, nil
+	return parts[0], id, created, err1 == nil && err2 == nil
+}
+
+// ownerLive reports whether the row change a journal entry belongs to committed (secret.Journal.Sweep): the
+// account exists, and for a replace, the row its kind names was saved at or after the entry began (the
+// database keeps microseconds at best, hence the truncation).
+func (s *Service) ownerLive(ctx context.Context, w secret.PendingWrite) (bool, error) {
+	kind, id, created, ok := parseOwner(w.Owner)
+	if !ok {
+		return true, nil // not ours to judge: keep the key
 	}
 	row, err := s.db.Account(ctx, id)
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -42,58 +67,158 @@ func (s *Service) ownerLive(ctx context.Context, w secret.PendingWrite) (bool, e
 	if err != nil {
 		return false, err
 	}
-	return row.CreatedAt.Unix() == created, nil
-}
-
-// setAccountKey journals, then stores an account's key: called inside the transaction that creates the row, so
-// a crash leaves a journal entry whose row never committed.
-func (s *Service) setAccountKey(a store.Account, key string) error {
-	k := store.AccountSecretKey(a.ID)
-	if err := s.journal.Begin(secret.PendingWrite{Key: k, Op: secret.OpSet, Owner: accountOwner(a)}); err != nil {
-		return fmt.Errorf("save account key: %w", err)
+	if row.CreatedAt.Unix() != created {
+		return false, nil
 	}
-	return s.secrets.Set(k, key)
+	if w.Op != secret.OpReplace {
+		return true, nil
+	}
+	saved := row.UpdatedAt
+	if kind == ownerSignIn {
+		var si store.SignIn
+		err := s.db.WithContext(ctx).First(&si, id).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		saved = si.UpdatedAt
+	}
+	return !saved.Before(w.Since.Truncate(time.Microsecond)), nil
 }
 
-// settleAccountKey ends a journaled key write once the row's transaction has ended: committed, the entry goes;
-// rolled back, the key goes first (the row it belonged to does not exist). A key the store cannot delete now (a
-// locked keychain) keeps its entry for the sweep.
-func (s *Service) settleAccountKey(id int64, committed bool) {
-	k := store.AccountSecretKey(id)
+// accountSecretKeys are all the keys an account may hold in the secret store: its API key, its token's two
+// slots, and the staging keys of both.
+func accountSecretKeys(id int64) []string {
+	keys := append([]string{store.AccountSecretKey(id)}, oauth.TokenSlots(id)...)
+	return append(keys, stagingKey(store.AccountSecretKey(id)), stagingKey(oauth.TokenKey(id)))
+}
+
+// beginSecretSet journals the first write of a new row's secrets; keys[0] is the one the row needs, the rest
+// are written with it. Called inside the transaction that creates the row, so a crash leaves a journal entry
+// whose row never committed.
+func (s *Service) beginSecretSet(a store.Account, keys []string) error {
+	if err := s.journal.Begin(secret.PendingWrite{Key: keys[0], Also: keys[1:], Op: secret.OpSet, Owner: accountOwner(a)}); err != nil {
+		return fmt.Errorf("save the secret of account %d: %w", a.ID, err)
+	}
+	return nil
+}
+
+// endSecretSet ends a journaled first write once the row's transaction has ended: committed, the entry goes;
+// rolled back, the keys go first (the row they belonged to does not exist). Keys the store cannot delete now (a
+// locked keychain) keep their entry for the sweep.
+func (s *Service) endSecretSet(id int64, keys []string, committed bool) {
 	if !committed {
-		if err := s.secrets.Delete(k); err != nil && !errors.Is(err, secret.ErrNotFound) {
-			s.log.Warn("a key whose account was not saved stays until the next start", "account", id, "err", err)
-			return
+		for _, k := range keys {
+			if err := s.secrets.Delete(k); err != nil && !errors.Is(err, secret.ErrNotFound) {
+				s.log.Warn("a secret whose account was not saved stays until the next start", "account", id, "err", err)
+				return
+			}
 		}
 	}
-	if err := s.journal.Done(k); err != nil {
+	if err := s.journal.Done(keys[0]); err != nil {
 		s.log.Warn("secret journal", "err", err)
 	}
 }
 
-// beginKeyDelete journals the deletion of an account's key before its row goes.
+// setAccountKey journals, then stores a new account's API key (inside the row's transaction).
+func (s *Service) setAccountKey(a store.Account, key string) error {
+	if err := s.beginSecretSet(a, []string{store.AccountSecretKey(a.ID)}); err != nil {
+		return err
+	}
+	return s.secrets.Set(store.AccountSecretKey(a.ID), key)
+}
+
+// settleAccountKey ends setAccountKey's entry once the row's transaction has ended.
+func (s *Service) settleAccountKey(id int64, committed bool) {
+	s.endSecretSet(id, []string{store.AccountSecretKey(id)}, committed)
+}
+
+// stagingKey is where a new value of key waits for its row's change to commit.
+func stagingKey(key string) string { return key + ".staged" }
+
+// stagedSecret is a new value for an existing account's secret, written under its staging key.
+type stagedSecret struct {
+	target, value string
+}
+
+// stageSecret journals, then writes value under target's staging key. since must be taken before the row's
+// save (the sweep takes a row saved at or after it as committed).
+func (s *Service) stageSecret(ownerName, target, value string, since time.Time) (*stagedSecret, error) {
+	st := &stagedSecret{target: target, value: value}
+	w := secret.PendingWrite{Key: stagingKey(target), Op: secret.OpReplace, Target: target, Owner: ownerName, Since: since}
+	if err := s.journal.Begin(w); err != nil {
+		return nil, fmt.Errorf("save the new secret: %w", err)
+	}
+	if err := s.secrets.Set(stagingKey(target), value); err != nil {
+		s.endStaged(st, false)
+		return nil, fmt.Errorf("save the new secret: %w", err)
+	}
+	return st, nil
+}
+
+// endStaged settles a staged secret once its row's change has ended: committed, the value replaces the old
+// one, then the staging key goes; rolled back, only the staging key goes. Whatever the store cannot do now stays
+// journaled for the sweep, which finishes it the same way; the error says a committed change's secret waits.
+func (s *Service) endStaged(st *stagedSecret, committed bool) error {
+	if committed {
+		if err := s.secrets.Set(st.target, st.value); err != nil {
+			s.log.Warn("a new secret waits in the secret store's staging key until the next start", "err", err)
+			return fmt.Errorf("the change is saved, but its new secret could not be stored yet (it is at the next start): %w", err)
+		}
+	}
+	if err := s.secrets.Delete(stagingKey(st.target)); err != nil && !errors.Is(err, secret.ErrNotFound) {
+		s.log.Warn("a staged secret stays until the next start", "err", err)
+		return nil
+	}
+	if err := s.journal.Done(stagingKey(st.target)); err != nil {
+		s.log.Warn("secret journal", "err", err)
+	}
+	return nil
+}
+
+// stageToken stages a sign-in token for an existing account (signing in again, an import's merged sign-in),
+// numbered newer than any stored one so the vault reads it first once it replaces the primary slot. since must
+// be taken before the sign-in row's save.
+func (s *Service) stageToken(vault oauth.Vault, a store.Account, tok oauth.Token, since time.Time) (*stagedSecret, error) {
+	if cur, err := vault.Load(a.ID); err == nil && tok.Seq <= cur.Seq {
+		tok.Seq = cur.Seq + 1
+	}
+	raw, err := json.Marshal(tok)
+	if err != nil {
+		return nil, err
+	}
+	return s.stageSecret(owner(ownerSignIn, a), oauth.TokenKey(a.ID), string(raw), since)
+}
+
+// beginKeyDelete journals the deletion of an account's secrets before its row goes.
 func (s *Service) beginKeyDelete(a store.Account) error {
-	err := s.journal.Begin(secret.PendingWrite{Key: store.AccountSecretKey(a.ID), Op: secret.OpDelete, Owner: accountOwner(a)})
+	keys := accountSecretKeys(a.ID)
+	err := s.journal.Begin(secret.PendingWrite{Key: keys[0], Also: keys[1:], Op: secret.OpDelete, Owner: accountOwner(a)})
 	if err != nil {
 		return fmt.Errorf("delete account %d: %w", a.ID, err)
 	}
 	return nil
 }
 
-// deleteAccountKey deletes a deleted account's key and ends its journal entry; a key the store cannot delete
-// now stays journaled for the sweep.
+// deleteAccountKey deletes a deleted account's secrets and ends its journal entry; secrets the store cannot
+// delete now stay journaled for the sweep.
 func (s *Service) deleteAccountKey(id int64) {
-	k := store.AccountSecretKey(id)
-	if err := s.secrets.Delete(k); err != nil && !errors.Is(err, secret.ErrNotFound) {
-		s.log.Warn("could not delete an account's key from the secret store; it goes at the next start", "account", id, "err", err)
-		return
+	keys := accountSecretKeys(id)
+	for _, k := range keys {
+		if err := s.secrets.Delete(k); err != nil && !errors.Is(err, secret.ErrNotFound) {
+			s.log.Warn("could not delete an account's secret from the secret store; it goes at the next start", "account", id, "err", err)
+			return
+		}
 	}
-	if err := s.journal.Done(k); err != nil {
+	if err := s.journal.Done(keys[0]); err != nil {
 		s.log.Warn("secret journal", "err", err)
 	}
 }
 
-// sweepSecrets settles the journal (secret.Journal.Sweep): at start, and when a locked keychain opens.
+// sweepSecrets settles the journal (secret.Journal.Sweep): at start, and when a locked keychain opens. Accounts
+// whose staged secret it moved into place are read again.
 func (s *Service) sweepSecrets(ctx context.Context) {
 	if _, waiting := secret.PatientOf(s.secrets); waiting && s.SecretsWaiting() != "" {
 		return // the keychain is locked: the sweep runs when it opens
@@ -106,12 +231,23 @@ func (s *Service) sweepSecrets(ctx context.Context) {
 		return
 	}
 	for _, k := range rep.Removed {
-		s.log.Info("removed a key whose account was never saved or was deleted (an interrupted write)", "key", k)
+		s.log.Info("removed a secret whose account change was never saved or whose account was deleted (an interrupted write)", "key", k)
+	}
+	for _, w := range rep.Promoted {
+		s.log.Info("an account's new secret was put in place (its change was saved before an interruption)", "key", w.Target)
+		if _, id, _, ok := parseOwner(w.Owner); ok && s.subs != nil {
+			s.subs.mgr.Forget(id)
+		}
 	}
 	for _, o := range rep.Unfinished {
 		s.log.Warn("an account's key was never stored (an interrupted write): enter it again", "account", o)
 	}
 	if rep.Left > 0 {
 		s.log.Warn("secret journal: entries left for the next start", "count", rep.Left)
+	}
+	if len(rep.Promoted) > 0 {
+		if err := s.reload(ctx); err != nil {
+			s.log.Warn("reading the accounts again after the secret journal sweep", "err", err)
+		}
 	}
 }

@@ -2,39 +2,18 @@ package service
 
 import (
 	"context"
+	"errors"
 	"os"
-	"os/exec"
-	"syscall"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/ninerouter/ninerouter/backend/config"
+	"github.com/ninerouter/ninerouter/backend/oauth"
+	"github.com/ninerouter/ninerouter/backend/provider/claude"
 	"github.com/ninerouter/ninerouter/backend/secret"
 	"github.com/ninerouter/ninerouter/backend/store"
 )
-
-// killingSecrets is the secret store of a process that is killed (SIGKILL, no deferred code runs) right after
-// the key reached the store on Set, or right before it is removed on Delete.
-type killingSecrets struct {
-	secret.Store
-	onSet, onDelete bool
-}
-
-func (k *killingSecrets) Set(key, value string) error {
-	err := k.Store.Set(key, value)
-	if k.onSet {
-		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-		select {}
-	}
-	return err
-}
-
-func (k *killingSecrets) Delete(key string) error {
-	if k.onDelete {
-		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-		select {}
-	}
-	return k.Store.Delete(key)
-}
 
 func journalService(t *testing.T, dir string, wrap func(secret.Store) secret.Store) (*Service, secret.Store) {
 	t.Helper()
@@ -57,76 +36,6 @@ func journalService(t *testing.T, dir string, wrap func(secret.Store) secret.Sto
 	return svc, file
 }
 
-var crashNode = NodeInput{Prefix: "crash", Format: "openai", BaseURL: "http://127.0.0.1:9/v1", APIKey: "crash-key-0123456789", Models: []string{"m"}}
-
-// TestSecretJournalSweepsACrash is issue #9 finding 5's start-up sweep: a process killed between the keychain
-// write and the row's commit (add-node), or between the row's delete and the key's (delete-node), leaves a key
-// with no row. The journal marks it, and the next start removes it, while a node that is legally without a key
-// stays, and adding the node again works.
-func TestSecretJournalSweepsACrash(t *testing.T) {
-	if mode := os.Getenv("NR_JOURNAL_CHILD"); mode != "" {
-		journalChild(t, mode, os.Getenv("NR_JOURNAL_DIR"))
-		return
-	}
-	crash := func(t *testing.T, mode, dir string) {
-		t.Helper()
-		cmd := exec.Command(os.Args[0], "-test.run=^TestSecretJournalSweepsACrash$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "NR_JOURNAL_CHILD="+mode, "NR_JOURNAL_DIR="+dir)
-		out, err := cmd.CombinedOutput()
-		ee, ok := err.(*exec.ExitError)
-		if !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-			t.Fatalf("the child was meant to be killed mid-write: %v\n%s", err, out)
-		}
-	}
-	ctx := context.Background()
-	key := store.AccountSecretKey(1)
-
-	t.Run("killed between the key and the row", func(t *testing.T) {
-		dir := t.TempDir()
-		crash(t, "add", dir)
-		if _, err := mustFile(t, dir).Get(key); err != nil {
-			t.Fatalf("the crash did not leave the orphan key this test is about: %v", err)
-		}
-		if p, _ := secret.OpenJournal(dir).Pending(); len(p) != 1 || p[0].Op != secret.OpSet {
-			t.Fatalf("journal after the crash: %+v", p)
-		}
-		svc, file := journalService(t, dir, nil)
-		defer svc.Close()
-		if _, err := file.Get(key); err == nil {
-			t.Fatal("the start-up sweep left the key of a row that never committed")
-		}
-		if p, _ := secret.OpenJournal(dir).Pending(); len(p) != 0 {
-			t.Fatalf("journal after the sweep: %+v", p)
-		}
-		if nodes, _ := svc.Nodes(ctx); len(nodes) != 1 || nodes[0].Prefix != "keyless" {
-			t.Fatalf("nodes after the sweep: %+v (the keyless node must stay, the crashed one must not exist)", nodes)
-		}
-		_, acct, err := svc.AddNode(ctx, crashNode)
-		if err != nil {
-			t.Fatalf("adding the node again: %v", err)
-		}
-		if v, err := file.Get(store.AccountSecretKey(acct.ID)); err != nil || v != crashNode.APIKey {
-			t.Fatalf("the new account's key: %q %v", v, err)
-		}
-	})
-
-	t.Run("killed between the row's delete and the key's", func(t *testing.T) {
-		dir := t.TempDir()
-		crash(t, "delete", dir)
-		if _, err := mustFile(t, dir).Get(key); err != nil {
-			t.Fatalf("the crash did not leave the orphan key this test is about: %v", err)
-		}
-		svc, file := journalService(t, dir, nil)
-		defer svc.Close()
-		if _, err := file.Get(key); err == nil {
-			t.Fatal("the start-up sweep left the key of a deleted account")
-		}
-		if nodes, _ := svc.Nodes(ctx); len(nodes) != 1 || nodes[0].Prefix != "keyless" {
-			t.Fatalf("nodes after the sweep: %+v", nodes)
-		}
-	})
-}
-
 func mustFile(t *testing.T, dir string) *secret.File {
 	t.Helper()
 	f, err := secret.OpenFile(dir, "")
@@ -136,28 +45,201 @@ func mustFile(t *testing.T, dir string) *secret.File {
 	return f
 }
 
-// journalChild runs in the child process: it adds a legal keyless node, then is killed mid-write.
-func journalChild(t *testing.T, mode, dir string) {
-	ctx := context.Background()
-	kill := &killingSecrets{}
-	svc, _ := journalService(t, dir, func(s secret.Store) secret.Store { kill.Store = s; return kill })
-	if _, _, err := svc.AddNode(ctx, NodeInput{Prefix: "keyless", Format: "openai", BaseURL: "http://127.0.0.1:9/v1"}); err != nil {
-		t.Fatal(err)
+var crashNode = NodeInput{Prefix: "crash", Format: "openai", BaseURL: "http://127.0.0.1:9/v1", APIKey: "crash-key-0123456789", Models: []string{"m"}}
+
+// The values of a secret change: the account's key (UpdateAccount) or its sign-in token (signing in again).
+const (
+	oldAPIKey = "crash-key-0123456789"
+	newAPIKey = "crash-key-new-9876543210"
+	oldToken  = "old-access-token-0123456789"
+	newToken  = "new-access-token-9876543210"
+)
+
+func grant(access, plan string) oauth.Grant {
+	return oauth.Grant{Token: oauth.Token{AccessToken: access, RefreshToken: access + "-refresh", Expiry: time.Now().Add(24 * time.Hour)},
+		Identity: oauth.Identity{Email: "crash@example.com", Plan: plan}}
+}
+
+func claudeProvider(t *testing.T, svc *Service) *oauth.Provider {
+	t.Helper()
+	p, ok := svc.subs.mgr.Provider(claude.ID)
+	if !ok {
+		t.Fatal("no Claude sign-in")
 	}
-	switch mode {
-	case "add":
-		kill.onSet = true
-		_, _, err := svc.AddNode(ctx, crashNode)
-		t.Fatalf("AddNode returned (%v) instead of the process being killed", err)
-	case "delete":
-		node, _, err := svc.AddNode(ctx, crashNode)
-		if err != nil {
-			t.Fatal(err)
-		}
-		kill.onDelete = true
-		err = svc.DeleteNode(ctx, node.ID)
-		t.Fatalf("DeleteNode returned (%v) instead of the process being killed", err)
-	default:
-		t.Fatalf("unknown child mode %q", mode)
+	return p
+}
+
+// secretChange is one path that replaces an existing account's secret: setup makes the account with the old
+// secret, change replaces it (and a non-secret field with it); state reads back what the account holds.
+type secretChange struct {
+	name  string
+	setup func(t *testing.T, svc *Service) int64
+	// change replaces the secret; the row's field changes with it (a name, a sign-in's plan).
+	change func(svc *Service, id int64) error
+	// state is the account's secret and its row's changed field.
+	state func(t *testing.T, svc *Service, id int64) (secretValue, field string)
+	// oldState and newState are state before and after a whole change.
+	oldSecret, oldField, newSecret, newField string
+	// target is the secret's key; its staging key is stagingKey(target).
+	target func(id int64) string
+}
+
+var secretChanges = []secretChange{
+	{
+		name: "UpdateAccount",
+		setup: func(t *testing.T, svc *Service) int64 {
+			_, acct, err := svc.AddNode(context.Background(), crashNode)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return acct.ID
+		},
+		change: func(svc *Service, id int64) error {
+			name, key := "renamed", newAPIKey
+			_, err := svc.UpdateAccount(context.Background(), id, AccountInput{Name: &name, APIKey: &key})
+			return err
+		},
+		state: func(t *testing.T, svc *Service, id int64) (string, string) {
+			row, err := svc.db.Account(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := svc.secrets.Get(store.AccountSecretKey(id))
+			if err != nil {
+				t.Fatalf("the account's key: %v", err)
+			}
+			return v, row.Name
+		},
+		oldSecret: oldAPIKey, oldField: "crash", newSecret: newAPIKey, newField: "renamed",
+		target: store.AccountSecretKey,
+	},
+	{
+		name: "sign in again",
+		setup: func(t *testing.T, svc *Service) int64 {
+			id, err := svc.completeSignIn(context.Background(), claudeProvider(t, svc), grant(oldToken, "pro"), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		},
+		change: func(svc *Service, id int64) error {
+			p, _ := svc.subs.mgr.Provider(claude.ID)
+			_, err := svc.completeSignIn(context.Background(), p, grant(newToken, "max"), id)
+			return err
+		},
+		state: func(t *testing.T, svc *Service, id int64) (string, string) {
+			var si store.SignIn
+			if err := svc.db.First(&si, id).Error; err != nil {
+				t.Fatal(err)
+			}
+			tok, err := svc.subs.mgr.Vault().Load(id)
+			if err != nil {
+				t.Fatalf("the account's token: %v", err)
+			}
+			return tok.AccessToken, si.Plan
+		},
+		oldSecret: oldToken, oldField: "pro", newSecret: newToken, newField: "max",
+		target: oauth.TokenKey,
+	},
+}
+
+// failingSecrets fails the writes of one key while armed, as a keychain that refuses or goes away would.
+type failingSecrets struct {
+	secret.Store
+	key string
+}
+
+var errRefused = errors.New("the keychain refused the write")
+
+func (f *failingSecrets) Set(key, value string) error {
+	if f.key != "" && key == f.key {
+		return errRefused
+	}
+	return f.Store.Set(key, value)
+}
+
+// TestSecretChangeFailures: a secret change whose staged write fails changes nothing; one whose final write
+// fails (after its row was saved) says so, and the next start puts the new secret in place (issue #9 finding 5).
+func TestSecretChangeFailures(t *testing.T) {
+	for _, c := range secretChanges {
+		t.Run(c.name+": the staged write fails", func(t *testing.T) {
+			dir := t.TempDir()
+			fail := &failingSecrets{}
+			svc, _ := journalService(t, dir, func(s secret.Store) secret.Store { fail.Store = s; return fail })
+			defer svc.Close()
+			id := c.setup(t, svc)
+			fail.key = stagingKey(c.target(id))
+			if err := c.change(svc, id); !errors.Is(err, errRefused) {
+				t.Fatalf("the change answered %v, want the keychain's refusal", err)
+			}
+			if v, f := c.state(t, svc, id); v != c.oldSecret || f != c.oldField {
+				t.Fatalf("after a refused change: %q, %q; want the old %q, %q", v, f, c.oldSecret, c.oldField)
+			}
+			assertSettled(t, dir, svc, id, c)
+		})
+		t.Run(c.name+": the final write fails after the row is saved", func(t *testing.T) {
+			dir := t.TempDir()
+			fail := &failingSecrets{}
+			svc, _ := journalService(t, dir, func(s secret.Store) secret.Store { fail.Store = s; return fail })
+			id := c.setup(t, svc)
+			fail.key = c.target(id)
+			if err := c.change(svc, id); !errors.Is(err, errRefused) || !strings.Contains(err.Error(), "next start") {
+				t.Fatalf("the change answered %v, want the keychain's refusal and when the secret is put in place", err)
+			}
+			if p, _ := secret.OpenJournal(dir).Pending(); len(p) != 1 || p[0].Op != secret.OpReplace {
+				t.Fatalf("journal after the failed write: %+v", p)
+			}
+			if err := svc.Close(); err != nil {
+				t.Fatal(err)
+			}
+			svc, _ = journalService(t, dir, nil)
+			defer svc.Close()
+			if v, f := c.state(t, svc, id); v != c.newSecret || f != c.newField {
+				t.Fatalf("after the next start: %q, %q; want the new %q, %q", v, f, c.newSecret, c.newField)
+			}
+			assertSettled(t, dir, svc, id, c)
+		})
+	}
+}
+
+// assertSettled: the journal is empty and no staged value lingers.
+func assertSettled(t *testing.T, dir string, svc *Service, id int64, c secretChange) {
+	t.Helper()
+	if p, _ := secret.OpenJournal(dir).Pending(); len(p) != 0 {
+		t.Fatalf("journal: %+v", p)
+	}
+	if _, err := mustFile(t, dir).Get(stagingKey(c.target(id))); !errors.Is(err, secret.ErrNotFound) {
+		t.Fatalf("the staged value lingers: %v", err)
+	}
+}
+
+// TestSecretChangeLeavesNothingBehind: after a whole change no staging key and no journal entry are left, and
+// deleting the account removes its secrets and tokens.
+func TestSecretChangeLeavesNothingBehind(t *testing.T) {
+	for _, c := range secretChanges {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			svc, _ := journalService(t, dir, nil)
+			defer svc.Close()
+			id := c.setup(t, svc)
+			if err := c.change(svc, id); err != nil {
+				t.Fatal(err)
+			}
+			if v, f := c.state(t, svc, id); v != c.newSecret || f != c.newField {
+				t.Fatalf("after the change: %q, %q; want %q, %q", v, f, c.newSecret, c.newField)
+			}
+			assertSettled(t, dir, svc, id, c)
+			if err := svc.DeleteAccount(context.Background(), id); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range accountSecretKeys(id) {
+				if _, err := mustFile(t, dir).Get(k); !errors.Is(err, secret.ErrNotFound) {
+					t.Errorf("%s after the account's deletion: %v", k, err)
+				}
+			}
+			if b, err := os.ReadFile(dir + "/" + secret.JournalFile); err == nil {
+				t.Fatalf("journal after the deletion: %s", b)
+			}
+		})
 	}
 }

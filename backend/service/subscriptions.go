@@ -151,6 +151,7 @@ func (s *Service) completeSignIn(ctx context.Context, p *oauth.Provider, g oauth
 		b, _ := json.Marshal(g.Identity.Meta)
 		meta = string(b)
 	}
+	since := time.Now().UTC() // before the sign-in row's save: a staged token's sweep compares them
 	now := time.Now().UTC()
 	row := store.SignIn{Provider: p.ID, Email: g.Identity.Email, Plan: g.Identity.Plan, ExternalID: g.Identity.ExternalID,
 		Meta: meta, State: string(oauth.StateOK), SignedInAt: now, UpdatedAt: now}
@@ -158,8 +159,13 @@ func (s *Service) completeSignIn(ctx context.Context, p *oauth.Provider, g oauth
 		e := g.Token.Expiry.UTC()
 		row.ExpiresAt = &e
 	}
+	// The token is journaled (secretjournal.go): a new account's is written inside the transaction that creates
+	// it; an existing account's waits under a staging key until its sign-in row is saved, so a failure or a crash
+	// leaves its old token and sign-in, or the new ones.
 	vault := s.subs.mgr.Vault()
 	var id int64
+	var created store.Account
+	var staged *stagedSecret
 	err := db.Transaction(func(tx *gorm.DB) error {
 		if relogin != 0 {
 			var a store.Account
@@ -170,6 +176,10 @@ func (s *Service) completeSignIn(ctx context.Context, p *oauth.Provider, g oauth
 				return fmt.Errorf("%w: account %d is a %s account, not %s", ErrInvalid, relogin, a.Provider, p.ID)
 			}
 			id = a.ID
+			var err error
+			if staged, err = s.stageToken(vault, a, g.Token, since); err != nil {
+				return err
+			}
 		} else {
 			name := g.Identity.Email
 			if name == "" {
@@ -185,36 +195,47 @@ func (s *Service) completeSignIn(ctx context.Context, p *oauth.Provider, g oauth
 			if err := tx.Create(&a).Error; err != nil {
 				return err
 			}
-			id = a.ID
+			id, created = a.ID, a
 		}
 		row.AccountID = id
 		if err := tx.Save(&row).Error; err != nil {
 			return err
 		}
+		if staged != nil {
+			return nil
+		}
+		if err := s.beginSecretSet(created, oauth.TokenSlots(id)); err != nil {
+			return err
+		}
 		return vault.Save(id, g.Token)
 	})
+	var tokenErr error
+	switch {
+	case staged != nil:
+		tokenErr = s.endStaged(staged, err == nil)
+	case created.ID != 0:
+		s.endSecretSet(id, oauth.TokenSlots(id), err == nil)
+	}
 	if err != nil {
-		if relogin == 0 && id != 0 {
-			_ = vault.Delete(id) // the row was rolled back; the token must not linger
-		}
 		return 0, fmt.Errorf("save the %s account: %w", p.Name, err)
 	}
 	s.subs.mgr.Forget(id) // the next Source reads the new token and state
 	if err := s.reload(ctx, events.KindAccounts); err != nil {
 		return id, err
 	}
+	if tokenErr != nil {
+		return id, fmt.Errorf("sign in the %s account: %w", p.Name, tokenErr)
+	}
 	s.routing.router.ResetCooldowns(id)
 	s.log.Info("subscription account signed in", "account", id, "provider", p.ID, "email", g.Identity.Email)
 	return id, nil
 }
 
-// forgetSignIn removes a deleted account's tokens (store.Remove deleted its sign-in record).
+// forgetSignIn drops a deleted account's sign-in state (store.Remove deleted its sign-in record, and
+// deleteAccountKey its tokens).
 func (s *Service) forgetSignIn(id int64) {
 	if s.subs == nil {
 		return
-	}
-	if err := s.subs.mgr.Vault().Delete(id); err != nil {
-		s.log.Warn("could not delete an account's tokens from the secret store", "account", id, "err", err)
 	}
 	s.subs.mgr.Forget(id)
 }

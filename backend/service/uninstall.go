@@ -81,7 +81,7 @@ func (s *Service) Uninstall(ctx context.Context, opt UninstallOptions) Uninstall
 // PurgeRequested reports whether an uninstall asked for the data dir to go once the service is closed.
 func (s *Service) PurgeRequested() bool { return s.purge.Load() }
 
-// deleteSecrets removes every keychain entry NineRouter made: each account's key by name, then (where the
+// deleteSecrets removes every keychain entry NineRouter made: each account's key and tokens by name, then (where the
 // keychain can) everything filed under the "ninerouter" service, which also catches entries of accounts
 // removed from the database by hand. The file store goes with the data dir.
 func (s *Service) deleteSecrets(ctx context.Context) (int, error) {
@@ -92,11 +92,17 @@ func (s *Service) deleteSecrets(ctx context.Context) (int, error) {
 	n := 0
 	var errs []error
 	for _, a := range accts {
-		if err := s.secrets.Delete(store.AccountSecretKey(a.ID)); err != nil && !errors.Is(err, secret.ErrNotFound) {
-			errs = append(errs, err)
-			continue
+		failed := false
+		for _, k := range accountSecretKeys(a.ID) { // its key or its tokens, and any staged new one
+			if err := s.secrets.Delete(k); err != nil && !errors.Is(err, secret.ErrNotFound) {
+				errs = append(errs, err)
+				failed = true
+				break
+			}
 		}
-		n++
+		if !failed {
+			n++
+		}
 	}
 	if all, ok := s.secrets.(interface{ DeleteAll() error }); ok {
 		if err := all.DeleteAll(); err != nil {

@@ -53,7 +53,7 @@ func (t *transports) get(proxyURL string) (*http.Transport, error) {
 	default:
 		u, err := url.Parse(proxyURL)
 		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("account proxy %q is not a URL", proxyURL)
+			return nil, fmt.Errorf("an account's proxy address is not a URL") // not repeated: it could hold a password
 		}
 		cfg := httpproxy.Config{HTTPProxy: proxyURL, HTTPSProxy: proxyURL, NoProxy: envAny("NO_PROXY", "no_proxy")}
 		pf := cfg.ProxyFunc()

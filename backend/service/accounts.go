@@ -2,8 +2,10 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -76,7 +78,7 @@ func (s *Service) Account(ctx context.Context, id int64) (AccountView, error) {
 
 func (s *Service) accountView(r store.Account) AccountView {
 	snap := s.routing.router.Snapshot()
-	v := AccountView{ID: r.ID, Provider: r.Provider, Name: r.Name, BaseURL: r.BaseURL, ProxyURL: r.ProxyURL,
+	v := AccountView{ID: r.ID, Provider: r.Provider, Name: r.Name, BaseURL: r.BaseURL, ProxyURL: shownProxyURL(r.ProxyURL),
 		Priority: r.Priority, Enabled: r.Enabled, Models: decodeList(r.Models), DailyUSD: r.DailyUSD,
 		MonthlyUSD: r.MonthlyUSD, CreatedAt: r.CreatedAt, Cooldowns: []route.Cooldown{}}
 	if sp, ok := snap.Registry.ByID(r.Provider); ok {
@@ -172,10 +174,9 @@ func applyAccountInput(row *store.Account, in AccountInput) error {
 	}
 	if in.ProxyURL != nil {
 		p := strings.TrimSpace(*in.ProxyURL)
-		if p != "" && p != "direct" && p != "none" {
-			pu, err := url.Parse(p)
-			if err != nil || pu.Host == "" {
-				return fmt.Errorf("%w: proxy %q: want http://host:port, socks5://host:port or direct", ErrInvalid, p)
+		if p != "direct" && p != "none" {
+			if err := checkProxyURL(p); err != nil {
+				return fmt.Errorf("%w: account proxy: %v (or \"direct\" to bypass the environment's proxy)", ErrInvalid, err)
 			}
 		}
 		row.ProxyURL = p
@@ -210,6 +211,54 @@ func checkURL(u string) error {
 		return fmt.Errorf("%w: base URL %q: want http(s)://host[/path]", ErrInvalid, u)
 	}
 	return nil
+}
+
+// proxySchemes are the proxy kinds net/http's Transport dials (the documentation of its Proxy field).
+var proxySchemes = []string{"http", "https", "socks5", "socks5h"}
+
+// checkProxyURL accepts an outbound proxy address scheme://host[:port] ("" for none). A user name or password
+// in it is refused: the address is kept in the database and shown back, and credentials belong in the secret
+// store only; an authenticating proxy is given in the environment (HTTPS_PROXY). The error never repeats the
+// address past its host, where a credential could be.
+func checkProxyURL(p string) error {
+	if p == "" {
+		return nil
+	}
+	const want = "want http://host:port, https://host:port, socks5://host:port or socks5h://host:port"
+	u, err := url.Parse(p)
+	if err != nil || u.Opaque != "" {
+		return errors.New("not a URL: " + want)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%s://…@%s holds a user name or password, which would be stored and shown in the clear: "+
+			"use a proxy without them, or give it with its credentials in the HTTPS_PROXY environment variable", u.Scheme, u.Host)
+	}
+	if !slices.Contains(proxySchemes, strings.ToLower(u.Scheme)) {
+		return fmt.Errorf("the scheme %q is not a proxy NineRouter can use: %s", u.Scheme, want)
+	}
+	if u.Hostname() == "" {
+		return errors.New("no host: " + want)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%s://%s: a proxy address has no path or query: %s", u.Scheme, u.Host, want)
+	}
+	return nil
+}
+
+// shownProxyURL is a stored proxy address as the views show it: a user name or password kept by an older
+// version (which accepted them) is masked.
+func shownProxyURL(p string) string {
+	u, err := url.Parse(p)
+	if err != nil {
+		if strings.Contains(p, "@") {
+			return "[REDACTED]"
+		}
+		return p
+	}
+	if u.User != nil {
+		return u.Scheme + "://[REDACTED]@" + u.Host
+	}
+	return p
 }
 
 // UpdateAccount edits an account; a non-nil APIKey replaces the stored key.

@@ -315,7 +315,7 @@ func (s *Service) planImport(ctx context.Context, b *importer.Bundle) (*importPl
 		p.rows.Accounts = append(p.rows.Accounts, store.ImportAccount{Account: row})
 		detail := "key " + importer.Hint(key)
 		if row.ProxyURL != "" {
-			detail += ", proxy " + row.ProxyURL
+			detail += ", proxy " + shownProxyURL(row.ProxyURL)
 		}
 		if row.BaseURL != "" {
 			detail += ", base URL " + row.BaseURL
@@ -509,7 +509,11 @@ func (s *Service) planImport(ctx context.Context, b *importer.Bundle) (*importPl
 			if cur == v {
 				item("setting", k, importer.ActionSkip, "", "already set")
 			} else {
-				item("setting", k, importer.ActionSkip, "", "already set here to "+cur)
+				shown := cur
+				if k == SettingHTTPProxy || k == SettingHTTPSProxy {
+					shown = shownProxyURL(cur)
+				}
+				item("setting", k, importer.ActionSkip, "", "already set here to "+shown)
 			}
 			continue
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,16 +78,8 @@ func validRetentionDays(v string) error {
 	return nil
 }
 
-func validProxy(v string) error {
-	if v == "" {
-		return nil
-	}
-	u, err := url.Parse(v)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
-		return fmt.Errorf("want a proxy URL such as http://proxy.example:3128")
-	}
-	return nil
-}
+// validProxy checks an outbound proxy setting like an account's proxy (checkProxyURL).
+func validProxy(v string) error { return checkProxyURL(v) }
 
 // SettingView is one setting with its effective value.
 type SettingView struct {
@@ -108,6 +99,9 @@ func (s *Service) Settings(ctx context.Context) ([]SettingView, error) {
 		v := SettingView{SettingSpec: spec, Value: spec.Default}
 		if sv, ok := stored[spec.Key]; ok {
 			v.Value = sv
+		}
+		if spec.Key == SettingHTTPProxy || spec.Key == SettingHTTPSProxy {
+			v.Value = shownProxyURL(v.Value)
 		}
 		v.Overridden = s.overriddenBy(spec.Key)
 		out = append(out, v)

@@ -45,9 +45,12 @@ type Journal struct {
 	mu   sync.Mutex
 }
 
-// OpenJournal returns the journal of dataDir (the file is created on the first Begin).
+// OpenJournal returns the journal of dataDir (the file is created on the first Begin), removing the temp files
+// of a write a crash interrupted (the service opens it once, before any write).
 func OpenJournal(dataDir string) *Journal {
-	return &Journal{path: filepath.Join(dataDir, JournalFile)}
+	j := &Journal{path: filepath.Join(dataDir, JournalFile)}
+	removeStaleTemps(j.path)
+	return j
 }
 
 func (j *Journal) read() ([]PendingWrite, error) {

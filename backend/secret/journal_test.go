@@ -1,6 +1,9 @@
 package secret
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -167,5 +170,19 @@ func TestJournalSweepReplaceAndAlso(t *testing.T) {
 				t.Errorf("journal after the sweep: %+v", left)
 			}
 		})
+	}
+}
+
+// TestJournalOpenRemovesStaleTemps: a write killed before its rename leaves a temp beside the journal; the next
+// open removes it.
+func TestJournalOpenRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "."+JournalFile+".tmp-42")
+	if err := os.WriteFile(stale, []byte("[]"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	OpenJournal(dir)
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the stale temp is still there: %v", err)
 	}
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fuzz.sh: every Fuzz target in the repo for FUZZTIME each (test.sh's fuzz step; run it alone to fuzz locally).
-# Packages are found from the sources, targets with `go test -list`.
+# Packages and targets are found from the sources.
 # Env: FUZZTIME (default 3s), OUT (default build/out; logs go to OUT/fuzz/), FUZZPKGS (space-separated package
 # dirs, default every package with a Fuzz target).
 #
@@ -55,18 +55,16 @@ pkgs=${FUZZPKGS:-$(git ls-files --cached --others --exclude-standard -- '*_test.
 n=0 passed=0 bad=0 flaky=0
 for pkg in $pkgs; do
   pkg=${pkg#./}
-  if ! names=$(go test -list '^Fuzz' "./$pkg" 2>&1); then
-    echo "fuzz: $pkg: cannot list its targets:"; echo "$names" | tail -30; bad=$((bad + 1)); continue
-  fi
-  names=$(echo "$names" | grep '^Fuzz')
-  if [ -z "$names" ]; then
-    echo "fuzz: $pkg has Fuzz functions but go test lists none"; bad=$((bad + 1)); continue
-  fi
+  # Read from the sources: `go test -list` linked one more test binary per package, most of this step's time.
+  names=$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$pkg"/*_test.go | sort -u)
   for name in $names; do
     n=$((n + 1))
     log=$LOGS/$(echo "$pkg" | tr / _)-$name.log
     echo "fuzz: $pkg $name ($FUZZTIME)"
     if go test -run='^$' -fuzz="^${name}\$" -fuzztime="$FUZZTIME" -parallel=1 "./$pkg" >"$log" 2>&1; then
+      if grep -q 'no fuzz tests to fuzz' "$log"; then # a build constraint left the target out
+        echo "fuzz: $pkg $name: go test found no such target:"; cat "$log"; bad=$((bad + 1)); continue
+      fi
       passed=$((passed + 1)); continue
     fi
     if is_coordinator_flake "$log" "$name"; then
@@ -77,5 +75,5 @@ for pkg in $pkgs; do
     fi
   done
 done
-echo "fuzz: $n targets: $passed passed, $flaky flaked, $bad failed (a package that cannot be listed counts as one)"
+echo "fuzz: $n targets: $passed passed, $flaky flaked, $bad failed"
 [ $bad -eq 0 ]

@@ -53,6 +53,7 @@ func commands() []command {
 	all = append(all, lifecycleCommands()...)
 	all = append(all, settingsCommands()...)
 	all = append(all, importCommands()...)
+	all = append(all, teamCommands()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].name < all[j].name })
 	return all
 }

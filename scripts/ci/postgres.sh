@@ -72,7 +72,7 @@ fi
 
 # package:test-regexp pairs. The store suite runs whole (each test on both engines); elsewhere only the tests
 # with a PostgreSQL half.
-PG_TESTS=${PG_TESTS:-"./backend/store/...:. ./backend/usage/:Rollups|Prune|Canceled|ReportToNow|Postgres ./backend/secret/:Postgres|Sealed ./backend/team/...:."}
+PG_TESTS=${PG_TESTS:-"./backend/store/...:. ./backend/usage/:Rollups|Prune|Canceled|ReportToNow|Postgres ./backend/secret/:Postgres|Sealed ./backend/team/...:. ./backend/cli/:TeamImport"}
 rc=0
 for spec in $PG_TESTS; do
   pkg=${spec%%:*} re=${spec#*:}
@@ -80,6 +80,15 @@ for spec in $PG_TESTS; do
   echo "==> go test -race -run '$re' $pkg"
   go test -race -count=1 -run "$re" "$pkg" || rc=1
 done
+# `team import` from the OS keychain needs a Secret Service: the real one in a private session (with-session.sh).
+if [[ " $PG_TESTS " == *" ./backend/cli/:TeamImport "* ]]; then
+  if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
+    echo "==> team import from the OS keychain (scripts/with-session.sh)"
+    bash scripts/with-session.sh go test -race -count=1 -run 'TeamImport/keychain' ./backend/cli/ || rc=1
+  else
+    echo "postgres: no dbus-run-session/gnome-keyring-daemon here; team import from the keychain not run"
+  fi
+fi
 # The bench lane, small: requests/s of one instance and of two on this database (bench/team).
 if [ -z "${PG_NO_BENCH:-}" ]; then
   echo "==> go test -bench TeamRequests ./bench/team/"

@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 	"github.com/tidwall/gjson"
@@ -184,14 +187,19 @@ func TestParseImportAt(t *testing.T) {
 	}
 }
 
-// FuzzStream: any bytes either decode into well-formed SSE events or end with an error; never a panic, and
-// never an event whose data is not JSON.
+// FuzzStream: any bytes either decode into well-formed SSE events or end with an error; never a panic, never an
+// event whose data is not JSON, and the same events whether the bytes arrive at once or one at a time.
 func FuzzStream(f *testing.F) {
 	f.Add(answer(f))
 	f.Add(frame(f, "exception", "ValidationException", `{"message":"x"}`))
 	f.Add([]byte{0, 0, 0, 16, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8})
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		out, _ := io.ReadAll(kiro.NewStream(io.NopCloser(bytes.NewReader(raw)), "m"))
+		out, err := io.ReadAll(kiro.NewStream(io.NopCloser(bytes.NewReader(raw)), "m"))
+		// However the network cuts the frames, the same events come out and the same error ends them.
+		cut, cutErr := io.ReadAll(kiro.NewStream(io.NopCloser(iotest.OneByteReader(bytes.NewReader(raw))), "m"))
+		if a, b := messageID.ReplaceAll(out, nil), messageID.ReplaceAll(cut, nil); !bytes.Equal(a, b) || fmt.Sprint(err) != fmt.Sprint(cutErr) {
+			t.Fatalf("read whole: %q %v\nbyte by byte: %q %v", a, err, b, cutErr)
+		}
 		r := sse.NewReader(bytes.NewReader(out), 0)
 		for {
 			ev, err := r.Next()
@@ -204,6 +212,9 @@ func FuzzStream(f *testing.F) {
 		}
 	})
 }
+
+// messageID is the random id of each answer, the one part that differs between two runs.
+var messageID = regexp.MustCompile(`"msg_[0-9a-f-]*"`)
 
 // FuzzBody: any Anthropic-shaped body either is refused or becomes a conversationState whose history alternates
 // from a user turn and whose current message is a user message with content.

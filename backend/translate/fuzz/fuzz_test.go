@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/ninerouter/ninerouter/backend/translate"
@@ -289,7 +290,8 @@ func geminiSchema(v any, depth int) error {
 	return geminiSchema(m["items"], depth+1)
 }
 
-// FuzzOllamaStream feeds Chat Completions SSE in arbitrary pieces to the Ollama adapter: every line is JSON.
+// FuzzOllamaStream feeds Chat Completions SSE in arbitrary pieces to the Ollama adapter: every line is JSON, and
+// the lines are the ones the whole body fed at once gives.
 func FuzzOllamaStream(f *testing.F) {
 	streams, _, _ := fixtures.Load(f, dir)
 	for _, fx := range streams {
@@ -310,5 +312,13 @@ func FuzzOllamaStream(f *testing.F) {
 				t.Fatalf("invalid line %q", line)
 			}
 		}
+		whole := ollama.Stream{Model: "m"}
+		all := whole.Close(whole.Feed(nil, body))
+		if a, b := createdAt.ReplaceAll(all, nil), createdAt.ReplaceAll(out, nil); !bytes.Equal(a, b) {
+			t.Fatalf("fed whole:\n%s\nfed %d bytes at a time:\n%s", a, step, b)
+		}
 	})
 }
+
+// createdAt is the clock reading in each Ollama line, the one part that differs between two runs.
+var createdAt = regexp.MustCompile(`,"created_at":"[^"]*"`)

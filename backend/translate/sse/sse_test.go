@@ -3,9 +3,11 @@ package sse
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func readAll(t testing.TB, body string, max int) ([]Event, error) {
@@ -69,17 +71,17 @@ func TestLineBound(t *testing.T) {
 	}
 }
 
-// FuzzReader: any bytes, no panic, and Append/Next round-trip event data.
+// FuzzReader: any bytes read the same whole or a byte at a time, and Append/Next round-trip event data.
 func FuzzReader(f *testing.F) {
 	f.Add([]byte("event: a\ndata: {\"x\":1}\n\ndata: [DONE]\n\n"), "name", []byte(`{"k":"v"}`))
 	f.Add([]byte("data: {\"candidates\": []}\r\n\r\n"), "", []byte("multi\nline"))
 	f.Add([]byte(": ka\n{\"raw\":true}\n"), "response.completed", []byte(""))
 	f.Fuzz(func(t *testing.T, body []byte, name string, data []byte) {
-		r := NewReader(bytes.NewReader(body), 1<<12)
-		for i := 0; i < 1<<16; i++ {
-			if _, err := r.Next(); err != nil {
-				break
-			}
+		// However the network cuts the body, the same events come out, and the same error ends them.
+		whole, wholeErr := events(NewReader(bytes.NewReader(body), 1<<12))
+		cut, cutErr := events(NewReader(iotest.OneByteReader(bytes.NewReader(body)), 1<<12))
+		if fmt.Sprint(wholeErr) != fmt.Sprint(cutErr) || fmt.Sprintf("%q", whole) != fmt.Sprintf("%q", cut) {
+			t.Fatalf("read whole: %q %v\nbyte by byte: %q %v", whole, wholeErr, cut, cutErr)
 		}
 		if strings.ContainsAny(name, "\r\n") || bytes.ContainsRune(data, '\r') {
 			return
@@ -93,4 +95,17 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("round trip: %q %q -> %q %q", name, data, ev.Name, ev.Data)
 		}
 	})
+}
+
+// events reads every event (copies: Next reuses its buffers) and the error that ended them.
+func events(r *Reader) ([]Event, error) {
+	var evs []Event
+	for i := 0; i < 1<<16; i++ {
+		ev, err := r.Next()
+		if err != nil {
+			return evs, err
+		}
+		evs = append(evs, Event{Name: ev.Name, Data: bytes.Clone(ev.Data)})
+	}
+	return evs, nil
 }

@@ -20,9 +20,13 @@ var UserAgent = sync.OnceValue(func() string {
 	return "NineRouter/" + version.Get().Version + " (" + runtime.GOOS + "; " + runtime.GOARCH + ")"
 })
 
-// newJSONRequest builds a POST with the common headers.
-func newJSONRequest(ctx context.Context, rawURL string, c Call) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(c.Body))
+// newJSONRequest builds a POST of c.Body to base+path (and query) with the common headers.
+func newJSONRequest(ctx context.Context, base, path, query string, c Call) (*http.Request, error) {
+	u, err := joinURL(base, path, query)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(c.Body))
 	if err != nil {
 		return nil, fmt.Errorf("build upstream request: %w", err)
 	}
@@ -60,6 +64,15 @@ func bearerToken(c Credential) string {
 	return c.APIKey
 }
 
+// setCredential sends a sign-in's access token as a Bearer token, else the API key in the vendor's keyHeader.
+func setCredential(h http.Header, c Credential, keyHeader string) {
+	if c.AccessToken != "" {
+		h.Set("Authorization", "Bearer "+c.AccessToken)
+	} else {
+		h.Set(keyHeader, c.APIKey)
+	}
+}
+
 // OpenAIExecutor speaks OpenAI Chat Completions and/or Responses with a Bearer token.
 type OpenAIExecutor struct {
 	Wire    []wire.Format     // formats spoken, preferred first (OpenAI and/or Responses)
@@ -73,11 +86,7 @@ func (e OpenAIExecutor) NewRequest(ctx context.Context, c Call) (*http.Request, 
 	if c.Format == wire.Responses {
 		path = "/responses"
 	}
-	u, err := joinURL(c.BaseURL, path, "")
-	if err != nil {
-		return nil, err
-	}
-	req, err := newJSONRequest(ctx, u, c)
+	req, err := newJSONRequest(ctx, c.BaseURL, path, "", c)
 	if err != nil {
 		return nil, err
 	}
@@ -103,19 +112,11 @@ func (e AnthropicExecutor) NewRequest(ctx context.Context, c Call) (*http.Reques
 	if c.Count {
 		path = "/messages/count_tokens"
 	}
-	u, err := joinURL(c.BaseURL, path, e.Query)
+	req, err := newJSONRequest(ctx, c.BaseURL, path, e.Query, c)
 	if err != nil {
 		return nil, err
 	}
-	req, err := newJSONRequest(ctx, u, c)
-	if err != nil {
-		return nil, err
-	}
-	if c.Credential.AccessToken != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Credential.AccessToken)
-	} else {
-		req.Header.Set("x-api-key", c.Credential.APIKey)
-	}
+	setCredential(req.Header, c.Credential, "x-api-key")
 	// Protocol headers the client chose pass through (identity policy rule 1/2); nothing is invented.
 	version := AnthropicVersion
 	if c.ClientHeader != nil {
@@ -147,18 +148,10 @@ func (GeminiExecutor) NewRequest(ctx context.Context, c Call) (*http.Request, er
 	if c.Stream {
 		path, query = "/models/"+model+":streamGenerateContent", "alt=sse"
 	}
-	u, err := joinURL(c.BaseURL, path, query)
+	req, err := newJSONRequest(ctx, c.BaseURL, path, query, c)
 	if err != nil {
 		return nil, err
 	}
-	req, err := newJSONRequest(ctx, u, c)
-	if err != nil {
-		return nil, err
-	}
-	if c.Credential.AccessToken != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Credential.AccessToken)
-	} else {
-		req.Header.Set("x-goog-api-key", c.Credential.APIKey)
-	}
+	setCredential(req.Header, c.Credential, "x-goog-api-key")
 	return req, nil
 }

@@ -73,10 +73,8 @@ func (s *Spec) IsStreamOnly() bool {
 	return ok && so.StreamOnly()
 }
 
-// NewJSONRequest builds a POST with NineRouter's common headers (for executors in provider subpackages).
-func NewJSONRequest(ctx context.Context, rawURL string, c Call) (*http.Request, error) {
-	return newJSONRequest(ctx, rawURL, c)
+// NewJSONRequest builds a POST of c.Body to base+path (and query) with NineRouter's common headers (for
+// executors in provider subpackages).
+func NewJSONRequest(ctx context.Context, base, path, query string, c Call) (*http.Request, error) {
+	return newJSONRequest(ctx, base, path, query, c)
 }
-
-// JoinURL appends path (and an optional query) to a base URL.
-func JoinURL(base, path, query string) (string, error) { return joinURL(base, path, query) }

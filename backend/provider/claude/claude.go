@@ -104,11 +104,7 @@ func (Executor) NewRequest(ctx context.Context, c provider.Call) (*http.Request,
 	if c.Count {
 		path = "/messages/count_tokens"
 	}
-	u, err := provider.JoinURL(c.BaseURL, path, "beta=true")
-	if err != nil {
-		return nil, err
-	}
-	req, err := provider.NewJSONRequest(ctx, u, c)
+	req, err := provider.NewJSONRequest(ctx, c.BaseURL, path, "beta=true", c)
 	if err != nil {
 		return nil, err
 	}

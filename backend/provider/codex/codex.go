@@ -184,12 +184,8 @@ func (x Executor) NewRequest(ctx context.Context, c provider.Call) (*http.Reques
 			return nil, err
 		}
 	}
-	u, err := provider.JoinURL(c.BaseURL, "/responses", "")
-	if err != nil {
-		return nil, err
-	}
 	c.Body, c.Stream = body, true
-	req, err := provider.NewJSONRequest(ctx, u, c)
+	req, err := provider.NewJSONRequest(ctx, c.BaseURL, "/responses", "", c)
 	if err != nil {
 		return nil, err
 	}

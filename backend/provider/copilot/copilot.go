@@ -154,11 +154,7 @@ func (Executor) NewRequest(ctx context.Context, c provider.Call) (*http.Request,
 	if c.Format == wire.Responses {
 		path = "/responses"
 	}
-	u, err := provider.JoinURL(base, path, "")
-	if err != nil {
-		return nil, err
-	}
-	req, err := provider.NewJSONRequest(ctx, u, c)
+	req, err := provider.NewJSONRequest(ctx, base, path, "", c)
 	if err != nil {
 		return nil, err
 	}

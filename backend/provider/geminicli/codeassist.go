@@ -174,12 +174,8 @@ func (x Executor) NewRequest(ctx context.Context, c provider.Call) (*http.Reques
 	case c.Stream:
 		path, query = "/v1internal:streamGenerateContent", "alt=sse"
 	}
-	u, err := provider.JoinURL(c.BaseURL, path, query)
-	if err != nil {
-		return nil, err
-	}
 	c.Body = body
-	req, err := provider.NewJSONRequest(ctx, u, c)
+	req, err := provider.NewJSONRequest(ctx, c.BaseURL, path, query, c)
 	if err != nil {
 		return nil, err
 	}

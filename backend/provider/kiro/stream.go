@@ -35,12 +35,8 @@ func (Executor) NewRequest(ctx context.Context, c provider.Call) (*http.Request,
 	if err != nil {
 		return nil, err
 	}
-	u, err := provider.JoinURL(c.BaseURL, "/generateAssistantResponse", "")
-	if err != nil {
-		return nil, err
-	}
 	c.Body, c.Stream = body, true
-	req, err := provider.NewJSONRequest(ctx, u, c)
+	req, err := provider.NewJSONRequest(ctx, c.BaseURL, "/generateAssistantResponse", "", c)
 	if err != nil {
 		return nil, err
 	}

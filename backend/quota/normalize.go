@@ -59,8 +59,17 @@ func snippet(b []byte) string {
 }
 
 // ParseTime reads a reset time given as epoch seconds, epoch milliseconds (numbers or numeric text) or ISO 8601
-// text (with or without fraction or zone, or a bare date). Zero and empty mean none.
+// text (with or without fraction or zone, or a bare date). Zero and empty mean none, and so does a time past the
+// year 9999: JSON cannot write it, so one such window failed the whole quota answer (1e300 also overflowed int64).
 func ParseTime(v gjson.Result) (time.Time, bool) {
+	t, ok := parseTime(v)
+	if !ok || t.Year() > 9999 {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+func parseTime(v gjson.Result) (time.Time, bool) {
 	switch v.Type {
 	case gjson.Number:
 		return epoch(v.Float())
@@ -84,6 +93,9 @@ func ParseTime(v gjson.Result) (time.Time, bool) {
 // epoch takes seconds or milliseconds: anything past 1e11 (the year 5138 in seconds) is milliseconds.
 func epoch(f float64) (time.Time, bool) {
 	if f <= 0 {
+		return time.Time{}, false
+	}
+	if f >= 1e15 { // past the year 9999 even in milliseconds, and past int64 soon after
 		return time.Time{}, false
 	}
 	if f > 1e11 {

@@ -1,7 +1,9 @@
 package quota
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"strings"
@@ -173,6 +175,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"five_hour":{"utilization":"x","resets_at":1e300}}`))
+	f.Add([]byte(`{"five_hour":{"utilization":5,"resets_at":"9999-12-31T23:00:00-05:00"},"seven_day":{"utilization":1,"resets_at":"2.6e14"}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for p := range parsers {
 			rep, err := Parse(p, body, testNow)
@@ -183,9 +186,17 @@ func FuzzParse(f *testing.F) {
 				if w.UsedPercent != nil && (*w.UsedPercent < 0 || *w.UsedPercent > 100) {
 					t.Fatalf("%s: used %v out of range", p, *w.UsedPercent)
 				}
-				if w.ID == "" || w.Label == "" || w.State == "" {
+				if w.ID == "" || w.Label == "" || w.State == "" || w.Seconds < 0 {
 					t.Fatalf("%s: incomplete window %+v", p, w)
 				}
+				for _, v := range []*float64{w.Used, w.Limit} {
+					if v != nil && (*v < 0 || math.IsNaN(*v) || math.IsInf(*v, 0)) {
+						t.Fatalf("%s: count %v in %+v", p, *v, w)
+					}
+				}
+			}
+			if _, err := json.Marshal(rep); err != nil { // what the API answers
+				t.Fatalf("%s: %v", p, err)
 			}
 		}
 	})

@@ -3,6 +3,7 @@ package quota
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,6 +29,15 @@ func Parse(providerID string, body []byte, now time.Time) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	// One window per ID, the first listed: the Quota page keys its rows by ID (two alike broke the account's
+	// list), and a model named twice (a repeated key, "Gemini" and "gemini") or two buckets of one group with
+	// no known window would otherwise make two.
+	seen := make(map[string]bool, len(r.Windows))
+	r.Windows = slices.DeleteFunc(r.Windows, func(w Window) bool {
+		dup := seen[w.ID]
+		seen[w.ID] = true
+		return dup
+	})
 	for i := range r.Windows {
 		r.Windows[i].finish()
 	}

@@ -182,6 +182,7 @@ func FuzzParse(f *testing.F) {
 			if err != nil {
 				continue
 			}
+			ids := map[string]bool{}
 			for _, w := range rep.Windows {
 				if w.UsedPercent != nil && (*w.UsedPercent < 0 || *w.UsedPercent > 100) {
 					t.Fatalf("%s: used %v out of range", p, *w.UsedPercent)
@@ -189,6 +190,10 @@ func FuzzParse(f *testing.F) {
 				if w.ID == "" || w.Label == "" || w.State == "" || w.Seconds < 0 {
 					t.Fatalf("%s: incomplete window %+v", p, w)
 				}
+				if ids[w.ID] { // header updates and the UI find a window by its ID
+					t.Fatalf("%s: two windows with ID %q", p, w.ID)
+				}
+				ids[w.ID] = true
 				for _, v := range []*float64{w.Used, w.Limit} {
 					if v != nil && (*v < 0 || math.IsNaN(*v) || math.IsInf(*v, 0)) {
 						t.Fatalf("%s: count %v in %+v", p, *v, w)

@@ -59,7 +59,7 @@ func sseText(evs []sse.Event) []byte {
 }
 
 // FuzzStream feeds arbitrary SSE bodies (seeded with every recorded stream) through the SSE reader and every
-// stream translator: no panic, and every client frame is well-formed.
+// stream translator: no panic, every client frame is well-formed, and the usage row has no negative count.
 func FuzzStream(f *testing.F) {
 	streams, _, _ := fixtures.Load(f, dir)
 	for _, fx := range streams {
@@ -87,6 +87,9 @@ func FuzzStream(f *testing.F) {
 			}
 		}
 		out = st.Finish(out)
+		if err := usageValid(st.Usage()); err != nil {
+			t.Fatal(err)
+		}
 		if formatOf(up) == formatOf(client) {
 			return // passthrough forwards whatever the upstream sent
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/safefile/jsonedit"
 	"github.com/ninerouter/ninerouter/backend/safefile/tomledit"
 	"github.com/ninerouter/ninerouter/backend/store"
+	"github.com/ninerouter/ninerouter/backend/testkit/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -115,23 +116,9 @@ var keyRe = regexp.MustCompile(`nr-[A-Za-z0-9_-]{40,}`)
 
 func maskKeys(s string) string { return keyRe.ReplaceAllString(s, "nr-TESTKEY") }
 
-func golden(t *testing.T, name, got string) {
+func goldenFile(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Fatalf("%s differs from golden:\n%s", name, Diff(name, want, []byte(got)))
-	}
+	golden.Check(t, filepath.Join("testdata", "golden", name), []byte(got), *update)
 }
 
 var toolIDs = []string{"claude", "codex", "openclaw", "droid", "opencode", "gemini", "qwen"}
@@ -155,9 +142,9 @@ func TestApplyRevertExactBytes(t *testing.T) {
 				rel = filepath.ToSlash(rel)
 				d := Diff(rel, []byte(before[rel]), []byte(after[rel]))
 				diffs.WriteString(d)
-				golden(t, id+"/"+rel+".applied", maskKeys(after[rel]))
+				goldenFile(t, id+"/"+rel+".applied", maskKeys(after[rel]))
 			}
-			golden(t, id+"/apply.diff", maskKeys(diffs.String()))
+			goldenFile(t, id+"/apply.diff", maskKeys(diffs.String()))
 			for _, fr := range res.Files {
 				if st, err := os.Stat(fr.Path); err == nil && fr.Existed && runtime.GOOS != "windows" && st.Mode().Perm() != 0o644 {
 					t.Errorf("%s: mode %v, want the file's own 0644 kept", fr.Path, st.Mode().Perm())

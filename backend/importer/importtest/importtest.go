@@ -17,6 +17,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/importer"
 	"github.com/ninerouter/ninerouter/backend/oauth"
 	"github.com/ninerouter/ninerouter/backend/provider/subscriptions"
+	"github.com/ninerouter/ninerouter/backend/testkit/golden"
 	"github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
 )
 
@@ -78,23 +79,7 @@ func JSON(v any) []byte {
 // Golden compares got with testdata/NAME in the calling package's folder, rewriting it when update is set.
 func Golden(t *testing.T, name string, got []byte, update bool) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs from the golden file (run with -update to accept):\n--- got ---\n%s", name, got)
-	}
+	golden.Check(t, filepath.Join("testdata", name), got, update)
 }
 
 // ClosedVendors writes a NINEROUTER_ENDPOINTS file that points every subscription vendor URL at a closed loopback

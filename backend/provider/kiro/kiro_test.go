@@ -19,26 +19,15 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/ninerouter/ninerouter/backend/provider/kiro"
+	"github.com/ninerouter/ninerouter/backend/testkit/golden"
 	"github.com/ninerouter/ninerouter/backend/translate/sse"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-func golden(t *testing.T, name string, got []byte) {
+func goldenFile(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs:\n%s\nwant:\n%s", name, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", name), got, *update)
 }
 
 const conversation = `{"model":"claude-sonnet-4.5","max_tokens":1024,"temperature":0.3,
@@ -66,7 +55,7 @@ func TestBody(t *testing.T) {
 	b, _ = sjson.SetBytes(b, "conversationState.conversationId", "fixed")
 	var pretty bytes.Buffer
 	_ = json.Indent(&pretty, b, "", "  ")
-	golden(t, "conversation.kiro.json", append(pretty.Bytes(), '\n'))
+	goldenFile(t, "conversation.kiro.json", append(pretty.Bytes(), '\n'))
 }
 
 func TestBodyEdges(t *testing.T) {
@@ -135,7 +124,7 @@ func TestStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "answer.sse", normalise(got))
+	goldenFile(t, "answer.sse", normalise(got))
 }
 
 func TestStreamDamage(t *testing.T) {

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/ninerouter/ninerouter/backend/testkit/golden"
 	"github.com/ninerouter/ninerouter/backend/translate"
 	"github.com/ninerouter/ninerouter/backend/translate/ir"
 	"github.com/ninerouter/ninerouter/backend/translate/sse"
@@ -47,23 +47,7 @@ func checkGolden(t *testing.T, name string, v any) {
 	t.Helper()
 	path := filepath.Join("testdata", "golden", strings.NewReplacer("/", "__", "#", "_").Replace(name)+".json")
 	got, _ := json.MarshalIndent(v, "", "  ")
-	got = append(got, '\n')
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("golden %s missing (run go test -update): %v", path, err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("golden %s differs:\n got %s\nwant %s", path, got, want)
-	}
+	golden.Check(t, path, append(got, '\n'), *update)
 }
 
 // expectFor adapts the upstream truth to what client format c can express: Anthropic's extra stop reasons

@@ -48,6 +48,8 @@ const readConns = 2
 func Open(ctx context.Context, dataDir string) (*DB, error) {
 	path := filepath.Join(dataDir, FileName)
 	existed := fileExists(path)
+	// Before the first connection, which makes a WAL file.
+	clean := existed && closedCleanly(path, takeCleanMark(path))
 	if existed {
 		if f, err := os.Open(path); err != nil {
 			return nil, fmt.Errorf("database %s is not readable: %w", path, err)
@@ -79,16 +81,20 @@ func Open(ctx context.Context, dataDir string) (*DB, error) {
 	sqlDB.SetMaxOpenConns(1)
 	db := &DB{DB: gdb, Path: path, Where: path}
 
-	var result string
-	if err := gdb.WithContext(ctx).Raw("PRAGMA quick_check").Scan(&result).Error; err != nil || result != "ok" {
-		sqlDB.Close()
-		if err == nil {
-			err = fmt.Errorf("quick_check: %s", result)
+	// quick_check reads every page, so it grows with the usage history (bench/FINDINGS.md: most of a start with a
+	// month of traffic). It runs unless the file is exactly as this program's last clean Close left it.
+	if !clean {
+		var result string
+		if err := gdb.WithContext(ctx).Raw("PRAGMA quick_check").Scan(&result).Error; err != nil || result != "ok" {
+			sqlDB.Close()
+			if err == nil {
+				err = fmt.Errorf("quick_check: %s", result)
+			}
+			if existed {
+				return nil, moveAside(path, err)
+			}
+			return nil, fmt.Errorf("check database %s: %w", path, err)
 		}
-		if existed {
-			return nil, moveAside(path, err)
-		}
-		return nil, fmt.Errorf("check database %s: %w", path, err)
 	}
 	if err := db.migrate(ctx, existed); err != nil {
 		sqlDB.Close()
@@ -116,21 +122,73 @@ func (db *DB) Reader() *gorm.DB {
 	return db.DB
 }
 
-// Close checkpoints the WAL (SQLite) into the main file and closes the database.
+// Close checkpoints the WAL (SQLite) into the main file and closes the database. After a clean close it leaves
+// a mark (cleanMarkSuffix) so that the next Open can skip the integrity check of a file nothing touched since.
 func (db *DB) Close() error {
 	if db.Reads != nil {
 		if readDB, err := db.Reads.DB(); err == nil {
 			readDB.Close()
 		}
 	}
+	checkpointed := false
 	if db.Dialect() == SQLite {
-		db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		checkpointed = db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error == nil
 	}
 	sqlDB, err := db.DB.DB()
 	if err != nil {
 		return err
 	}
-	return sqlDB.Close()
+	if err := sqlDB.Close(); err != nil {
+		return err
+	}
+	if checkpointed && db.Path != "" {
+		leaveCleanMark(db.Path)
+	}
+	return nil
+}
+
+// cleanMarkSuffix names the file a clean Close leaves beside the database: the database file's size and
+// modification time then. Open removes it at once, so a run that crashes leaves none.
+const cleanMarkSuffix = "-closed-cleanly"
+
+// fileStamp is what the clean mark records of the database file.
+func fileStamp(path string) (string, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", false
+	}
+	return fmt.Sprintf("%d %d", fi.Size(), fi.ModTime().UnixNano()), true
+}
+
+func leaveCleanMark(path string) {
+	if fileExists(path+"-wal") || fileExists(path+"-journal") {
+		return // not fully checkpointed: let the next start check
+	}
+	if stamp, ok := fileStamp(path); ok {
+		_ = os.WriteFile(path+cleanMarkSuffix, []byte(stamp), 0o600)
+	}
+}
+
+// takeCleanMark reads and removes the clean mark ("" when there is none).
+func takeCleanMark(path string) string {
+	b, err := os.ReadFile(path + cleanMarkSuffix)
+	if err != nil {
+		return ""
+	}
+	if err := os.Remove(path + cleanMarkSuffix); err != nil {
+		return "" // a mark that cannot be removed would outlive a crash: check
+	}
+	return string(b)
+}
+
+// closedCleanly tells whether the database file is as the last clean Close left it (mark from takeCleanMark):
+// same size and modification time, and no WAL or rollback journal beside it.
+func closedCleanly(path, mark string) bool {
+	if mark == "" || fileExists(path+"-wal") || fileExists(path+"-journal") {
+		return false
+	}
+	stamp, ok := fileStamp(path)
+	return ok && stamp == mark
 }
 
 func looksCorrupt(err error) bool {

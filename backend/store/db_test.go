@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestOpenCreatesAndReopens(t *testing.T) {
@@ -218,3 +219,53 @@ func TestSettingsSurviveReopen(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// TestQuickCheckAfterUncleanStop: a database closed cleanly and untouched since opens without the integrity check
+// (it reads every page, a start's largest cost with a long history); one changed after the close, or left without
+// a clean close (a crash), is checked again, and a damaged one is still caught.
+func TestQuickCheckAfterUncleanStop(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	db, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetSetting(ctx, "k", "v")
+	db.Close()
+	mark, err := os.ReadFile(path + cleanMarkSuffix)
+	if err != nil {
+		t.Fatalf("no clean mark after Close: %v", err)
+	}
+	if !closedCleanly(path, string(mark)) {
+		t.Fatal("an untouched database does not count as closed cleanly")
+	}
+	db, err = Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fileExists(path + cleanMarkSuffix) {
+		t.Fatal("the clean mark outlives Open: a crash in this run would skip the next check")
+	}
+	// A crash: no Close, so no mark.
+	sqlDB, _ := db.DB.DB()
+	sqlDB.Close()
+	if fileExists(path + cleanMarkSuffix) {
+		t.Fatal("a mark without a clean close")
+	}
+	if closedCleanly(path, "") {
+		t.Fatal("no mark counts as closed cleanly")
+	}
+	// Touched after a clean close: the stamp no longer matches.
+	db, err = Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	mark, _ = os.ReadFile(path + cleanMarkSuffix)
+	later := time.Now().Add(time.Minute)
+	os.Chtimes(path, later, later)
+	if closedCleanly(path, string(mark)) {
+		t.Fatal("a database changed after its clean close counts as clean")
+	}
+}

@@ -59,6 +59,20 @@ func usageMigrations() []Migration {
 			}
 			return nil
 		}},
+		// In-flight rows no longer reach the ledger (the usage journal keeps them, backend/usage/journal.go); only
+		// an older version's crash leaves some, which the start-up sweep finds. A partial index serves that
+		// sweep and costs finished rows nothing, where the full one cost a B-tree write per row.
+		{Version: 402, Name: "usage in-flight rows: a partial index instead of the outcome index", Up: func(tx *gorm.DB) error {
+			for _, q := range []string{
+				"DROP INDEX IF EXISTS idx_usage_records_outcome",
+				"CREATE INDEX IF NOT EXISTS idx_usage_records_in_flight ON usage_records(outcome) WHERE outcome = 'in_flight'",
+			} {
+				if err := tx.Exec(q).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 		// One definition of a request (a client request) and of an attempt (an upstream try) on every page,
 		// the CLI and the API (issue #13): the roll-ups count both. The old column counted attempts.
 		{Version: 450, Name: "usage roll-ups count requests and attempts", Up: migrateRollupRequests},

@@ -141,7 +141,7 @@ func seedLedger(ctx context.Context, dataDir string, rows, days int) error {
 	}
 	defer db.Close()
 	// Indexes are built once after the insert (a sorted build) instead of row by row.
-	for _, q := range []string{"DROP INDEX IF EXISTS idx_usage_records_time", "DROP INDEX IF EXISTS idx_usage_records_outcome"} {
+	for _, q := range []string{"DROP INDEX IF EXISTS idx_usage_records_time", "DROP INDEX IF EXISTS idx_usage_records_in_flight"} {
 		if err := db.WithContext(ctx).Exec(q).Error; err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func seedLedger(ctx context.Context, dataDir string, rows, days int) error {
 		return err
 	}
 	for _, q := range []string{"CREATE INDEX idx_usage_records_time ON usage_records(time)",
-		"CREATE INDEX idx_usage_records_outcome ON usage_records(outcome)"} {
+		"CREATE INDEX idx_usage_records_in_flight ON usage_records(outcome) WHERE outcome = 'in_flight'"} {
 		if err := db.WithContext(ctx).Exec(q).Error; err != nil {
 			return err
 		}

@@ -255,6 +255,13 @@ func (j *journal) sync() {
 	}
 }
 
+// busy tells whether any attempt is in flight.
+func (j *journal) busy() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.inflight) > 0
+}
+
 // inFlight returns a copy of the rows in flight.
 func (j *journal) inFlight() []Record {
 	j.mu.Lock()

@@ -532,7 +532,31 @@ func (w *Writer) inTx(fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
+	w.pace()
 	return tx.Commit()
+}
+
+// busyChunk is the rows of one statement while requests are in flight: about 150 µs of the writer's CPU on the
+// benchmark's machine, the most a request's next step waits for it (see pace).
+const busyChunk = 4
+
+// paceSleep is how long pace parks the writer: long enough that its timer has not fired when the scheduler next
+// looks for work, so the scheduler polls the network first.
+const paceSleep = 20 * time.Microsecond
+
+// pace lets the request path go first while attempts are in flight, and reports whether it did. The writer runs
+// on the same core as the requests (the benchmark pins the router to one with GOMAXPROCS=1, a laptop's cores are
+// shared too), and Go's scheduler does not poll the network while a goroutine is runnable: a request whose
+// upstream answer arrives during a commit waits for the whole commit (bench/FINDINGS.md: that wait was the added
+// p99). Parking the writer briefly between statements makes the scheduler poll the network and run the requests
+// that are ready; runtime.Gosched would not (the writer would be found on the run queue before the network
+// is polled). When nothing is in flight the writer does not pace (a replay at start, an idle moment).
+func (w *Writer) pace() bool {
+	if w.journal == nil || !w.journal.busy() {
+		return false
+	}
+	time.Sleep(paceSleep)
+	return true
 }
 
 // errAlreadyThere: a chunk inserted fewer rows than it carried (some were already in the ledger).
@@ -545,7 +569,11 @@ func (w *Writer) insert(rows []Record) error {
 	err := w.inTx(func(tx *sql.Tx) error {
 		args := make([]any, 0, min(len(rows), chunk)*usageColumnCount)
 		for rest := rows; len(rest) > 0; {
-			part := rest[:min(len(rest), chunk)]
+			size := chunk
+			if w.pace() {
+				size = busyChunk
+			}
+			part := rest[:min(len(rest), size)]
 			rest = rest[len(part):]
 			args = args[:0]
 			for i := range part {

@@ -31,6 +31,17 @@ const UsageRollupsDDL = `CREATE TABLE IF NOT EXISTS usage_rollups (
 	PRIMARY KEY (hour, provider, model, account_id, key_id, combo)
 ) WITHOUT ROWID`
 
+// UsageSpendDaysDDL is the spend of each UTC day (YYYY-MM-DD) per account and combo entry, of the finished rows
+// that cost something (migration 403); the usage writer adds each row's cost in the row's transaction.
+const UsageSpendDaysDDL = `CREATE TABLE IF NOT EXISTS usage_spend_days (
+	day TEXT NOT NULL,
+	account_id INTEGER NOT NULL,
+	combo TEXT NOT NULL,
+	entry TEXT NOT NULL,
+	cost_usd REAL NOT NULL DEFAULT 0,
+	PRIMARY KEY (day, account_id, combo, entry)
+) WITHOUT ROWID`
+
 // usageMigrations: range 400–449 (usage roll-ups, retention, ledger indexes) and 450–499 (requests beside
 // attempts in the roll-ups).
 func usageMigrations() []Migration {
@@ -72,6 +83,15 @@ func usageMigrations() []Migration {
 				}
 			}
 			return nil
+		}},
+		// Budgets need this month's spend per account and combo entry at every start; summing it from the ledger
+		// read every row of the month (seconds with a busy month's 200k rows). The writer keeps these daily
+		// sums in the rows' transaction, so a start reads a few rows per day (backend/usage/spend.go).
+		{Version: 403, Name: "usage daily spend per account and combo entry", Up: func(tx *gorm.DB) error {
+			if err := tx.Exec(DialectOf(tx).DDL(UsageSpendDaysDDL)).Error; err != nil {
+				return err
+			}
+			return rebuildSpendDays(tx)
 		}},
 		// One definition of a request (a client request) and of an attempt (an upstream try) on every page,
 		// the CLI and the API (issue #13): the roll-ups count both. The old column counted attempts.
@@ -136,10 +156,29 @@ const RequestsSQL = "SUM(CASE WHEN " + RequestSQL + " THEN 1 ELSE 0 END)"
 // hourOfTime is the start of usage_records.time's UTC hour in Unix seconds.
 func hourOfTime(tx *gorm.DB) string { return DialectOf(tx).UnixSeconds("time") + " / 3600 * 3600" }
 
-// RollUpUsage rebuilds usage_rollups from every finished row of usage_records (the benchmark uses it after
-// seeding a ledger directly). Rows already pruned by retention are not in it any more, so only a database that
-// was never pruned should be rebuilt whole.
-func RollUpUsage(tx *gorm.DB) error { return rollUpFrom(tx, 0) }
+// RollUpUsage rebuilds usage_rollups and usage_spend_days from every finished row of usage_records (the
+// benchmark uses it after seeding a ledger directly). Rows already pruned by retention are not in it any more, so
+// only a database that was never pruned should be rebuilt whole.
+func RollUpUsage(tx *gorm.DB) error {
+	if err := rollUpFrom(tx, 0); err != nil {
+		return err
+	}
+	return rebuildSpendDays(tx)
+}
+
+// rebuildSpendDays replaces usage_spend_days with the sums of the ledger's rows.
+func rebuildSpendDays(tx *gorm.DB) error {
+	if err := tx.Exec("DELETE FROM usage_spend_days").Error; err != nil {
+		return fmt.Errorf("usage spend: %w", err)
+	}
+	err := tx.Exec(`INSERT INTO usage_spend_days (day, account_id, combo, entry, cost_usd)
+		SELECT ` + DialectOf(tx).UTCDay("time") + `, account_id, combo, entry, SUM(cost_usd) FROM usage_records
+		WHERE cost_usd > 0 AND outcome <> 'in_flight' GROUP BY 1, 2, 3, 4`).Error
+	if err != nil {
+		return fmt.Errorf("usage spend: %w", err)
+	}
+	return nil
+}
 
 // rollUpFrom replaces the roll-ups of the hours from fromHour (Unix seconds) on with sums of the raw rows.
 func rollUpFrom(tx *gorm.DB, fromHour int64) error {

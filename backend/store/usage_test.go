@@ -8,7 +8,8 @@ import (
 )
 
 // TestRollupBackfill: migration 400 rolls existing history up by UTC hour (the stored time format parses in
-// SQL), leaves in-flight rows to the start-up sweep, 401 drops the indexes reports no longer need, and 450 counts
+// SQL), leaves in-flight rows to the start-up sweep, 401 drops the indexes reports no longer need, 403 sums the
+// daily spend that budgets load at start, and 450 counts
 // client requests beside attempts: exactly where the hour's raw rows are all there, as attempts where retention
 // took some of them.
 func TestRollupBackfill(t *testing.T) {
@@ -91,6 +92,18 @@ func testRollupBackfill(t *testing.T, open func() (*DB, error), pruned bool, req
 		got[0].Input != 20 || got[0].CostUSD != 0.5 || got[1].Hour != h+3600 || got[1].Attempts != 2 ||
 		got[1].Requests != 1 || got[1].Errors != 1 {
 		t.Fatalf("roll-ups %+v (hour %d)", got, h)
+	}
+	var spend []struct {
+		Day       string
+		AccountID int64
+		Combo     string
+		CostUSD   float64
+	}
+	if err := db.Reader().Raw("SELECT day, account_id, combo, cost_usd FROM usage_spend_days").Scan(&spend).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(spend) != 1 || spend[0].Day != "2026-11-03" || spend[0].AccountID != 1 || spend[0].Combo != "c" || spend[0].CostUSD != 0.5 {
+		t.Fatalf("daily spend %+v, want a-1's 0.5 on 2026-11-03", spend)
 	}
 	var idx []string
 	if db.Dialect() == Postgres {

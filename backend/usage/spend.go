@@ -2,6 +2,7 @@ package usage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
 	"time"
@@ -96,8 +97,8 @@ func (s *spendTotals) EntrySpend(combo, entry string, now time.Time) (float64, f
 	return s.entry[entryKey(combo, entry)].read(now)
 }
 
-// loadSpend sums this month's finished rows. SQLite adds them up per account, combo entry and UTC day, so start-up
-// reads a few rows per day instead of the whole month's ledger.
+// loadSpend reads this month's spend from the daily sums the writer keeps (usage_spend_days, migration 403): a few
+// rows per day, whatever the traffic was.
 func loadSpend(ctx context.Context, db *store.DB, now time.Time) (*spendTotals, error) {
 	s := &spendTotals{account: map[int64]*window{}, entry: map[string]*window{}}
 	u := now.UTC()
@@ -109,12 +110,10 @@ func loadSpend(ctx context.Context, db *store.DB, now time.Time) (*spendTotals, 
 		Day       string
 		Cost      float64
 	}
-	err := db.WithContext(ctx).Model(&store.UsageRecord{}).
-		Select("account_id, combo, entry, "+db.Dialect().UTCDay("time")+" AS day, SUM(cost_usd) AS cost").
-		Where("time >= ? AND cost_usd > 0", monthStart).
-		Group("account_id, combo, entry, day").Scan(&sums).Error
+	err := db.WithContext(ctx).Table("usage_spend_days").Select("account_id, combo, entry, day, cost_usd AS cost").
+		Where("day >= ?", dayKey(monthStart)).Scan(&sums).Error
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("usage ledger: this month's spend: %w", err)
 	}
 	for _, r := range sums {
 		day, err := time.Parse("2006-01-02", r.Day)
@@ -124,4 +123,37 @@ func loadSpend(ctx context.Context, db *store.DB, now time.Time) (*spendTotals, 
 		s.add(Record{Time: day, AccountID: r.AccountID, Combo: r.Combo, Entry: r.Entry, CostUSD: r.Cost})
 	}
 	return s, nil
+}
+
+// spendKey is one row of usage_spend_days.
+type spendKey struct {
+	day          string
+	accountID    int64
+	combo, entry string
+}
+
+// spendSQL adds to a day's spend.
+const spendSQL = `INSERT INTO usage_spend_days (day, account_id, combo, entry, cost_usd) VALUES (?,?,?,?,?)
+	ON CONFLICT(day, account_id, combo, entry) DO UPDATE SET cost_usd = usage_spend_days.cost_usd + excluded.cost_usd`
+
+// addSpend adds the cost of finished rows to the daily sums, in the rows' transaction.
+func addSpend(tx *sql.Tx, d store.Dialect, rows []Record) error {
+	sums := map[spendKey]float64{}
+	var order []spendKey
+	for _, r := range rows {
+		if r.CostUSD == 0 || r.Outcome == InFlight {
+			continue
+		}
+		k := spendKey{dayKey(r.Time), r.AccountID, r.Combo, r.Entry}
+		if _, ok := sums[k]; !ok {
+			order = append(order, k)
+		}
+		sums[k] += r.CostUSD
+	}
+	for _, k := range order {
+		if _, err := tx.Exec(d.Rebind(spendSQL), k.day, k.accountID, k.combo, k.entry, sums[k]); err != nil {
+			return fmt.Errorf("usage spend: %w", err)
+		}
+	}
+	return nil
 }

@@ -629,9 +629,12 @@ type rollupKey struct {
 
 func hourOf(t time.Time) int64 { return t.Unix() / 3600 * 3600 }
 
-// addRollups adds finished rows to the hourly roll-ups, in the rows' transaction: a row is counted exactly when
-// it is committed (each attempt's final row is inserted once).
+// addRollups adds finished rows to the hourly roll-ups and the daily spend, in the rows' transaction: a row is
+// counted exactly when it is committed (each attempt's final row is inserted once).
 func (w *Writer) addRollups(tx *sql.Tx, rows []Record) error {
+	if err := addSpend(tx, w.db.Dialect(), rows); err != nil {
+		return err
+	}
 	sums := map[rollupKey]*Totals{}
 	var order []rollupKey
 	for _, r := range rows {

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -114,4 +115,35 @@ func TestLoginLockDoesNotLockTheOwnerOut(t *testing.T) {
 			t.Errorf("%s while the login is locked: %d", name, rec.Code)
 		}
 	}
+}
+
+// TestDeepNestingImport: an import's file (9Router JSON, CLIProxyAPI YAML) nesting ten million levels inside the
+// import body is refused in the management API's format, and the server goes on serving (issue #9 finding 1).
+func TestDeepNestingImport(t *testing.T) {
+	srv, svc := newTestServer(t)
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	deep := bytes.Repeat([]byte("["), 10_000_000)
+	for _, source := range []string{"9router", "cliproxyapi"} {
+		for _, path := range []string{"/api/import/preview"} { // apply reads the file the same way
+			body, _ := json.Marshal(map[string]any{"source": source, "data": deep})
+			req, _ := http.NewRequest(http.MethodPost, ts.URL+path, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+svc.WindowToken())
+			resp, err := ts.Client().Do(req)
+			if err != nil {
+				t.Fatalf("%s %s: %v (did the server die?)", source, path, err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), `"error"`) {
+				t.Errorf("%s %s: %d %s, want 400 in the management API's format", source, path, resp.StatusCode, truncateForLog(string(b)))
+			}
+		}
+	}
+	resp, err := ts.Client().Get(ts.URL + "/healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz after the attack: %v %v", resp, err)
+	}
+	resp.Body.Close()
 }

@@ -106,18 +106,29 @@ func (s *Service) beginSecretSet(a store.Account, keys []string) error {
 }
 
 // endSecretSet ends a journaled first write once the row's transaction has ended: committed, the entry goes;
-// rolled back, the keys go first (the row they belonged to does not exist). Keys the store cannot delete now (a
-// locked keychain) keep their entry for the sweep.
+// rolled back, the keys go first (the row they belonged to does not exist).
 func (s *Service) endSecretSet(id int64, keys []string, committed bool) {
-	if !committed {
-		for _, k := range keys {
-			if err := s.secrets.Delete(k); err != nil && !errors.Is(err, secret.ErrNotFound) {
-				s.log.Warn("a secret whose account was not saved stays until the next start", "account", id, "err", err)
-				return
-			}
+	if committed {
+		s.journalDone(keys[0])
+		return
+	}
+	s.deleteJournaled(id, keys, "a secret whose account was not saved stays until the next start")
+}
+
+// deleteJournaled deletes keys, then ends their journal entry (named by keys[0]); when the store cannot delete
+// one now (a locked keychain), it says so and the entry stays for the sweep.
+func (s *Service) deleteJournaled(id int64, keys []string, warning string) {
+	for _, k := range keys {
+		if err := s.secrets.Delete(k); err != nil && !errors.Is(err, secret.ErrNotFound) {
+			s.log.Warn(warning, "account", id, "err", err)
+			return
 		}
 	}
-	if err := s.journal.Done(keys[0]); err != nil {
+	s.journalDone(keys[0])
+}
+
+func (s *Service) journalDone(key string) {
+	if err := s.journal.Done(key); err != nil {
 		s.log.Warn("secret journal", "err", err)
 	}
 }
@@ -172,9 +183,7 @@ func (s *Service) endStaged(st *stagedSecret, committed bool) error {
 		s.log.Warn("a staged secret stays until the next start", "err", err)
 		return nil
 	}
-	if err := s.journal.Done(stagingKey(st.target)); err != nil {
-		s.log.Warn("secret journal", "err", err)
-	}
+	s.journalDone(stagingKey(st.target))
 	return nil
 }
 
@@ -205,16 +214,7 @@ func (s *Service) beginKeyDelete(a store.Account) error {
 // deleteAccountKey deletes a deleted account's secrets and ends its journal entry; secrets the store cannot
 // delete now stay journaled for the sweep.
 func (s *Service) deleteAccountKey(id int64) {
-	keys := accountSecretKeys(id)
-	for _, k := range keys {
-		if err := s.secrets.Delete(k); err != nil && !errors.Is(err, secret.ErrNotFound) {
-			s.log.Warn("could not delete an account's secret from the secret store; it goes at the next start", "account", id, "err", err)
-			return
-		}
-	}
-	if err := s.journal.Done(keys[0]); err != nil {
-		s.log.Warn("secret journal", "err", err)
-	}
+	s.deleteJournaled(id, accountSecretKeys(id), "could not delete an account's secret from the secret store; it goes at the next start")
 }
 
 // sweepSecrets settles the journal (secret.Journal.Sweep): at start, and when a locked keychain opens. Accounts

@@ -184,7 +184,7 @@ type Source struct {
 // expirySkew: a token this close to expiry is refreshed before use rather than sent and refused.
 const expirySkew = time.Minute
 
-// derivedLead: a minted Copilot token is replaced when less than this remains (providers.md §4).
+// derivedLead: a minted Copilot token is replaced when less than this remains (docs/subscriptions.md: re-minted under 5 min).
 const derivedLead = 5 * time.Minute
 
 // refreshCoalesce: a reactive refresh within this long after another one reuses its result, so that 50

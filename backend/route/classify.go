@@ -27,7 +27,7 @@ type Failure struct {
 	RetryAt  time.Time // from Retry-After or a reset hint; zero when none
 	Canceled bool      // the client went away or the request's own deadline passed
 	// CredentialScoped: the account is a subscription, whose 5-hour and weekly limits block every model of the
-	// account at once (providers.md §2.1, routing.md §4.3).
+	// account at once (docs/subscriptions.md).
 	CredentialScoped bool
 }
 

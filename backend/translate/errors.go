@@ -66,7 +66,7 @@ func retryAt(h http.Header, body []byte, now time.Time) time.Time {
 			return now.Add(seconds(float64(ms) / 1000))
 		}
 	}
-	// A Claude subscription's unified 5-hour/weekly limit: epoch seconds (providers.md §5).
+	// A Claude subscription's unified 5-hour/weekly limit: epoch seconds (docs/subscriptions.md).
 	if v := h.Get("anthropic-ratelimit-unified-reset"); v != "" {
 		if secs, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && secs > now.Unix() {
 			return time.Unix(secs, 0)

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/ninerouter/ninerouter/backend/translate"
+	"github.com/ninerouter/ninerouter/backend/translate/internal/fixtures"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
 
@@ -18,8 +19,8 @@ var benchStreams = map[wire.Format]string{
 // BenchmarkStream replays one stream through every (upstream -> client) pair; allocations per stream are
 // reported (passthrough pairs show the sniffing cost alone).
 func BenchmarkStream(b *testing.B) {
-	streams, _, _ := loadFixtures(b)
-	byName := map[string]fixture{}
+	streams, _, _ := fixtures.LoadAll(b)
+	byName := map[string]fixtures.Fixture{}
 	for _, fx := range streams {
 		byName[fx.Name] = fx
 	}
@@ -57,7 +58,7 @@ func BenchmarkRequest(b *testing.B) {
 		wire.Gemini: "gemini-request.json", wire.OpenAI: "opencode-request.json",
 	}
 	for _, client := range wire.Formats {
-		body := readRequest(&testing.T{}, reqs[client])
+		body := fixtures.ReadRequest(&testing.T{}, reqs[client])
 		for _, up := range wire.Formats {
 			b.Run(string(client)+"->"+string(up), func(b *testing.B) {
 				b.ReportAllocs()
@@ -74,7 +75,7 @@ func BenchmarkRequest(b *testing.B) {
 
 // BenchmarkResponse translates one non-stream body per upstream format to every client.
 func BenchmarkResponse(b *testing.B) {
-	_, bodies, _ := loadFixtures(b)
+	_, bodies, _ := fixtures.LoadAll(b)
 	pick := map[wire.Format]string{
 		wire.Anthropic: "anthropic/anthropic-clear-thinking.1.json", wire.OpenAI: "openai-chat/deepseek-tool-call.json",
 		wire.Responses: "openai-responses/openai-reasoning-encrypted-content.1.json",

@@ -6,6 +6,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/ninerouter/ninerouter/backend/jsonguard"
+	"github.com/ninerouter/ninerouter/backend/translate/internal/fixtures"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
 
@@ -13,8 +14,8 @@ import (
 // recorded benchmark stream: the depth guard followed by gjson's validator, as it was, against the single scan
 // that replaced them (jsonguard.Valid). Equal verdicts: jsonguard's FuzzValid.
 func BenchmarkEventCheck(b *testing.B) {
-	streams, _, _ := loadFixtures(b)
-	byName := map[string]fixture{}
+	streams, _, _ := fixtures.LoadAll(b)
+	byName := map[string]fixtures.Fixture{}
 	for _, fx := range streams {
 		byName[fx.Name] = fx
 	}

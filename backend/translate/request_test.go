@@ -10,6 +10,7 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/ninerouter/ninerouter/backend/translate"
+	"github.com/ninerouter/ninerouter/backend/translate/internal/fixtures"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
 
@@ -35,7 +36,7 @@ var cliRequests = map[string]wire.Format{
 // conversation, the tools and the thinking request still there.
 func TestCLIRequestsEveryUpstream(t *testing.T) {
 	for name, client := range cliRequests {
-		body := readRequest(t, name)
+		body := fixtures.ReadRequest(t, name)
 		for _, up := range wire.Formats {
 			t.Run(name+"/"+string(up), func(t *testing.T) {
 				out, err := translate.Request(client, up, "target-model", body, true)
@@ -46,11 +47,11 @@ func TestCLIRequestsEveryUpstream(t *testing.T) {
 					checkPassthrough(t, client, body, out)
 					return
 				}
-				back, err := testCodecs[up].DecodeRequest(out)
+				back, err := fixtures.Codec(up).DecodeRequest(out)
 				if err != nil {
 					t.Fatalf("%s cannot read its own request: %v\n%s", up, err, out)
 				}
-				orig, _ := testCodecs[client].DecodeRequest(body)
+				orig, _ := fixtures.Codec(client).DecodeRequest(body)
 				if len(back.Messages) == 0 {
 					t.Fatalf("no messages survived:\n%s", out)
 				}
@@ -58,7 +59,7 @@ func TestCLIRequestsEveryUpstream(t *testing.T) {
 					t.Errorf("tools: got %d want %d", got, want)
 				}
 				if orig.Reasoning.Wants() && !back.Reasoning.Wants() {
-					t.Errorf("thinking request lost: %+v -> %+v\n%s", orig.Reasoning, back.Reasoning, clip(out))
+					t.Errorf("thinking request lost: %+v -> %+v\n%s", orig.Reasoning, back.Reasoning, fixtures.Clip(out))
 				}
 				if up != wire.Gemini && gjson.GetBytes(out, "model").String() != "target-model" {
 					t.Errorf("model not set")
@@ -109,7 +110,7 @@ func checkPassthrough(t *testing.T, f wire.Format, in, out []byte) {
 func TestCLIQuirks(t *testing.T) {
 	tr := func(t *testing.T, name string, client, up wire.Format) gjson.Result {
 		t.Helper()
-		out, err := translate.Request(client, up, "m", readRequest(t, name), true)
+		out, err := translate.Request(client, up, "m", fixtures.ReadRequest(t, name), true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -183,15 +184,15 @@ func TestCLIQuirks(t *testing.T) {
 		}
 		r := tr(t, "openclaw-request.json", wire.OpenAI, wire.Responses)
 		if r.Get("max_output_tokens").Int() != 8192 || r.Get(`input.#(role=="user")#`).String() == "[]" {
-			t.Errorf("responses: %s", clip([]byte(r.Raw)))
+			t.Errorf("responses: %s", fixtures.Clip([]byte(r.Raw)))
 		}
 	})
 	t.Run("gemini cli: parametersJsonSchema, thinkingLevel, structured output", func(t *testing.T) {
-		in := gjson.ParseBytes(readRequest(t, "gemini-request.json"))
+		in := gjson.ParseBytes(fixtures.ReadRequest(t, "gemini-request.json"))
 		o := tr(t, "gemini-request.json", wire.Gemini, wire.OpenAI)
 		name := in.Get("tools.0.functionDeclarations.0.name").String()
 		want := in.Get("tools.0.functionDeclarations.0.parametersJsonSchema").Raw
-		if got := o.Get(`tools.#(function.name=="` + name + `").function.parameters`).Raw; canonJSON(got) != canonJSON(want) {
+		if got := o.Get(`tools.#(function.name=="` + name + `").function.parameters`).Raw; fixtures.CanonJSON(got) != fixtures.CanonJSON(want) {
 			t.Errorf("parametersJsonSchema not carried:\n got %s\nwant %s", got, want)
 		}
 		if o.Get("reasoning_effort").String() != "high" {
@@ -209,7 +210,7 @@ func TestCLIQuirks(t *testing.T) {
 				schema = c.Get("system.@reverse.0.text").String()
 			}
 			if !strings.Contains(schema, "complexity_score") {
-				t.Errorf("%s: structured output schema lost: %s", up, clip([]byte(c.Raw)))
+				t.Errorf("%s: structured output schema lost: %s", up, fixtures.Clip([]byte(c.Raw)))
 			}
 		}
 	})

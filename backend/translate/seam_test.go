@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/translate"
+	"github.com/ninerouter/ninerouter/backend/translate/internal/fixtures"
 	"github.com/ninerouter/ninerouter/backend/translate/sse"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
@@ -131,7 +132,7 @@ func TestClientErrors(t *testing.T) {
 // TestStreamCompleteMatchesEnds: a stream is complete exactly when its format's terminal event passed, whether
 // the pair is passthrough (Codec.Ends) or translated (the decoder's EvEnd), folded or not, for every recorded stream.
 func TestStreamCompleteMatchesEnds(t *testing.T) {
-	streams, _, _ := loadFixtures(t)
+	streams, _, _ := fixtures.LoadAll(t)
 	for _, fx := range streams {
 		for _, client := range wire.Formats {
 			st := translate.NewStream(fx.Format, client, "m")
@@ -143,10 +144,10 @@ func TestStreamCompleteMatchesEnds(t *testing.T) {
 				if out, err = st.Event(out[:0], ev); err != nil || fold.Event(ev) != nil {
 					break
 				}
-				complete = complete || testCodecs[fx.Format].Ends(ev.Data, ev.Name)
+				complete = complete || fixtures.Codec(fx.Format).Ends(ev.Data, ev.Name)
 				if st.Complete() != complete || fold.Complete() != complete {
 					t.Fatalf("%s -> %s: Complete() %v (fold %v) after %q, Ends says %v", fx.Name, client, st.Complete(),
-						fold.Complete(), clip(ev.Data), complete)
+						fold.Complete(), fixtures.Clip(ev.Data), complete)
 				}
 			}
 		}
@@ -155,7 +156,7 @@ func TestStreamCompleteMatchesEnds(t *testing.T) {
 
 // TestStreamCut: a stream that stops before its terminal event is not complete.
 func TestStreamCut(t *testing.T) {
-	streams, _, _ := loadFixtures(t)
+	streams, _, _ := fixtures.LoadAll(t)
 	for _, fx := range streams {
 		if len(fx.Events) < 2 {
 			continue
@@ -203,7 +204,7 @@ func TestResponseNotJSON(t *testing.T) {
 func TestRequestsDecodeOnce(t *testing.T) {
 	models := []string{"gpt-5", "o3-mini", "claude-x"}
 	for name, client := range cliRequests {
-		body := readRequest(t, name)
+		body := fixtures.ReadRequest(t, name)
 		reqs := translate.NewRequests(client, body)
 		for round := 0; round < 2; round++ {
 			for i := range wire.Formats {

@@ -6,10 +6,9 @@ import (
 	"github.com/ninerouter/ninerouter/backend/translate/internal/fixtures"
 )
 
-type fixture = fixtures.Fixture
+// Short names for the shared recordings (translate/internal/fixtures), as this package's tests use them.
 
-// fixturesDir holds the recordings backend/translate's own tests use too.
-const fixturesDir = "../testdata/fixtures"
+type fixture = fixtures.Fixture
 
 var (
 	testCodecs = fixtures.Codecs()
@@ -19,9 +18,9 @@ var (
 
 func readRequest(t *testing.T, name string) []byte {
 	t.Helper()
-	return fixtures.Request(t, fixturesDir, name)
+	return fixtures.ReadRequest(t, name)
 }
 
 func loadFixtures(t testing.TB) (streams, bodies, errs []fixture) {
-	return fixtures.Load(t, fixturesDir)
+	return fixtures.LoadAll(t)
 }

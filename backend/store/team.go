@@ -85,30 +85,44 @@ func EntrySubject(combo, entry string) string { return combo + "\x1f" + entry }
 func DayPeriod(t time.Time) string   { return t.UTC().Format("2006-01-02") }
 func MonthPeriod(t time.Time) string { return t.UTC().Format("2006-01") }
 
+// DaySpend is the cost of finished usage rows of one account, combo entry and UTC day ("2006-01-02").
+type DaySpend struct {
+	AccountID int64
+	Combo     string
+	Entry     string
+	Day       string
+	Cost      float64
+}
+
+// SpendByDay sums the ledger's costs since since per account, combo entry and UTC day: a few rows a day instead of
+// every row, for the running totals budgets are checked against (backend/usage, the team counters).
+func SpendByDay(tx *gorm.DB, since time.Time) ([]DaySpend, error) {
+	var sums []DaySpend
+	err := tx.Model(&UsageRecord{}).
+		Select("account_id, combo, entry, "+DialectOf(tx).UTCDay("time")+" AS day, SUM(cost_usd) AS cost").
+		Where("time >= ? AND cost_usd > 0", since).
+		Group("account_id, combo, entry, day").Scan(&sums).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range sums {
+		if len(r.Day) != len("2006-01-02") {
+			return nil, fmt.Errorf("usage ledger: unreadable day %q", r.Day)
+		}
+	}
+	return sums, nil
+}
+
 // seedTeamSpend fills the counters of the current month from the ledger when they are created, so caps set before
 // an upgrade keep counting what was already spent.
 func seedTeamSpend(tx *gorm.DB, now time.Time) error {
 	u := now.UTC()
-	monthStart := time.Date(u.Year(), u.Month(), 1, 0, 0, 0, 0, time.UTC)
-	var sums []struct {
-		AccountID int64
-		Combo     string
-		Entry     string
-		Day       string
-		Cost      float64
-	}
-	err := tx.Model(&UsageRecord{}).
-		Select("account_id, combo, entry, "+DialectOf(tx).UTCDay("time")+" AS day, SUM(cost_usd) AS cost").
-		Where("time >= ? AND cost_usd > 0", monthStart).
-		Group("account_id, combo, entry, day").Scan(&sums).Error
+	sums, err := SpendByDay(tx, time.Date(u.Year(), u.Month(), 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		return fmt.Errorf("spend of this month: %w", err)
 	}
 	var add []SpendCounter
 	for _, r := range sums {
-		if len(r.Day) != len("2006-01-02") {
-			return fmt.Errorf("spend of this month: unreadable day %q", r.Day)
-		}
 		month := r.Day[:len("2006-01")]
 		if r.AccountID != 0 {
 			subject := fmt.Sprint(r.AccountID)

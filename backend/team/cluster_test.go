@@ -174,34 +174,56 @@ func TestPostgresMemberKeys(t *testing.T) {
 	}
 }
 
-// TestPostgresSharedCooldowns: a cooldown learned on A (the upstream said 429) keeps B off the account too, and a
-// reset on A clears it on B.
+// TestPostgresSharedCooldowns: a cooldown learned on A (the upstream said 429) keeps B off the account too, and
+// its early end on A, by the user's reset or by a successful probe, ends it on B: B routes to the account again.
 func TestPostgresSharedCooldowns(t *testing.T) {
 	ctx := context.Background()
-	dsn := storetest.FreshPostgres(t)
-	mock := mockupstream.New(mockupstream.Options{})
-	defer mock.Close()
-	a, b := openInstance(t, dsn), openInstance(t, dsn)
-	teamtest.SetupRouter(t, a, mock.URL)
-	key, _, err := a.Svc.CreateKey(ctx, "frank")
-	if err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name string
+		end  func(a *instance, account int64) error
+	}{
+		{"reset", func(a *instance, account int64) error { return a.Svc.ResetCooldowns(ctx, account) }},
+		{"probe", func(a *instance, account int64) error {
+			res, err := a.Svc.TestAccount(ctx, account, "model-two")
+			if err == nil && !res.OK {
+				err = fmt.Errorf("probe failed: %+v", res)
+			}
+			return err
+		}},
 	}
-	eventually(t, "B serves", func() bool { return b.Chat(key, "two") == 200 })
-	mock.AddRule(mockupstream.Rule{Fault: mockupstream.Fault{Kind: mockupstream.Status, Status: 429, RetryAfter: "60"}, Times: 1})
-	if code := a.Chat(key, "two"); code == 200 {
-		t.Fatalf("A's request answered %d, want the mock's refusal", code)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn := storetest.FreshPostgres(t)
+			mock := mockupstream.New(mockupstream.Options{})
+			defer mock.Close()
+			a, b := openInstance(t, dsn), openInstance(t, dsn)
+			teamtest.SetupRouter(t, a, mock.URL)
+			key, _, err := a.Svc.CreateKey(ctx, "frank")
+			if err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "B serves", func() bool { return b.Chat(key, "two") == 200 })
+			mock.AddRule(mockupstream.Rule{Fault: mockupstream.Fault{Kind: mockupstream.Status, Status: 429, RetryAfter: "600"}, Times: 1})
+			if code := a.Chat(key, "two"); code == 200 {
+				t.Fatalf("A's request answered %d, want the mock's refusal", code)
+			}
+			if len(a.Svc.Cooldowns()) == 0 {
+				t.Fatal("A learned no cooldown")
+			}
+			eventually(t, "A's cooldown adopted by B", func() bool { return len(b.Svc.Cooldowns()) > 0 })
+			if code := b.Chat(key, "two"); code != 429 {
+				t.Fatalf("B sent to a cooling account: %d", code)
+			}
+			if err := tc.end(a, a.Svc.Cooldowns()[0].AccountID); err != nil {
+				t.Fatal(err)
+			}
+			if len(a.Svc.Cooldowns()) != 0 {
+				t.Fatal("A's cooldown did not end")
+			}
+			eventually(t, "the early end on A reaches B", func() bool { return len(b.Svc.Cooldowns()) == 0 })
+			if code := b.Chat(key, "two"); code != 200 {
+				t.Fatalf("B after the early end: %d", code)
+			}
+		})
 	}
-	if len(a.Svc.Cooldowns()) == 0 {
-		t.Fatal("A learned no cooldown")
-	}
-	eventually(t, "A's cooldown adopted by B", func() bool { return len(b.Svc.Cooldowns()) > 0 })
-	if code := b.Chat(key, "two"); code != 429 {
-		t.Fatalf("B sent to a cooling account: %d", code)
-	}
-	acct := a.Svc.Cooldowns()[0].AccountID
-	if err := a.Svc.ResetCooldowns(ctx, acct); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "a reset on A clears B", func() bool { return len(b.Svc.Cooldowns()) == 0 })
 }

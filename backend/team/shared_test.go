@@ -7,7 +7,6 @@ import (
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/service"
 	"github.com/ninerouter/ninerouter/backend/store/storetest"
-	"github.com/ninerouter/ninerouter/backend/team/teamtest"
 	"github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
 	"github.com/ninerouter/ninerouter/backend/usage"
 )
@@ -158,38 +157,5 @@ func TestPostgresSharedCaps(t *testing.T) {
 	eventually(t, "the entry's cap spent on A and B shows on A", func() bool { return entrySpentOn(t, a, "capped", 0) >= 3.3 })
 	if code := a.Chat(key, "capped"); code != 200 || last(mock).Model != "model-two" {
 		t.Fatalf("A: %d via %s, want the next entry past the cluster's spent entry cap", code, last(mock).Model)
-	}
-}
-
-// TestPostgresEarlyCooldownEnd: a cooldown A learned and B adopted, ended early on A by a successful probe, is
-// ended on B too: B routes to the account again.
-func TestPostgresEarlyCooldownEnd(t *testing.T) {
-	ctx := context.Background()
-	dsn := storetest.FreshPostgres(t)
-	mock := mockupstream.New(mockupstream.Options{})
-	defer mock.Close()
-	a, b := openInstance(t, dsn), openInstance(t, dsn)
-	teamtest.SetupRouter(t, a, mock.URL)
-	key, _, err := a.Svc.CreateKey(ctx, "ivan")
-	if err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "B serves", func() bool { return b.Chat(key, "two") == 200 })
-	mock.AddRule(mockupstream.Rule{Fault: mockupstream.Fault{Kind: mockupstream.Status, Status: 429, RetryAfter: "600"}, Times: 1})
-	if code := a.Chat(key, "two"); code == 200 {
-		t.Fatalf("A's request answered %d, want the mock's refusal", code)
-	}
-	eventually(t, "A's cooldown adopted by B", func() bool { return len(b.Svc.Cooldowns()) > 0 })
-	cd := a.Svc.Cooldowns()[0]
-	res, err := a.Svc.TestAccount(ctx, cd.AccountID, "model-two")
-	if err != nil || !res.OK {
-		t.Fatalf("probe: %+v, %v", res, err)
-	}
-	if len(a.Svc.Cooldowns()) != 0 {
-		t.Fatal("the successful probe left A's cooldown")
-	}
-	eventually(t, "the early end on A reaches B", func() bool { return len(b.Svc.Cooldowns()) == 0 })
-	if code := b.Chat(key, "two"); code != 200 {
-		t.Fatalf("B after the early end: %d", code)
 	}
 }

@@ -77,9 +77,10 @@ const queueSize = 1024
 const maxBatch = 256
 
 // commitEvery is how long the writer gathers final rows after the first before it commits them (nobody waits for
-// them: they are in the journal). Fewer, larger commits cost less CPU in all; a barrier (Flush, a Finish that
-// waits) commits at once.
-const commitEvery = 10 * time.Millisecond
+// them: they are in the journal). Fewer, larger commits cost less CPU in all (each pays a transaction, the
+// roll-up and spend upserts and the WAL write); the commit is paced either way (see pace). A barrier (Flush, a
+// report, a Finish that waits) commits at once.
+const commitEvery = 50 * time.Millisecond
 
 // walSyncEvery paces the background fsync of the WAL and the journal: commits run with synchronous=NORMAL
 // (durable against a crash of the process as soon as they return), and this bounds what an OS crash can lose.
@@ -494,7 +495,7 @@ const chunk = 32
 //
 // An attempt's row is written once, final (in-flight rows stay in memory and the journal), so a plain insert
 // does: no upsert reading and rewriting the row and its indexes. A row already there is left alone
-// (ON CONFLICT DO NOTHING), which makes replaying the journal after a crash idempotent: the roll-ups count only
+// (OR IGNORE), which makes replaying the journal after a crash idempotent: the roll-ups count only
 // the rows that were inserted (insertEach finds them one by one when a chunk inserted fewer than it carried).
 type statements struct {
 	insert [chunk + 1]string // insert[n] writes n rows
@@ -503,9 +504,14 @@ type statements struct {
 
 func newStatements(d store.Dialect) *statements {
 	s := &statements{}
+	// SQLite's INSERT OR IGNORE compiles to less than ON CONFLICT DO NOTHING (no upsert clause), and the statement
+	// is compiled at every execution; for a primary-key conflict the two are the same.
+	insert, ignore := "INSERT OR IGNORE INTO", ""
+	if d == store.Postgres {
+		insert, ignore = "INSERT INTO", " ON CONFLICT(id) DO NOTHING"
+	}
 	for n := 1; n <= chunk; n++ {
-		s.insert[n] = d.Rebind("INSERT INTO usage_records (" + usageColumns + ") VALUES " + tuples(n, usageColumnCount) +
-			" ON CONFLICT(id) DO NOTHING")
+		s.insert[n] = d.Rebind(insert + " usage_records (" + usageColumns + ") VALUES " + tuples(n, usageColumnCount) + ignore)
 		s.rollup[n] = d.Rebind("INSERT INTO usage_rollups (" + rollupColumns + ") VALUES " + tuples(n, rollupColumnCount) +
 			rollupUpdate)
 	}

@@ -128,6 +128,12 @@ func (w *Window) finish() {
 		v = math.Round(v*10) / 10
 		w.UsedPercent = &v
 	}
+	// A vendor's remaining above its limit made used negative ("-1 of 0").
+	for _, c := range []*float64{w.Used, w.Limit} {
+		if c != nil && *c < 0 {
+			*c = 0
+		}
+	}
 }
 
 func pct(v float64) *float64 { return &v }

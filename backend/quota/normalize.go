@@ -3,6 +3,7 @@ package quota
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -127,8 +128,9 @@ func num(v gjson.Result) (float64, bool) {
 	case gjson.Number:
 		return v.Float(), true
 	case gjson.String:
+		// "NaN" and "Inf" parse, but JSON cannot write them back: one failed the whole quota answer.
 		f, err := strconv.ParseFloat(strings.TrimSpace(v.Str), 64)
-		return f, err == nil
+		return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
 	}
 	return 0, false
 }

@@ -175,6 +175,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"five_hour":{"utilization":"x","resets_at":1e300}}`))
+	f.Add([]byte(`{"usage":{"limit":"NaN","used":"1"},"limits":[{"window":{"duration":1,"timeUnit":"HOUR"},"detail":{"limit":"Inf","remaining":"-Inf"}}]}`))
 	f.Add([]byte(`{"five_hour":{"utilization":5,"resets_at":"9999-12-31T23:00:00-05:00"},"seven_day":{"utilization":1,"resets_at":"2.6e14"}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for p := range parsers {

@@ -8,10 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/ninerouter/ninerouter/backend/translate"
 	"github.com/ninerouter/ninerouter/backend/translate/gemini"
@@ -325,3 +330,38 @@ func FuzzOllamaStream(f *testing.F) {
 
 // createdAt is the clock reading in each Ollama line, the one part that differs between two runs.
 var createdAt = regexp.MustCompile(`,"created_at":"[^"]*"`)
+
+// FuzzUpstreamError: no upstream error body crashes the one parser that reads them, every one has a message, and
+// a non-negative delay hint (Retry-After seconds, retry-after-ms, Codex resets_in_seconds) never lands before now.
+func FuzzUpstreamError(f *testing.F) {
+	for _, s := range []string{`{"error":{"message":"m","type":"t"}}`, `{"type":"error","error":{"type":"overloaded_error"}}`,
+		`{"error":"text"}`, `not json`, `{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","details":[{"retryDelay":"1s"}]}}`} {
+		f.Add([]byte(s), "", 0.0)
+	}
+	f.Add([]byte(`{}`), "1e300", 1e300)
+	f.Add([]byte(`{}`), "+Inf", 9.3e9)
+	f.Fuzz(func(t *testing.T, b []byte, retryAfter string, resetsIn float64) {
+		now := time.Now()
+		if e := translate.ParseUpstreamError(500, http.Header{}, b, now); e.Message == "" {
+			t.Fatal("empty message")
+		}
+		if secs, err := strconv.ParseFloat(strings.TrimSpace(retryAfter), 64); err == nil && secs >= 0 {
+			h := http.Header{"Retry-After": {retryAfter}}
+			if e := translate.ParseUpstreamError(429, h, nil, now); e.RetryAt.Before(now) {
+				t.Fatalf("Retry-After %q: %v, before now", retryAfter, e.RetryAt)
+			}
+		}
+		if ms, err := strconv.ParseInt(strings.TrimSpace(retryAfter), 10, 64); err == nil && ms >= 0 {
+			h := http.Header{"Retry-After-Ms": {retryAfter}}
+			if e := translate.ParseUpstreamError(429, h, nil, now); e.RetryAt.Before(now) {
+				t.Fatalf("retry-after-ms %q: %v, before now", retryAfter, e.RetryAt)
+			}
+		}
+		if resetsIn > 0 && !math.IsInf(resetsIn, 0) {
+			body := []byte(`{"error":{"type":"usage_limit_reached","resets_in_seconds":` + strconv.FormatFloat(resetsIn, 'g', -1, 64) + `}}`)
+			if e := translate.ParseUpstreamError(429, http.Header{}, body, now); e.RetryAt.Before(now) {
+				t.Fatalf("resets_in_seconds %v: %v, before now", resetsIn, e.RetryAt)
+			}
+		}
+	})
+}

@@ -3,6 +3,7 @@ package usage
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -150,25 +151,21 @@ func TestJournalReplayAfterCrash(t *testing.T) {
 	if err := w.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	w.syncNow() // removes the generations before the rotation: "long" lives on in the new one
-	// The kill: copy what is on disk while the writer is idle, then add what the last moments wrote to the journal
-	// only (an attempt begun, three finished) and a frame the kill tore.
-	crashed := t.TempDir()
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if e.Type().IsRegular() {
-			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(crashed, e.Name()), b, 0o600); err != nil {
-				t.Fatal(err)
-			}
+	// The kill: copy what is on disk, then add what the last moments wrote to the journal only (an attempt begun,
+	// three finished) and a frame the kill tore. The writer's background sync may retire a generation while the
+	// copy runs (a kill then would have seen either), so the copy is taken again until it holds one generation.
+	var crashed string
+	var gens []uint64
+	for try := 0; ; try++ {
+		w.syncNow() // removes the generations before the rotation: "long" lives on in the new one
+		crashed = snapshotDir(t, dir)
+		if gens, _ = journalFiles(crashed); len(gens) == 1 && gens[0] >= 2 {
+			break
 		}
-	}
-	gens, _ := journalFiles(crashed)
-	if len(gens) != 1 || gens[0] < 2 {
-		t.Fatalf("journal generations %v: want one, after a rotation", gens)
+		if try == 50 {
+			t.Fatalf("journal generations %v: want one, after a rotation", gens)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	last := journalPath(crashed, gens[0])
 	moments := appendFrame(nil, kindBegun, &Record{ID: "late", Time: now, Provider: "glm", Model: "m"})
@@ -220,4 +217,31 @@ func TestJournalReplayAfterCrash(t *testing.T) {
 		t.Fatalf("roll-ups count %d attempts, the ledger has %d rows (%v)", rep.Total.Attempts, len(rows), err)
 	}
 	w2.Close()
+}
+
+// snapshotDir copies the regular files of dir into a new temporary directory, skipping a file removed between
+// the listing and its read.
+func snapshotDir(t *testing.T, dir string) string {
+	t.Helper()
+	to := t.TempDir()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return to
 }

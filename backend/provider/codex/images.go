@@ -1,7 +1,6 @@
 package codex
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -87,12 +86,10 @@ func public(a netip.Addr) bool {
 // imageRef is one remote image of a Responses body: its JSON path and URL.
 type imageRef struct{ path, url string }
 
-// imageRefs lists the http(s) `input_image.image_url`s of a Responses body.
+// imageRefs lists the http(s) `input_image.image_url`s of a Responses body. The body must be valid JSON (the API
+// validated the client's body and the translators write valid JSON): gjson reads malformed JSON leniently, and a
+// path found there may not hold the URL once rewritten.
 func imageRefs(body []byte) []imageRef {
-	// gjson reads malformed JSON leniently; a path found there may not hold the URL once rewritten.
-	if !bytes.Contains(body, []byte("input_image")) || !gjson.ValidBytes(body) {
-		return nil
-	}
 	var refs []imageRef
 	for i, item := range gjson.GetBytes(body, "input").Array() {
 		for j, part := range item.Get("content").Array() {

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"syscall"
 	"time"
 
@@ -47,6 +49,7 @@ func (s *Server) WindowHandler() http.Handler { return s.router() }
 func (s *Server) router() http.Handler {
 	r := mux.NewRouter()
 	r.SkipClean(true) // keep /v1/v1/... intact; the model routes handle the doubled prefix themselves
+	exact := exactRoutes{}
 	for _, rt := range s.routes() {
 		h := http.Handler(rt.Handler)
 		switch rt.Access {
@@ -64,6 +67,7 @@ func (s *Server) router() http.Handler {
 		if rt.Method != "" {
 			m.Methods(rt.Method)
 		}
+		exact.add(rt, m, h)
 	}
 	// Unknown /api paths answer 401 to the unauthenticated (no route discovery) and 404 to the authenticated.
 	// The Ollama endpoints under /api are known to everyone: another method there is a 405 in Ollama's shape.
@@ -79,7 +83,57 @@ func (s *Server) router() http.Handler {
 	}))
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
 	r.NotFoundHandler = http.HandlerFunc(s.notFound)
-	return r
+	exact.keepFirstMatches(r)
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if h := exact.handler(req.Method, req.URL.Path); h != nil {
+			h.ServeHTTP(w, req)
+			return
+		}
+		r.ServeHTTP(w, req)
+	})
+}
+
+// exactRoutes finds a route with a fixed method and path (every model API call a coding tool makes) by method and
+// path, before gorilla/mux, which tries each route's regular expression in turn: the model routes come after the
+// management ones, and the regular expressions were a measurable part of each model request (bench/FINDINGS.md).
+// Anything else (path variables, prefixes, another method: a 405) goes to mux as before.
+type exactRoutes map[string]map[string]exactRoute
+
+type exactRoute struct {
+	route   *mux.Route
+	handler http.Handler
+}
+
+func (e exactRoutes) add(rt Route, m *mux.Route, h http.Handler) {
+	if rt.Prefix || rt.Method == "" || strings.Contains(rt.Path, "{") {
+		return
+	}
+	if e[rt.Method] == nil {
+		e[rt.Method] = map[string]exactRoute{}
+	}
+	if _, dup := e[rt.Method][rt.Path]; !dup {
+		e[rt.Method][rt.Path] = exactRoute{route: m, handler: h}
+	}
+}
+
+// keepFirstMatches keeps only the routes mux itself picks for their method and path, so the first match wins
+// exactly as before.
+func (e exactRoutes) keepFirstMatches(r *mux.Router) {
+	for method, paths := range e {
+		for path, x := range paths {
+			var got mux.RouteMatch
+			if !r.Match(&http.Request{Method: method, URL: &url.URL{Path: path}}, &got) || got.Route != x.route {
+				delete(paths, path)
+			}
+		}
+	}
+}
+
+func (e exactRoutes) handler(method, path string) http.Handler {
+	if x, ok := e[method][path]; ok {
+		return x.handler
+	}
+	return nil
 }
 
 // Listen binds addr. It runs before the data dir is touched, so a port in use leaves nothing half-created, and

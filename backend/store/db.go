@@ -61,7 +61,9 @@ func Open(ctx context.Context, dataDir string) (*DB, error) {
 	// synchronous=NORMAL: a commit is durable against a crash of the process as soon as it returns, without an
 	// fsync on the request path; the usage writer fsyncs the WAL in the background so that an OS crash loses at
 	// most a fraction of a second (backend/usage/writer.go).
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
+	// _time_format=sqlite: times are written as SQLite's own sortable text (what the older driver wrote), so rows
+	// compare and order by time the same across versions.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_time_format=sqlite"
 	gdb, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard, TranslateError: true})
 	if err != nil {
 		if existed && looksCorrupt(err) {
@@ -100,7 +102,7 @@ func Open(ctx context.Context, dataDir string) (*DB, error) {
 		sqlDB.Close()
 		return nil, err
 	}
-	reads, err := gorm.Open(sqlite.Open("file:"+path+"?_pragma=busy_timeout(5000)&_pragma=query_only(1)"),
+	reads, err := gorm.Open(sqlite.Open("file:"+path+"?_pragma=busy_timeout(5000)&_pragma=query_only(1)&_time_format=sqlite"),
 		&gorm.Config{Logger: logger.Discard, TranslateError: true})
 	if err != nil {
 		sqlDB.Close()

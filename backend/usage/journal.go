@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,8 +14,9 @@ import (
 )
 
 // journal is the usage ledger's append-only file (docs/architecture.md § Usage ledger): an attempt's in-flight row
-// when it begins and its final row when it ends are each appended with one write, no fsync, before the request
-// goes on; the writer commits the final rows to the database in the background. A process kill keeps what was
+// when it begins and its final row when it ends are each appended, no fsync, before the request goes on (on
+// Linux a copy into the file's mapping, elsewhere one write); the writer commits the final rows to the database
+// in the background. A process kill keeps what was
 // written (the page cache survives it), so an answered request's row is never lost; the next start replays the
 // journal into the database (replayJournal). The file is fsynced with the WAL in the background, and removed
 // once every row in it is committed and the WAL is synced.
@@ -27,8 +29,9 @@ type journal struct {
 
 	mu       sync.Mutex
 	f        *os.File
+	m        []byte // f mapped (journalmap_linux.go), mapSize bytes: frames are copied here; nil: written to f
 	gen      uint64
-	size     int64
+	size     int64 // where the next frame goes
 	buf      []byte
 	inflight map[string]Record // begun, not finished: the in-flight rows live here and in the journal only
 	pending  map[uint64]int    // per generation: final rows written and not yet committed
@@ -42,6 +45,10 @@ const journalPrefix = "usage-journal."
 // rotateAt is the size past which the writer starts a new generation. It bounds what a start after a crash
 // replays (about 600 attempts, a few milliseconds) and what a generation keeps on disk.
 const rotateAt = 256 << 10
+
+// mapSize is a mapped generation's size: room for the frames that arrive between two commits after rotateAt
+// (the writer rotates after a commit). Frames beyond it are written to the file past the mapping.
+const mapSize = 2 * rotateAt
 
 // maxField bounds each string of a row (a hostile client can send a long model name); it keeps a frame far
 // below maxPayload.
@@ -124,11 +131,11 @@ const interruptedMessage = "NineRouter stopped before this attempt ended"
 // openJournal starts generation gen in dir (after replayJournal's generations).
 func openJournal(dir string, gen uint64, log *slog.Logger) (*journal, error) {
 	j := &journal{dir: dir, log: log, gen: gen, inflight: map[string]Record{}, pending: map[uint64]int{}}
-	f, err := j.create(gen)
+	f, m, err := j.create(gen)
 	if err != nil {
 		return nil, err
 	}
-	j.f = f
+	j.f, j.m = f, m
 	return j, nil
 }
 
@@ -138,12 +145,28 @@ func memoryJournal(log *slog.Logger) *journal {
 	return &journal{log: log, inflight: map[string]Record{}, pending: map[uint64]int{}}
 }
 
-func (j *journal) create(gen uint64) (*os.File, error) {
-	f, err := os.OpenFile(journalPath(j.dir, gen), os.O_WRONLY|os.O_CREATE|os.O_APPEND|os.O_EXCL, 0o600)
+// create makes generation gen's file and maps it where the system allows (m is nil otherwise).
+func (j *journal) create(gen uint64) (f *os.File, m []byte, err error) {
+	f, err = os.OpenFile(journalPath(j.dir, gen), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("usage journal: %w", err)
+		return nil, nil, fmt.Errorf("usage journal: %w", err)
 	}
-	return f, nil
+	m, err = mapJournal(f, mapSize)
+	if err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		j.log.Warn("usage journal: appending with a write per frame", "err", err)
+	}
+	return f, m, nil
+}
+
+// release unmaps and closes the current file.
+func (j *journal) release() {
+	if j.m != nil {
+		if err := unmapJournal(j.m); err != nil {
+			j.log.Warn("usage journal: unmapping", "err", err)
+		}
+		j.m = nil
+	}
+	j.f.Close()
 }
 
 // write appends one frame; the caller holds mu.
@@ -152,7 +175,12 @@ func (j *journal) write(kind byte, r *Record) error {
 		return errNoFile
 	}
 	j.buf = appendFrame(j.buf[:0], kind, r)
-	n, err := j.f.Write(j.buf)
+	n, err := len(j.buf), error(nil)
+	if j.m != nil && j.size+int64(n) <= int64(len(j.m)) {
+		err = j.copyFrame()
+	} else {
+		n, err = j.f.WriteAt(j.buf, j.size)
+	}
 	j.size += int64(n)
 	if err != nil {
 		if j.broken == nil {
@@ -168,6 +196,25 @@ func (j *journal) write(kind byte, r *Record) error {
 	}
 	return nil
 }
+
+// copyFrame copies the frame in buf into the mapping at size. A fault there (the file shrunk or an I/O error
+// under the mapping) becomes an error instead of ending the process: the journal then writes to the file, and
+// reports the error so this row waits for its commit.
+func (j *journal) copyFrame() (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if recover() != nil {
+			err = errMapFault
+			_ = unmapJournal(j.m)
+			j.m = nil
+		}
+	}()
+	copy(j.m[j.size:], j.buf)
+	return nil
+}
+
+// errMapFault: the journal's mapping faulted.
+var errMapFault = errors.New("usage journal: the mapped file faulted")
 
 // errNoFile: a memory-only journal, or one already closed.
 var errNoFile = errors.New("usage journal: no file")
@@ -212,21 +259,34 @@ func (j *journal) committed(gens []uint64) {
 }
 
 // rotateIfLarge starts a new generation when the current one has grown past rotateAt: the rows in flight are
-// written again into the new file, so the old one only waits for its final rows' commit.
+// written again into the new file, so the old one only waits for its final rows' commit. Only the writer
+// goroutine rotates, so the new file is made (and mapped) before taking the lock requests take.
 func (j *journal) rotateIfLarge() {
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	if j.f == nil || j.size < rotateAt {
+		j.mu.Unlock()
 		return
 	}
-	f, err := j.create(j.gen + 1)
+	next := j.gen + 1
+	j.mu.Unlock()
+	f, m, err := j.create(next)
 	if err != nil {
 		j.log.Warn("usage journal: cannot start a new file; the current one keeps growing", "err", err)
 		return
 	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil { // closed meanwhile
+		if m != nil {
+			_ = unmapJournal(m)
+		}
+		f.Close()
+		_ = os.Remove(f.Name())
+		return
+	}
 	old := j.gen
-	j.f.Close()
-	j.f, j.gen, j.size = f, old+1, 0
+	j.release()
+	j.f, j.m, j.gen, j.size = f, m, next, 0
 	if j.pending[old] == 0 {
 		delete(j.pending, old)
 		j.retired = append(j.retired, old)
@@ -281,7 +341,7 @@ func (j *journal) close() {
 	if j.f == nil {
 		return
 	}
-	j.f.Close()
+	j.release()
 	j.f = nil
 	if len(j.pending) > 0 {
 		j.log.Warn("usage journal: rows not yet in the database are kept for the next start", "files", j.dir)

@@ -245,3 +245,48 @@ func snapshotDir(t *testing.T, dir string) string {
 	}
 	return to
 }
+
+// Frames past the mapping (a burst between two commits) and frames written once the mapping is gone go to the
+// file after the mapped ones; a replay finds every one, and the mapped file's unused end is not damage.
+func TestJournalBeyondItsMapping(t *testing.T) {
+	dir := t.TempDir()
+	j, err := openJournal(dir, 1, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	pad := strings.Repeat("p", 3000)
+	n := 0
+	add := func() {
+		if _, ok := j.finish(Record{ID: fmt.Sprint("r", n), Time: now, Requested: pad, Outcome: OK}); !ok {
+			t.Fatalf("row %d not journaled", n)
+		}
+		n++
+	}
+	add()
+	if data, _ := os.ReadFile(journalPath(dir, 1)); scanFrames(data, func(byte, Record) {}) != 0 {
+		t.Fatal("the unused end of the file counted as damage")
+	}
+	for j.size <= mapSize+10_000 {
+		add()
+	}
+	j.mu.Lock()
+	if j.m != nil {
+		if err := unmapJournal(j.m); err != nil {
+			t.Fatal(err)
+		}
+		j.m = nil
+	}
+	j.mu.Unlock()
+	for range 10 {
+		add()
+	}
+	rows, gens, err := replayJournal(dir, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != n || len(gens) != 1 {
+		t.Fatalf("replayed %d rows from %v, want %d from one generation", len(rows), gens, n)
+	}
+	j.close()
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -177,6 +178,15 @@ func scanFrames(data []byte, fn func(kind byte, r Record)) (skipped int) {
 	for len(data) > 0 {
 		n, kind, r, ok := nextFrame(data)
 		if !ok {
+			if data[0] == 0 { // a zero run holds no frame (frames begin with frameMagic)
+				k := slices.IndexFunc(data, func(c byte) bool { return c != 0 })
+				if k < 0 {
+					break // the unused end of a mapped file (journal.go mapSize)
+				}
+				skipped += k
+				data = data[k:]
+				continue
+			}
 			skipped++
 			data = data[1:]
 			continue

@@ -18,7 +18,7 @@ func BenchmarkAggregateMonth(b *testing.B) {
 	tx := db.Begin()
 	for h := first; h.Before(now); h = h.Add(time.Hour) {
 		for i := range 32 {
-			if err := tx.Exec(w.stmts.rollup[1], h.Unix(), []string{"mock", "mocka"}[i&1], []string{"a", "b"}[i>>1&1], 1+i>>2&1,
+			if err := tx.Exec(w.stmts.rollup[1].query, h.Unix(), []string{"mock", "mocka"}[i&1], []string{"a", "b"}[i>>1&1], 1+i>>2&1,
 				1+i>>3&1, []string{"", "c"}[i>>4&1], 40, 40, 1, 4000, 800, 0, 0, 0, 0.01).Error; err != nil {
 				b.Fatal(err)
 			}

@@ -137,7 +137,7 @@ const spendSQL = `INSERT INTO usage_spend_days (day, account_id, combo, entry, c
 	ON CONFLICT(day, account_id, combo, entry) DO UPDATE SET cost_usd = usage_spend_days.cost_usd + excluded.cost_usd`
 
 // addSpend adds the cost of finished rows to the daily sums, in the rows' transaction.
-func addSpend(tx *sql.Tx, d store.Dialect, rows []Record) error {
+func addSpend(tx *sql.Tx, spend *statement, rows []Record) error {
 	sums := map[spendKey]float64{}
 	var order []spendKey
 	for _, r := range rows {
@@ -151,7 +151,7 @@ func addSpend(tx *sql.Tx, d store.Dialect, rows []Record) error {
 		sums[k] += r.CostUSD
 	}
 	for _, k := range order {
-		if _, err := tx.Exec(d.Rebind(spendSQL), k.day, k.accountID, k.combo, k.entry, sums[k]); err != nil {
+		if _, err := spend.exec(tx, k.day, k.accountID, k.combo, k.entry, sums[k]); err != nil {
 			return fmt.Errorf("usage spend: %w", err)
 		}
 	}

@@ -100,14 +100,24 @@ func Open(ctx context.Context, db *store.DB, log *slog.Logger, onCommit func()) 
 	w := &Writer{db: db, log: log, prices: prices, onCommit: onCommit, past: newPastCache(),
 		ch: make(chan op, queueSize), done: make(chan struct{}), synced: make(chan struct{}, 1), stop: make(chan struct{})}
 	w.stmts = newStatements(db.Dialect())
+	sqlDB, err := db.DB.DB()
+	if err != nil {
+		return nil, fmt.Errorf("usage ledger: %w", err)
+	}
+	if err := w.stmts.prepare(sqlDB, db.Dialect()); err != nil {
+		return nil, err
+	}
 	if err := w.markInterrupted(ctx); err != nil {
+		w.stmts.close()
 		return nil, err
 	}
 	if w.journal, err = w.openJournal(); err != nil {
+		w.stmts.close()
 		return nil, err
 	}
 	if w.spend, err = loadSpend(ctx, db, time.Now()); err != nil {
 		w.journal.close()
+		w.stmts.close()
 		return nil, err
 	}
 	go w.run()
@@ -310,6 +320,7 @@ func (w *Writer) run() {
 	}
 	w.syncNow()
 	w.journal.close()
+	w.stmts.close()
 }
 
 // commitOps commits a batch's rows, tells the journal which of its rows are in the database, and wakes whoever
@@ -489,33 +500,101 @@ const rollupUpdate = ` ON CONFLICT(hour, provider, model, account_id, key_id, co
 // chunk bounds the rows of one statement (24 bound values each, far below SQLite's variable limit).
 const chunk = 32
 
-// statements holds the writer's SQL for 1 to chunk rows, built once at Open. The SQLite driver parses a
-// statement on every execution (it keeps no prepared statement), so one statement carries many rows: the parse
-// is paid once per chunk instead of once per row, and no SQL is built per batch (bench/FINDINGS.md).
+// statements are the writer's SQL, built once at Open and, on SQLite, prepared once on the writer's connection:
+// the driver keeps a prepared statement's compiled program, so a commit binds and steps rows instead of parsing
+// SQL (bench/FINDINGS.md: parsing was most of the writer's CPU). A statement carries chunk, busyChunk or 1 rows:
+// few kinds keep the compiled programs' memory small, and many rows per statement keep the steps few.
 //
 // An attempt's row is written once, final (in-flight rows stay in memory and the journal), so a plain insert
 // does: no upsert reading and rewriting the row and its indexes. A row already there is left alone
 // (OR IGNORE), which makes replaying the journal after a crash idempotent: the roll-ups count only
 // the rows that were inserted (insertEach finds them one by one when a chunk inserted fewer than it carried).
 type statements struct {
-	insert [chunk + 1]string // insert[n] writes n rows
-	rollup [chunk + 1]string // rollup[n] adds n roll-up rows
+	insert map[int]*statement // rows per statement → the insert of that many rows
+	rollup map[int]*statement // the same for roll-up rows
+	spend  *statement
+}
+
+// rowsPerStatement are the sizes statements exist for, largest first.
+var rowsPerStatement = [...]int{chunk, busyChunk, 1}
+
+// statement is one SQL text and, on SQLite, its prepared form.
+type statement struct {
+	query    string
+	prepared *sql.Stmt // nil on PostgreSQL: see prepare
+}
+
+func (s *statement) exec(tx *sql.Tx, args ...any) (sql.Result, error) {
+	if s.prepared == nil {
+		return tx.Exec(s.query, args...)
+	}
+	// The statement was prepared on the writer's only connection, which tx holds: Stmt reuses it.
+	return tx.Stmt(s.prepared).Exec(args...)
 }
 
 func newStatements(d store.Dialect) *statements {
-	s := &statements{}
-	// SQLite's INSERT OR IGNORE compiles to less than ON CONFLICT DO NOTHING (no upsert clause), and the statement
-	// is compiled at every execution; for a primary-key conflict the two are the same.
+	s := &statements{insert: map[int]*statement{}, rollup: map[int]*statement{},
+		spend: &statement{query: d.Rebind(spendSQL)}}
+	// SQLite's INSERT OR IGNORE compiles to less than ON CONFLICT DO NOTHING (no upsert clause); for a
+	// primary-key conflict the two are the same.
 	insert, ignore := "INSERT OR IGNORE INTO", ""
 	if d == store.Postgres {
 		insert, ignore = "INSERT INTO", " ON CONFLICT(id) DO NOTHING"
 	}
-	for n := 1; n <= chunk; n++ {
-		s.insert[n] = d.Rebind(insert + " usage_records (" + usageColumns + ") VALUES " + tuples(n, usageColumnCount) + ignore)
-		s.rollup[n] = d.Rebind("INSERT INTO usage_rollups (" + rollupColumns + ") VALUES " + tuples(n, rollupColumnCount) +
-			rollupUpdate)
+	for _, n := range rowsPerStatement {
+		s.insert[n] = &statement{query: d.Rebind(insert + " usage_records (" + usageColumns + ") VALUES " +
+			tuples(n, usageColumnCount) + ignore)}
+		s.rollup[n] = &statement{query: d.Rebind("INSERT INTO usage_rollups (" + rollupColumns + ") VALUES " +
+			tuples(n, rollupColumnCount) + rollupUpdate)}
 	}
 	return s
+}
+
+// all lists every statement once.
+func (s *statements) all() []*statement {
+	list := []*statement{s.spend}
+	for _, n := range rowsPerStatement {
+		list = append(list, s.insert[n], s.rollup[n])
+	}
+	return list
+}
+
+// prepare compiles the statements on SQLite. It runs before any transaction of the writer: the database has one
+// connection, which a transaction holds. PostgreSQL runs them by text: pgx's database/sql adapter would prepare a
+// statement again, with a round trip, on every transaction's connection, while its text path caches them itself.
+func (s *statements) prepare(db *sql.DB, d store.Dialect) error {
+	if d == store.Postgres {
+		return nil
+	}
+	for _, st := range s.all() {
+		p, err := db.Prepare(st.query)
+		if err != nil {
+			s.close()
+			return fmt.Errorf("usage ledger: preparing the writer's statements: %w", err)
+		}
+		st.prepared = p
+	}
+	return nil
+}
+
+func (s *statements) close() {
+	for _, st := range s.all() {
+		if st.prepared != nil {
+			st.prepared.Close()
+			st.prepared = nil
+		}
+	}
+}
+
+// size is how many rows the next statement carries: want (chunk, or busyChunk while requests are in flight), or
+// fewer when fewer are left.
+func (s *statements) size(want, left int) int {
+	for _, n := range rowsPerStatement {
+		if n <= want && n <= left {
+			return n
+		}
+	}
+	return 1
 }
 
 // tuples is n groups of width placeholders: (?,?),(?,?).
@@ -575,17 +654,17 @@ func (w *Writer) insert(rows []Record) error {
 	err := w.inTx(func(tx *sql.Tx) error {
 		args := make([]any, 0, min(len(rows), chunk)*usageColumnCount)
 		for rest := rows; len(rest) > 0; {
-			size := chunk
+			want := chunk
 			if w.pace() {
-				size = busyChunk
+				want = busyChunk
 			}
-			part := rest[:min(len(rest), size)]
+			part := rest[:w.stmts.size(want, len(rest))]
 			rest = rest[len(part):]
 			args = args[:0]
 			for i := range part {
 				args = appendRow(args, &part[i])
 			}
-			res, err := tx.Exec(w.stmts.insert[len(part)], args...)
+			res, err := w.stmts.insert[len(part)].exec(tx, args...)
 			if err != nil {
 				return fmt.Errorf("usage rows: %w", err)
 			}
@@ -607,7 +686,7 @@ func (w *Writer) insertEach(rows []Record) error {
 		added := rows[:0:0]
 		args := make([]any, 0, usageColumnCount)
 		for i := range rows {
-			res, err := tx.Exec(w.stmts.insert[1], appendRow(args[:0], &rows[i])...)
+			res, err := w.stmts.insert[1].exec(tx, appendRow(args[:0], &rows[i])...)
 			if err != nil {
 				return fmt.Errorf("usage rows: %w", err)
 			}
@@ -638,7 +717,7 @@ func hourOf(t time.Time) int64 { return t.Unix() / 3600 * 3600 }
 // addRollups adds finished rows to the hourly roll-ups and the daily spend, in the rows' transaction: a row is
 // counted exactly when it is committed (each attempt's final row is inserted once).
 func (w *Writer) addRollups(tx *sql.Tx, rows []Record) error {
-	if err := addSpend(tx, w.db.Dialect(), rows); err != nil {
+	if err := addSpend(tx, w.stmts.spend, rows); err != nil {
 		return err
 	}
 	sums := map[rollupKey]*Totals{}
@@ -658,7 +737,7 @@ func (w *Writer) addRollups(tx *sql.Tx, rows []Record) error {
 	}
 	args := make([]any, 0, min(len(order), chunk)*rollupColumnCount)
 	for len(order) > 0 {
-		part := order[:min(len(order), chunk)]
+		part := order[:w.stmts.size(chunk, len(order))]
 		order = order[len(part):]
 		args = args[:0]
 		for _, k := range part {
@@ -666,7 +745,7 @@ func (w *Writer) addRollups(tx *sql.Tx, rows []Record) error {
 			args = append(args, k.hour, k.provider, k.model, k.accountID, k.keyID, k.combo, t.Requests, t.Attempts,
 				t.Errors, t.Input, t.Output, t.CacheRead, t.CacheWrite, t.Reasoning, t.CostUSD)
 		}
-		if _, err := tx.Exec(w.stmts.rollup[len(part)], args...); err != nil {
+		if _, err := w.stmts.rollup[len(part)].exec(tx, args...); err != nil {
 			return fmt.Errorf("usage roll-ups: %w", err)
 		}
 	}

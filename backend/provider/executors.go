@@ -22,13 +22,10 @@ var UserAgent = sync.OnceValue(func() string {
 
 // newJSONRequest builds a POST of c.Body to base+path (and query) with the common headers.
 func newJSONRequest(ctx context.Context, base, path, query string, c Call) (*http.Request, error) {
-	u, err := joinURL(base, path, query)
-	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(c.Body))
-	if err != nil {
-		return nil, fmt.Errorf("build upstream request: %w", err)
+	// The URL is parsed once, by NewRequest (this runs for every upstream attempt).
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, joinURL(base, path, query), bytes.NewReader(c.Body))
+	if err != nil || (req.URL.Scheme != "http" && req.URL.Scheme != "https") || req.URL.Host == "" {
+		return nil, fmt.Errorf("base URL %q is not an http(s) URL", base)
 	}
 	req.ContentLength = int64(len(c.Body))
 	req.Header.Set("Content-Type", "application/json")
@@ -41,20 +38,17 @@ func newJSONRequest(ctx context.Context, base, path, query string, c Call) (*htt
 	return req, nil
 }
 
-// joinURL appends path (and an optional query) to a base URL without doubling slashes.
-func joinURL(base, path, query string) (string, error) {
-	u, err := url.Parse(strings.TrimRight(base, "/") + path)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("base URL %q is not an http(s) URL", base)
+// joinURL appends path (and an optional query, after any query the base has) to a base URL without doubling
+// slashes.
+func joinURL(base, path, query string) string {
+	u := strings.TrimRight(base, "/") + path
+	if query == "" {
+		return u
 	}
-	if query != "" {
-		if u.RawQuery != "" {
-			u.RawQuery += "&" + query
-		} else {
-			u.RawQuery = query
-		}
+	if strings.Contains(u, "?") {
+		return u + "&" + query
 	}
-	return u.String(), nil
+	return u + "?" + query
 }
 
 func bearerToken(c Credential) string {

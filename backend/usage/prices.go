@@ -51,7 +51,20 @@ var defaultPrices = []Price{
 // Prices is the pricing table: defaults overlaid with the user's rows. Lookups are lock-free.
 type Prices struct {
 	db   *store.DB
-	rows atomic.Pointer[[]Price] // most specific first
+	rows atomic.Pointer[priceTable]
+}
+
+// priceTable is the table in use, most specific first, with each row's model pattern lower-cased once (Lookup
+// runs for every attempt).
+type priceTable struct {
+	rows  []Price
+	match []priceMatch
+}
+
+// priceMatch is a lower-cased model pattern: the whole name, or a prefix (a pattern ending in *).
+type priceMatch struct {
+	pattern string
+	prefix  bool
 }
 
 // LoadPrices reads the user's rows.
@@ -83,7 +96,13 @@ func (p *Prices) reload(ctx context.Context) error {
 		rows = append(rows, r)
 	}
 	sort.Slice(rows, func(i, j int) bool { return specificity(rows[i]) > specificity(rows[j]) })
-	p.rows.Store(&rows)
+	t := &priceTable{rows: rows, match: make([]priceMatch, len(rows))}
+	for i, r := range rows {
+		pat := strings.ToLower(r.Model)
+		base, prefix := strings.CutSuffix(pat, "*")
+		t.match[i] = priceMatch{pattern: base, prefix: prefix}
+	}
+	p.rows.Store(t)
 	return nil
 }
 
@@ -102,16 +121,12 @@ func specificity(p Price) int {
 // Lookup finds the price of a model on a provider.
 func (p *Prices) Lookup(providerID, model string) (Price, bool) {
 	m := strings.ToLower(model)
-	for _, r := range *p.rows.Load() {
+	t := p.rows.Load()
+	for i, r := range t.rows {
 		if r.Provider != "" && r.Provider != providerID {
 			continue
 		}
-		pat := strings.ToLower(r.Model)
-		if base, ok := strings.CutSuffix(pat, "*"); ok {
-			if strings.HasPrefix(m, base) {
-				return r, true
-			}
-		} else if m == pat {
+		if x := t.match[i]; x.prefix && strings.HasPrefix(m, x.pattern) || !x.prefix && m == x.pattern {
 			return r, true
 		}
 	}
@@ -130,7 +145,7 @@ func (p *Prices) Cost(providerID, model string, r Record) float64 {
 
 // List is the whole table.
 func (p *Prices) List() []Price {
-	rows := append([]Price(nil), *p.rows.Load()...)
+	rows := append([]Price(nil), p.rows.Load().rows...)
 	sort.Slice(rows, func(i, j int) bool {
 		if rows[i].Model != rows[j].Model {
 			return rows[i].Model < rows[j].Model

@@ -43,7 +43,9 @@ func NewReader(r io.Reader, maxLine int) *Reader {
 	if maxLine <= 0 {
 		maxLine = DefaultMaxLine
 	}
-	return &Reader{br: bufio.NewReaderSize(r, 64<<10), max: maxLine}
+	// 16 KiB holds a burst of ordinary events; a longer line goes to r.line. A bigger buffer was allocated (and
+	// zeroed) whole for every stream: 64 KiB cost the time to first byte measurably (bench/FINDINGS.md).
+	return &Reader{br: bufio.NewReaderSize(r, 16<<10), max: maxLine}
 }
 
 // Next returns the next event. It returns io.EOF after the last event; a final event without its terminating

@@ -53,7 +53,7 @@ func (t *transports) get(proxyURL string) (*http.Transport, error) {
 	default:
 		u, err := url.Parse(proxyURL)
 		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("an account's proxy address is not a URL") // not repeated: it could hold a password
+			return nil, fmt.Errorf("an account's proxy address is not a URL") // not repeated: it holds the proxy's password
 		}
 		cfg := httpproxy.Config{HTTPProxy: proxyURL, HTTPSProxy: proxyURL, NoProxy: envAny("NO_PROXY", "no_proxy")}
 		pf := cfg.ProxyFunc()
@@ -62,6 +62,26 @@ func (t *transports) get(proxyURL string) (*http.Transport, error) {
 	t.byProxy[proxyURL] = tr
 	return tr, nil
 }
+
+// retain forgets the transports of proxy addresses not in used (the environment's and "direct" stay), closing
+// their idle connections: a replaced proxy, or replaced credentials, whose address with the old password would
+// otherwise stay in memory for good. A request still using one finishes on it.
+func (t *transports) retain(used map[string]bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, tr := range t.byProxy {
+		switch {
+		case k == "" || k == "direct" || k == "none" || used[k]:
+			continue
+		}
+		tr.CloseIdleConnections()
+		delete(t.byProxy, k)
+	}
+}
+
+// RetainTransports forgets the transports of proxy addresses no account uses any more (used: the addresses of
+// the current snapshot's accounts).
+func (p *Proxy) RetainTransports(used map[string]bool) { p.tr.retain(used) }
 
 func (t *transports) closeIdle() {
 	t.mu.Lock()

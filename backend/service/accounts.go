@@ -23,7 +23,8 @@ type AccountView struct {
 	Name         string           `json:"name"`
 	BaseURL      string           `json:"baseUrl"`      // the override, "" when the default is used
 	EffectiveURL string           `json:"effectiveUrl"` // what requests go to
-	ProxyURL     string           `json:"proxyUrl"`
+	ProxyURL     string           `json:"proxyUrl"`     // never with a user name or password (proxycred.go)
+	ProxyAuth    bool             `json:"proxyAuth"`    // the proxy is given credentials, kept in the secret store
 	Priority     int              `json:"priority"`
 	Enabled      bool             `json:"enabled"`
 	Models       []string         `json:"models"`
@@ -92,6 +93,7 @@ func (s *Service) accountView(r store.Account) AccountView {
 		if sk, ok := ra.Cred.(provider.StaticKey); ok {
 			v.HasKey = sk != ""
 		}
+		v.ProxyAuth = hasProxyAuth(ra.ProxyURL)
 	}
 	now := time.Now()
 	v.SpentToday, v.SpentMonth = s.spend().AccountSpend(r.ID, now)
@@ -143,9 +145,10 @@ func (s *Service) AddAccount(ctx context.Context, in AccountInput) (AccountView,
 		}
 		row.Priority = prio
 	}
-	// The key goes to the secret store inside the transaction, so a failure leaves no keyless row.
+	// The key (and the proxy's credentials) go to the secret store inside the transaction, so a failure leaves
+	// no keyless row.
 	err := s.db.CreateAccount(ctx, &row, func(a *store.Account) error {
-		return s.setAccountKey(*a, strings.TrimSpace(*in.APIKey))
+		return s.setAccountKey(*a, strings.TrimSpace(*in.APIKey), inputProxyAuth(in))
 	})
 	if row.ID != 0 {
 		s.settleAccountKey(row.ID, err == nil)
@@ -179,7 +182,8 @@ func applyAccountInput(row *store.Account, in AccountInput) error {
 				return fmt.Errorf("%w: account proxy: %v (or \"direct\" to bypass the environment's proxy)", ErrInvalid, err)
 			}
 		}
-		row.ProxyURL = p
+		// A user name or password goes to the secret store (inputProxyAuth), never to the row.
+		row.ProxyURL, _ = splitProxyURL(p)
 	}
 	if in.Priority != nil {
 		row.Priority = *in.Priority
@@ -216,10 +220,9 @@ func checkURL(u string) error {
 // proxySchemes are the proxy kinds net/http's Transport dials (the documentation of its Proxy field).
 var proxySchemes = []string{"http", "https", "socks5", "socks5h"}
 
-// checkProxyURL accepts an outbound proxy address scheme://host[:port] ("" for none). A user name or password
-// in it is refused: the address is kept in the database and shown back, and credentials belong in the secret
-// store only; an authenticating proxy is given in the environment (HTTPS_PROXY). The error never repeats the
-// address past its host, where a credential could be.
+// checkProxyURL accepts an outbound proxy address scheme://[user[:password]@]host[:port] ("" for none). An
+// account keeps a user name and password in the secret store, its row the address without them
+// (proxycred.go). The error never repeats the address past its host, where a credential could be.
 func checkProxyURL(p string) error {
 	if p == "" {
 		return nil
@@ -228,10 +231,6 @@ func checkProxyURL(p string) error {
 	u, err := url.Parse(p)
 	if err != nil || u.Opaque != "" {
 		return errors.New("not a URL: " + want)
-	}
-	if u.User != nil {
-		return fmt.Errorf("%s://…@%s holds a user name or password, which would be stored and shown in the clear: "+
-			"use a proxy without them, or give it with its credentials in the HTTPS_PROXY environment variable", u.Scheme, u.Host)
 	}
 	if !slices.Contains(proxySchemes, strings.ToLower(u.Scheme)) {
 		return fmt.Errorf("the scheme %q is not a proxy NineRouter can use: %s", u.Scheme, want)
@@ -245,8 +244,8 @@ func checkProxyURL(p string) error {
 	return nil
 }
 
-// shownProxyURL is a stored proxy address as the views show it: a user name or password kept by an older
-// version (which accepted them) is masked.
+// shownProxyURL is a stored proxy address as the views show it: a user name or password kept in the row by an
+// older version, not yet moved to the secret store (moveProxyCredentials), is masked.
 func shownProxyURL(p string) string {
 	u, err := url.Parse(p)
 	if err != nil {
@@ -285,12 +284,20 @@ func (s *Service) UpdateAccount(ctx context.Context, id int64, in AccountInput) 
 			return AccountView{}, fmt.Errorf("save account %d: %w", id, err)
 		}
 	}
+	proxyAuth, err := s.beginProxyAuthChange(row, in, since)
+	if err != nil {
+		if staged != nil {
+			_ = s.endStaged(staged, false)
+		}
+		return AccountView{}, fmt.Errorf("save account %d: %w", id, err)
+	}
 	row.UpdatedAt = since
 	err = s.db.SaveAccount(ctx, &row)
 	var keyErr error
 	if staged != nil {
 		keyErr = s.endStaged(staged, err == nil)
 	}
+	keyErr = errors.Join(keyErr, proxyAuth.end(s, id, err == nil))
 	if err != nil {
 		return AccountView{}, fmt.Errorf("save account %d: %w", id, err)
 	}

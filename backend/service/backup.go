@@ -56,8 +56,13 @@ func (s *Service) ExportBundle(ctx context.Context) (*importer.Bundle, error) {
 		return a.Priority < c.Priority
 	})
 	for _, a := range st.Accounts {
+		// The proxy travels with its credentials, like the key (proxycred.go).
+		proxyURL, err := s.accountProxyURL(a)
+		if err != nil {
+			return nil, fmt.Errorf("export: read the proxy credentials of account %d from the %s store: %w", a.ID, s.secrets.Kind(), err)
+		}
 		ia := importer.Account{Ref: fmt.Sprintf("account #%d", a.ID), Provider: a.Provider, Name: a.Name, BaseURL: a.BaseURL,
-			ProxyURL: a.ProxyURL, Priority: a.Priority, Enabled: a.Enabled, Models: decodeList(a.Models), DailyUSD: a.DailyUSD, MonthlyUSD: a.MonthlyUSD}
+			ProxyURL: proxyURL, Priority: a.Priority, Enabled: a.Enabled, Models: decodeList(a.Models), DailyUSD: a.DailyUSD, MonthlyUSD: a.MonthlyUSD}
 		if s.isSubscription(a.Provider) {
 			tok, err := vault.Load(a.ID)
 			if err != nil {

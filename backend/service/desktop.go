@@ -139,6 +139,7 @@ func (s *Service) reloadWhenSecretsOpen(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
 	p.OnReady(func() {
 		s.sweepSecrets(ctx)
+		s.moveProxyCredentials(ctx)
 		if err := s.reload(ctx, events.KindAccounts, events.KindStatus); err != nil {
 			s.log.Error("loading account keys after the keychain opened", "err", err)
 		}

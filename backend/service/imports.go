@@ -44,6 +44,8 @@ type importPlan struct {
 	// keys and tokens of rows.Accounts, by index
 	apiKeys map[int]string
 	tokens  map[int]oauth.Token
+	// proxyAuth: the proxy address with its credentials, of rows.Accounts by index (proxycred.go)
+	proxyAuth map[int]string
 	// merged sign-ins: account id → new token
 	merged map[int64]oauth.Token
 }
@@ -116,6 +118,16 @@ func (s *Service) ApplyImport(ctx context.Context, b *importer.Bundle) (importer
 					return fmt.Errorf("store the sign-in of %s: %w", a.Name, err)
 				}
 			}
+			if withAuth, ok := p.proxyAuth[i]; ok {
+				keys := []string{proxyAuthKey(a.ID)}
+				if err := s.beginSecretSet(a, keys); err != nil {
+					return err
+				}
+				written = append(written, newSecrets{a.ID, keys})
+				if err := s.setProxyAuth(a, withAuth); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
@@ -164,7 +176,7 @@ func (s *Service) planImport(ctx context.Context, b *importer.Bundle) (*importPl
 		return nil, fmt.Errorf("import: %w", err)
 	}
 	snap := s.routing.router.Snapshot()
-	p := &importPlan{apiKeys: map[int]string{}, tokens: map[int]oauth.Token{}, merged: map[int64]oauth.Token{},
+	p := &importPlan{apiKeys: map[int]string{}, tokens: map[int]oauth.Token{}, proxyAuth: map[int]string{}, merged: map[int64]oauth.Token{},
 		preview: importer.Preview{Source: b.Source, Origin: b.Origin, Format: b.Format, Notes: b.Notes}}
 	item := func(kind, name string, a importer.Action, detail, reason string) {
 		p.preview.Items = append(p.preview.Items, importer.Item{Kind: kind, Name: name, Action: a, Detail: detail, Reason: reason})
@@ -281,6 +293,7 @@ func (s *Service) planImport(ctx context.Context, b *importer.Bundle) (*importPl
 				continue
 			}
 			p.tokens[len(p.rows.Accounts)] = tok
+			p.addProxyAuth(in)
 			sc := signIn
 			p.rows.Accounts = append(p.rows.Accounts, store.ImportAccount{Account: row, SignIn: &sc})
 			signIns = append(signIns, signIn) // a second login of the same vendor account in the import is a duplicate
@@ -312,10 +325,14 @@ func (s *Service) planImport(ctx context.Context, b *importer.Bundle) (*importPl
 		}
 		keyOwner[fp] = "the imported account " + in.Name
 		p.apiKeys[len(p.rows.Accounts)] = key
+		withAuth := p.addProxyAuth(in)
 		p.rows.Accounts = append(p.rows.Accounts, store.ImportAccount{Account: row})
 		detail := "key " + importer.Hint(key)
 		if row.ProxyURL != "" {
 			detail += ", proxy " + shownProxyURL(row.ProxyURL)
+		}
+		if withAuth != "" {
+			detail += " (its credentials to the secret store)"
 		}
 		if row.BaseURL != "" {
 			detail += ", base URL " + row.BaseURL
@@ -594,6 +611,16 @@ func who(o *importer.OAuth) string {
 		return o.ExternalID
 	}
 	return "(no email)"
+}
+
+// addProxyAuth keeps the credentials of the proxy of the account about to be appended to p.rows.Accounts (checked
+// by importAccountRow), for the secret store; the answer is what it kept ("" for none).
+func (p *importPlan) addProxyAuth(in importer.Account) string {
+	_, withAuth := splitProxyURL(strings.TrimSpace(in.ProxyURL))
+	if withAuth != "" {
+		p.proxyAuth[len(p.rows.Accounts)] = withAuth
+	}
+	return withAuth
 }
 
 // importAccountRow builds the account row with the same checks as AddAccount.

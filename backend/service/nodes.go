@@ -83,7 +83,8 @@ func (s *Service) AddNode(ctx context.Context, in NodeInput) (NodeView, *Account
 		}
 	}
 	err := s.db.CreateNodeWithAccount(ctx, &row, acct, func(a *store.Account) error {
-		return s.setAccountKey(*a, strings.TrimSpace(in.APIKey))
+		_, proxyAuth := splitProxyURL(strings.TrimSpace(in.ProxyURL))
+		return s.setAccountKey(*a, strings.TrimSpace(in.APIKey), proxyAuth)
 	})
 	if acct != nil && acct.ID != 0 {
 		s.settleAccountKey(acct.ID, err == nil)

@@ -142,6 +142,7 @@ func (s *Service) reload(ctx context.Context, kinds ...events.Kind) error {
 		return err
 	}
 	s.routing.router.Swap(snap)
+	s.retainProxyTransports(snap)
 	if s.quota != nil {
 		s.quota.t.Poke() // a new or re-enabled subscription account has its quota fetched at once
 	}

@@ -89,10 +89,11 @@ func (s *Service) ownerLive(ctx context.Context, w secret.PendingWrite) (bool, e
 }
 
 // accountSecretKeys are all the keys an account may hold in the secret store: its API key, its token's two
-// slots, and the staging keys of both.
+// slots, its proxy's credentials (proxycred.go), and the staging keys of all three.
 func accountSecretKeys(id int64) []string {
 	keys := append([]string{store.AccountSecretKey(id)}, oauth.TokenSlots(id)...)
-	return append(keys, stagingKey(store.AccountSecretKey(id)), stagingKey(oauth.TokenKey(id)))
+	return append(keys, proxyAuthKey(id), stagingKey(store.AccountSecretKey(id)), stagingKey(oauth.TokenKey(id)),
+		stagingKey(proxyAuthKey(id)))
 }
 
 // beginSecretSet journals the first write of a new row's secrets; keys[0] is the one the row needs, the rest
@@ -133,17 +134,27 @@ func (s *Service) journalDone(key string) {
 	}
 }
 
-// setAccountKey journals, then stores a new account's API key (inside the row's transaction).
-func (s *Service) setAccountKey(a store.Account, key string) error {
-	if err := s.beginSecretSet(a, []string{store.AccountSecretKey(a.ID)}); err != nil {
+// setAccountKey journals, then stores a new account's API key and, when its proxy has them, the proxy's
+// credentials (proxyAuth: the whole address, proxycred.go), inside the row's transaction.
+func (s *Service) setAccountKey(a store.Account, key, proxyAuth string) error {
+	if err := s.beginSecretSet(a, newAccountKeys(a.ID)); err != nil {
 		return err
 	}
-	return s.secrets.Set(store.AccountSecretKey(a.ID), key)
+	if err := s.secrets.Set(store.AccountSecretKey(a.ID), key); err != nil {
+		return err
+	}
+	if proxyAuth != "" {
+		return s.setProxyAuth(a, proxyAuth)
+	}
+	return nil
 }
+
+// newAccountKeys are the keys setAccountKey may write.
+func newAccountKeys(id int64) []string { return []string{store.AccountSecretKey(id), proxyAuthKey(id)} }
 
 // settleAccountKey ends setAccountKey's entry once the row's transaction has ended.
 func (s *Service) settleAccountKey(id int64, committed bool) {
-	s.endSecretSet(id, []string{store.AccountSecretKey(id)}, committed)
+	s.endSecretSet(id, newAccountKeys(id), committed)
 }
 
 // stagingKey is where a new value of key waits for its row's change to commit.

@@ -141,7 +141,46 @@ var secretChanges = []secretChange{
 		oldSecret: oldToken, oldField: "pro", newSecret: newToken, newField: "max",
 		target: oauth.TokenKey,
 	},
+	{
+		// An authenticating proxy's credentials are staged like a key (proxycred.go).
+		name: "UpdateAccount proxy credentials",
+		setup: func(t *testing.T, svc *Service) int64 {
+			n := crashNode
+			n.ProxyURL = oldProxyAuth
+			_, acct, err := svc.AddNode(context.Background(), n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return acct.ID
+		},
+		change: func(svc *Service, id int64) error {
+			name, p := "renamed", newProxyAuth
+			_, err := svc.UpdateAccount(context.Background(), id, AccountInput{Name: &name, ProxyURL: &p})
+			return err
+		},
+		state: func(t *testing.T, svc *Service, id int64) (string, string) {
+			row, err := svc.db.Account(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if row.ProxyURL != "http://127.0.0.1:3128" {
+				t.Fatalf("the row's proxy is %q", row.ProxyURL)
+			}
+			v, err := svc.secrets.Get(proxyAuthKey(id))
+			if err != nil {
+				t.Fatalf("the account's proxy credentials: %v", err)
+			}
+			return v, row.Name
+		},
+		oldSecret: oldProxyAuth, oldField: "crash", newSecret: newProxyAuth, newField: "renamed",
+		target: proxyAuthKey,
+	},
 }
+
+const (
+	oldProxyAuth = "http://olduser:old-proxy-pass-0123@127.0.0.1:3128"
+	newProxyAuth = "http://newuser:new-proxy-pass-4567@127.0.0.1:3128"
+)
 
 // failingSecrets fails the writes of one key while armed, as a keychain that refuses or goes away would.
 type failingSecrets struct {

@@ -127,6 +127,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 		return nil, err
 	}
 	s.sweepSecrets(ctx)
+	s.moveProxyCredentials(ctx)
 	s.reloadWhenSecretsOpen(ctx)
 	s.startSync()
 	return s, nil

@@ -78,8 +78,8 @@ func validRetentionDays(v string) error {
 	return nil
 }
 
-// validProxy checks an outbound proxy setting like an account's proxy (checkProxyURL).
-func validProxy(v string) error { return checkProxyURL(v) }
+// validProxy checks an outbound proxy setting like an account's proxy, without credentials (checkSettingProxy).
+func validProxy(v string) error { return checkSettingProxy(v) }
 
 // SettingView is one setting with its effective value.
 type SettingView struct {

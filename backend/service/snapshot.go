@@ -69,7 +69,15 @@ func (s *Service) buildSnapshot(ctx context.Context) (*route.Snapshot, error) {
 			}
 			cred = provider.StaticKey(key)
 		}
-		ra := &route.Account{ID: a.ID, Provider: a.Provider, Name: a.Name, BaseURL: a.BaseURL, ProxyURL: a.ProxyURL,
+		// The proxy's credentials are read with the key, once per snapshot (proxycred.go).
+		proxyURL, err := s.accountProxyURL(a)
+		if errors.Is(err, secret.ErrWaiting) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read the proxy credentials of account %d from the %s store: %w", a.ID, s.secrets.Kind(), err)
+		}
+		ra := &route.Account{ID: a.ID, Provider: a.Provider, Name: a.Name, BaseURL: a.BaseURL, ProxyURL: proxyURL,
 			Priority: a.Priority, Enabled: a.Enabled, Models: decodeList(a.Models), DailyUSD: a.DailyUSD,
 			MonthlyUSD: a.MonthlyUSD, Cred: cred}
 		if ra.BaseURL == "" {

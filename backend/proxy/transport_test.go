@@ -13,7 +13,7 @@ import (
 func TestTransportGivesTheProxyItsCredentials(t *testing.T) {
 	tr := newTransports(time.Second, nil)
 	cases := []struct {
-		proxy, upstream string
+		proxy, upstream    string
 		wantUser, wantPass string
 		direct             bool
 	}{

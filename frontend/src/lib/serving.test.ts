@@ -8,7 +8,7 @@ import { ApiError } from './api';
 import type { AccountView } from './types';
 
 const acct = (over: Partial<AccountView>): AccountView => ({
-  id: 1, provider: 'mock', providerName: 'mock', name: 'a', baseUrl: '', effectiveUrl: '', proxyUrl: '', priority: 0,
+  id: 1, provider: 'mock', providerName: 'mock', name: 'a', baseUrl: '', effectiveUrl: '', proxyUrl: '', proxyAuth: false, priority: 0,
   enabled: true, models: null, hasKey: true, dailyUsd: 0, monthlyUsd: 0, spentToday: 0, spentMonth: 0, overBudget: false,
   cooldowns: null, createdAt: '', ...over,
 });

@@ -332,7 +332,10 @@ export interface AccountView {
   baseUrl: string;
   /** what requests go to */
   effectiveUrl: string;
+  /** never with a user name or password (proxycred.go) */
   proxyUrl: string;
+  /** the proxy is given credentials, kept in the secret store */
+  proxyAuth: boolean;
   priority: number;
   enabled: boolean;
   models: string[] | null;

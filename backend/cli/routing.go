@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -72,7 +73,7 @@ func providerAdd(ctx context.Context, e *Env, args []string) error {
 	name := fs.String("name", "", "a name for the account")
 	baseURL := fs.String("base-url", "", "override the provider's base URL (corporate gateway, tests)")
 	priority := fs.Int("priority", 0, "lower is tried first (default: after the existing accounts)")
-	proxyURL := fs.String("proxy", "", "outbound proxy for this account (http://, socks5:// or direct)")
+	proxyURL := fs.String("proxy", "", "outbound proxy for this account: http://[user:password@]host:port, socks5://… or direct (- reads it from stdin)")
 	models := fs.String("models", "", "comma-separated models this account lists in /v1/models")
 	daily := fs.Float64("daily-usd", 0, "daily budget cap in USD (0 = none)")
 	monthly := fs.Float64("monthly-usd", 0, "monthly budget cap in USD (0 = none)")
@@ -82,6 +83,9 @@ func providerAdd(ctx context.Context, e *Env, args []string) error {
 	}
 	key, err := readKeyFlag(e, *apiKey)
 	if err != nil {
+		return err
+	}
+	if *proxyURL, err = readProxyFlag(e, *proxyURL, *apiKey == "-"); err != nil {
 		return err
 	}
 	in := service.AccountInput{Provider: arg, APIKey: &key}
@@ -122,7 +126,7 @@ func providerAddNode(ctx context.Context, e *Env, args []string) error {
 	baseURL := fs.String("base-url", "", "the node's base URL, e.g. http://127.0.0.1:8000/v1")
 	apiKey := fs.String("api-key", "", "the node's API key (or - to read it from stdin)")
 	name := fs.String("name", "", "a display name")
-	proxyURL := fs.String("proxy", "", "outbound proxy for this node (http://, socks5:// or direct)")
+	proxyURL := fs.String("proxy", "", "outbound proxy for this node: http://[user:password@]host:port, socks5://… or direct (- reads it from stdin)")
 	models := fs.String("models", "", "comma-separated models to list in /v1/models")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -134,6 +138,9 @@ func providerAddNode(ctx context.Context, e *Env, args []string) error {
 	}
 	key, err := readKeyFlag(e, *apiKey)
 	if err != nil {
+		return err
+	}
+	if *proxyURL, err = readProxyFlag(e, *proxyURL, *apiKey == "-"); err != nil {
 		return err
 	}
 	in := service.NodeInput{Prefix: *prefix, Name: *name, Format: *format, BaseURL: *baseURL, APIKey: key, ProxyURL: *proxyURL, Models: splitList(*models)}
@@ -573,6 +580,28 @@ func readKeyFlag(e *Env, v string) (string, error) {
 		// Any local user can read another process's arguments (ps, /proc/PID/cmdline) and shells keep them in
 		// their history (issue #9 finding 8).
 		fmt.Fprintln(e.Stderr, "warning: a key given on the command line is visible to other local users (ps) and kept in shell history; pass --api-key - and send the key on stdin instead")
+	}
+	return v, nil
+}
+
+// readProxyFlag is the --proxy value: "-" reads it from stdin (unless the key already does); an address with a
+// password given inline is visible to other local users, as an inline key is (readKeyFlag), and the CLI says so.
+// The service keeps the password in the secret store, never in the database.
+func readProxyFlag(e *Env, v string, keyFromStdin bool) (string, error) {
+	if v == "-" {
+		if keyFromStdin || e.Stdin == nil {
+			return "", fmt.Errorf("%w: --proxy - needs the address alone on stdin (give the key another way, or set the proxy afterwards in the dashboard)", errUsage)
+		}
+		b, err := io.ReadAll(io.LimitReader(e.Stdin, 64<<10))
+		if err != nil {
+			return "", fmt.Errorf("read the proxy address from stdin: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	if u, err := url.Parse(v); err == nil && u.User != nil {
+		if _, hasPassword := u.User.Password(); hasPassword {
+			fmt.Fprintln(e.Stderr, "warning: a proxy password given on the command line is visible to other local users (ps) and kept in shell history; pass --proxy - and send the address on stdin instead")
+		}
 	}
 	return v, nil
 }

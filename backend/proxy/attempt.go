@@ -125,6 +125,11 @@ func (a *attempt) runOnce() (attemptResult, bool) {
 		return res, false
 	}
 	defer a.resp.Body.Close()
+	if a.resp.StatusCode == http.StatusProxyAuthRequired {
+		// Only a proxy answers 407 (an http:// upstream reached through one): the account's own connection
+		// failed, as a refused CONNECT does, and is not the client's to see (transport.go).
+		return a.fail(route.Failure{Net: route.NetConnect, Message: errProxyAuth.Error()}, http.StatusBadGateway, errProxyAuth.Error()), false
+	}
 	if a.resp.StatusCode < 200 || a.resp.StatusCode > 299 {
 		if a.refusedFormat() {
 			return attemptResult{}, true

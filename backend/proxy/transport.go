@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,6 +12,11 @@ import (
 
 	"golang.org/x/net/http/httpproxy"
 )
+
+// errProxyAuth is a proxy's 407 on an account's request: its credentials (kept in the secret store, put in
+// the account's proxy address by the service's snapshot) are missing or wrong.
+var errProxyAuth = errors.New("the outbound proxy refused the request: 407 Proxy Authentication Required " +
+	"(check the user name and password in the account's proxy address)")
 
 // transports shares one tuned http.Transport per outbound proxy setting, so connections to each upstream are
 // pooled and reused across requests and accounts. The default one honours HTTP(S)_PROXY/NO_PROXY; an account's

@@ -337,7 +337,7 @@ func TestProxyCredentialsLifeCycle(t *testing.T) {
 		res, _ := svc.TestAccount(ctx, id, "m")
 		view, _ := svc.Account(ctx, id)
 		all := w.Body.String() + " | " + res.Message + " | " + view.LastError
-		if !strings.Contains(all, "407") || res.OK || view.LastError == "" {
+		if !strings.Contains(w.Body.String()+view.LastError, "407 Proxy Authentication Required (check the user name and password") || w.Code < 500 || !strings.Contains(res.Message, "407") || res.OK || view.LastError == "" {
 			t.Fatalf("%s secret: want a clear 407 from the proxy; got %d %q, test %+v, last error %q", c.name, w.Code, w.Body.String(), res, view.LastError)
 		}
 		if strings.Contains(all, proxyPass) || strings.Contains(all, "wrong-password-999") {

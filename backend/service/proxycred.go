@@ -61,7 +61,7 @@ func (s *Service) watchProxyURL(p string) {
 	if err != nil || u.User == nil {
 		return
 	}
-	forms := []string{p, u.User.String(), u.User.Username()}
+	forms := []string{p, u.User.String()} // not the user name alone: it is often an ordinary word
 	if pw, ok := u.User.Password(); ok {
 		forms = append(forms, pw, url.QueryEscape(pw), url.PathEscape(pw))
 	}

@@ -36,6 +36,13 @@ func TestAuthenticatingProxyFromTheCLI(t *testing.T) {
 	}
 	outs = append(outs, o.String(), eb.String())
 
+	eb.Reset()
+	e.Stdin = strings.NewReader("sk-both-0000000000\n")
+	if code := Main(context.Background(), []string{"provider", "add", "openai", "--api-key", "-", "--proxy", "-"}, e); code == 0 ||
+		!strings.Contains(eb.String(), "--proxy - needs the address alone on stdin") {
+		t.Fatalf("key and proxy both from stdin: exit %d, %s", code, eb.String())
+	}
+
 	for _, args := range [][]string{{"provider", "list"}, {"provider", "list", "--json"}} {
 		code, out, errOut := run(t, env, args...)
 		if code != 0 || (len(args) == 3 && !strings.Contains(out, `"proxyUrl": "http://proxy.example:3128"`)) {

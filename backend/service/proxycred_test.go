@@ -485,3 +485,64 @@ func TestSettingProxyRefusesCredentials(t *testing.T) {
 		t.Fatal("the refused setting reached the database file")
 	}
 }
+
+// TestAuthenticatingProxyOnCONNECT: an https:// upstream is reached through the account's proxy with CONNECT,
+// which carries the credentials as Proxy-Authorization; a refused CONNECT is the account's failure, named
+// without the password. (The tunnel is closed after the CONNECT: the test checks what the proxy was sent.)
+func TestAuthenticatingProxyOnCONNECT(t *testing.T) {
+	ctx := context.Background()
+	want := "Basic " + base64.StdEncoding.EncodeToString([]byte(proxyUser+":"+proxyPass))
+	var mu sync.Mutex
+	var connects []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodConnect {
+			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
+			return
+		}
+		mu.Lock()
+		connects = append(connects, r.Host+" "+r.Header.Get("Proxy-Authorization"))
+		mu.Unlock()
+		if r.Header.Get("Proxy-Authorization") != want {
+			w.Header().Set("Proxy-Authenticate", `Basic realm="test"`)
+			w.WriteHeader(http.StatusProxyAuthRequired)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			c.Close()
+		}
+	}))
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL)
+	svc, _ := journalService(t, t.TempDir(), nil)
+	defer svc.Close()
+	for _, c := range []struct {
+		password string
+		ok       bool
+	}{{proxyPass, true}, {"wrong-password-999", false}} {
+		u.User = url.UserPassword(proxyUser, c.password)
+		prefix := "ok"
+		if !c.ok {
+			prefix = "no"
+		}
+		_, a, err := svc.AddNode(ctx, NodeInput{Prefix: prefix, Format: "openai", BaseURL: "https://upstream.test/v1", APIKey: "sk-connect-0123456789",
+			ProxyURL: u.String(), Models: []string{"m"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := chat(svc, prefix+"/m")
+		view, _ := svc.Account(ctx, a.ID)
+		mu.Lock()
+		last := connects[len(connects)-1]
+		mu.Unlock()
+		if last != "upstream.test:443 "+want && c.ok {
+			t.Fatalf("the CONNECT carried %q, want the account's credentials", last)
+		}
+		if w.Code == 200 || strings.Contains(w.Body.String()+view.LastError, c.password) {
+			t.Fatalf("%s: %d %s / %s", prefix, w.Code, w.Body.String(), view.LastError)
+		}
+		if !c.ok && !strings.Contains(w.Body.String()+view.LastError, "Proxy Authentication Required") {
+			t.Fatalf("a refused CONNECT: %d %s / %s", w.Code, w.Body.String(), view.LastError)
+		}
+	}
+}

@@ -37,6 +37,7 @@ type journal struct {
 	pending  map[uint64]int    // per generation: final rows written and not yet committed
 	retired  []uint64          // generations no longer written and fully committed: removed after the next sync
 	broken   error             // the last write failed: Finish waits for the commit instead (see Writer.Finish)
+	unmapped bool              // a generation could not be mapped (logged once)
 }
 
 // journalPrefix names the journal's files in the data dir.
@@ -152,7 +153,8 @@ func (j *journal) create(gen uint64) (f *os.File, m []byte, err error) {
 		return nil, nil, fmt.Errorf("usage journal: %w", err)
 	}
 	m, err = mapJournal(f, mapSize)
-	if err != nil && !errors.Is(err, errors.ErrUnsupported) {
+	if err != nil && !errors.Is(err, errors.ErrUnsupported) && !j.unmapped {
+		j.unmapped = true // said once: every generation would say it again
 		j.log.Warn("usage journal: appending with a write per frame", "err", err)
 	}
 	return f, m, nil

@@ -121,11 +121,14 @@ func Open(ctx context.Context, db *store.DB, log *slog.Logger, onCommit func()) 
 		return nil, err
 	}
 	go w.run()
-	w.loops.Add(4)
+	w.loops.Add(3)
 	go w.syncWAL()
 	go w.retain()
-	go w.backlogRetry()
 	go w.warmReports()
+	if db.Dialect() == store.Postgres { // only a team server keeps rows in memory while its database is away
+		w.loops.Add(1)
+		go w.backlogRetry()
+	}
 	return w, nil
 }
 

@@ -14,7 +14,7 @@ func mapJournal(f *os.File, size int) ([]byte, error) {
 	if err := syscall.Fallocate(int(f.Fd()), 0, 0, int64(size)); err != nil {
 		return nil, fmt.Errorf("usage journal: allocating %d bytes: %w", size, err)
 	}
-	m, err := syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED|syscall.MAP_POPULATE)
+	m, err := syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	if err != nil {
 		return nil, fmt.Errorf("usage journal: mapping: %w", err)
 	}

@@ -21,7 +21,7 @@ const countTimeout = 10 * time.Second
 // Counting is advisory: only the first available account of each target is asked, failures neither cool an
 // account nor fail over, and no usage row is written (a count costs no tokens).
 func (p *Proxy) CountTokens(ctx context.Context, model string, body []byte, header http.Header) (n int, ok bool) {
-	plan, err := p.o.Router.Plan(model)
+	plan, err := p.o.Router.Plan(ctx, model)
 	if err != nil {
 		return 0, false
 	}
@@ -32,7 +32,7 @@ func (p *Proxy) CountTokens(ctx context.Context, model string, body []byte, head
 		if !ok {
 			continue
 		}
-		acct, _ := p.o.Router.Next(t, nil)
+		acct, _ := p.o.Router.Next(ctx, t, nil)
 		if acct == nil {
 			continue
 		}

@@ -139,7 +139,7 @@ func (p *Proxy) Serve(ctx context.Context, w http.ResponseWriter, in Inbound) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, p.o.TotalTimeout)
 	defer cancel()
-	plan, err := p.o.Router.Plan(in.Model)
+	plan, err := p.o.Router.Plan(ctx, in.Model)
 	if err != nil {
 		writeClientError(w, in.Client, http.StatusNotFound, "not_found_error", err.Error(), time.Time{})
 		return
@@ -164,7 +164,7 @@ targets:
 			if attempts >= p.o.MaxAttempts || time.Now().After(r.budgetEnd) || ctx.Err() != nil {
 				break targets
 			}
-			acct, blocked := p.o.Router.Next(t, tried)
+			acct, blocked := p.o.Router.Next(ctx, t, tried)
 			if acct == nil {
 				note(blocked.Soonest)
 				if blocked.Reason != "tried" {

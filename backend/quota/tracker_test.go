@@ -83,19 +83,19 @@ func TestRouterSkipsSpentAccountUntilReset(t *testing.T) {
 	clock, spec, r, tr := quotaRouter("claude")
 
 	target := route.Target{Spec: spec, Model: "claude-sonnet-4-6"}
-	if a, _ := r.Next(target, nil); a == nil || a.ID != 1 {
+	if a, _ := r.Next(context.Background(), target, nil); a == nil || a.ID != 1 {
 		t.Fatalf("before: %v", a)
 	}
 	reset := testNow.Add(time.Hour)
 	tr.Observe(1, "claude", spentHeaders(reset))
-	if a, _ := r.Next(target, nil); a == nil || a.ID != 2 {
+	if a, _ := r.Next(context.Background(), target, nil); a == nil || a.ID != 2 {
 		t.Fatalf("while account 1's window is spent: %v", a)
 	}
-	if a, b := r.Next(target, map[int64]bool{2: true}); a != nil || b.Reason != "quota" || !b.Soonest.Equal(reset) {
+	if a, b := r.Next(context.Background(), target, map[int64]bool{2: true}); a != nil || b.Reason != "quota" || !b.Soonest.Equal(reset) {
 		t.Fatalf("only the spent account left: %v %+v", a, b)
 	}
 	clock.Add(time.Hour + time.Second)
-	if a, _ := r.Next(target, nil); a == nil || a.ID != 1 {
+	if a, _ := r.Next(context.Background(), target, nil); a == nil || a.ID != 1 {
 		t.Fatalf("after the reset: %v", a)
 	}
 
@@ -104,11 +104,11 @@ func TestRouterSkipsSpentAccountUntilReset(t *testing.T) {
 	h.Set("anthropic-ratelimit-unified-7d-utilization", "0.92")
 	h.Set("anthropic-ratelimit-unified-7d-reset", itoa(clock.Now().Add(48*time.Hour).Unix()))
 	tr.Observe(1, "claude", h)
-	if a, _ := r.Next(target, nil); a == nil || a.ID != 1 {
+	if a, _ := r.Next(context.Background(), target, nil); a == nil || a.ID != 1 {
 		t.Fatalf("without a reserve: %v", a)
 	}
 	tr.SetSettings(Settings{Reserve: map[int64]float64{1: 10}})
-	if a, _ := r.Next(target, nil); a == nil || a.ID != 2 {
+	if a, _ := r.Next(context.Background(), target, nil); a == nil || a.ID != 2 {
 		t.Fatalf("with a 10%% reserve at 8%% left: %v", a)
 	}
 }
@@ -125,10 +125,10 @@ func TestSoonestResetOrder(t *testing.T) {
 	}
 	tr.Observe(1, "codex", codexH(10080, testNow.Add(3*24*time.Hour)))
 	tr.Observe(2, "codex", codexH(10080, testNow.Add(5*time.Hour)))
-	if a, _ := r.Next(route.Target{Spec: spec, Model: "gpt-5.4"}, nil); a.ID != 1 {
+	if a, _ := r.Next(context.Background(), route.Target{Spec: spec, Model: "gpt-5.4"}, nil); a.ID != 1 {
 		t.Fatalf("fallback keeps priority order: %d", a.ID)
 	}
-	if a, _ := r.Next(route.Target{Spec: spec, Model: "gpt-5.4", SoonestReset: true}, nil); a.ID != 2 {
+	if a, _ := r.Next(context.Background(), route.Target{Spec: spec, Model: "gpt-5.4", SoonestReset: true}, nil); a.ID != 2 {
 		t.Fatalf("soonest reset first: %d", a.ID)
 	}
 }

@@ -1,6 +1,7 @@
 package route
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -18,7 +19,7 @@ type sharedCounters struct {
 	cleared []string
 }
 
-func (c *sharedCounters) Turn(key string, n int) (uint64, error) {
+func (c *sharedCounters) Turn(_ context.Context, key string, n int) (uint64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.down {
@@ -70,7 +71,7 @@ func TestClusterRoundRobinIsShared(t *testing.T) {
 				if i%2 == 1 {
 					r = b
 				}
-				acct, _ := r.Next(tg, c.tried)
+				acct, _ := r.Next(context.Background(), tg, c.tried)
 				got = append(got, acct.ID)
 			}
 			for i := range c.want {
@@ -88,7 +89,7 @@ func TestClusterRoundRobinIsShared(t *testing.T) {
 	var firsts []string
 	for i := 0; i < 4; i++ {
 		r := []*Router{a, b}[i%2]
-		p, err := r.Plan("fast")
+		p, err := r.Plan(context.Background(), "fast")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,10 +101,10 @@ func TestClusterRoundRobinIsShared(t *testing.T) {
 
 	// The database away: each router rotates on its own and still serves.
 	shared.down = true
-	if acct, _ := a.Next(tg, nil); acct == nil {
+	if acct, _ := a.Next(context.Background(), tg, nil); acct == nil {
 		t.Fatal("no pick while the shared counters are away")
 	}
-	if _, err := b.Plan("fast"); err != nil {
+	if _, err := b.Plan(context.Background(), "fast"); err != nil {
 		t.Fatal(err)
 	}
 }

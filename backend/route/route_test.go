@@ -1,6 +1,7 @@
 package route
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -109,7 +110,7 @@ func TestRoundRobinComboRotates(t *testing.T) {
 	r := New(s, nil)
 	var firsts []string
 	for i := 0; i < 4; i++ {
-		p, err := r.Plan("fast")
+		p, err := r.Plan(context.Background(), "fast")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,21 +201,21 @@ func TestCooldowns(t *testing.T) {
 	}
 	// Cooling only blocks its model; an account-wide failure blocks all.
 	snapT := Target{Spec: mustSpec(t, r, "openai"), Model: "m"}
-	a, _ := r.Next(snapT, nil)
+	a, _ := r.Next(context.Background(), snapT, nil)
 	if a != nil {
 		t.Fatalf("both openai accounts cool for m, got %d", a.ID)
 	}
-	other, _ := r.Next(Target{Spec: snapT.Spec, Model: "other"}, nil)
+	other, _ := r.Next(context.Background(), Target{Spec: snapT.Spec, Model: "other"}, nil)
 	if other == nil || other.ID != 1 {
 		t.Fatalf("model other should be free on account 1, got %v", other)
 	}
-	_, b := r.Next(snapT, nil)
+	_, b := r.Next(context.Background(), snapT, nil)
 	if b.Reason != "cooling" || !b.Soonest.Equal(now.Add(8*time.Second)) {
 		t.Errorf("blocked %+v, want cooling until the soonest end", b)
 	}
 	// The window passes: usable again.
 	now = now.Add(41 * time.Second)
-	if a, _ := r.Next(snapT, nil); a == nil || a.ID != 1 {
+	if a, _ := r.Next(context.Background(), snapT, nil); a == nil || a.ID != 1 {
 		t.Errorf("cooldown did not clear when its window ended")
 	}
 	// Success resets the backoff level.
@@ -247,7 +248,7 @@ func TestSelection(t *testing.T) {
 	r := New(s, nil)
 	tg := Target{Spec: mustSpec(t, r, "openai"), Model: "m"}
 	pick := func() int64 {
-		a, _ := r.Next(tg, nil)
+		a, _ := r.Next(context.Background(), tg, nil)
 		return a.ID
 	}
 	for i := 0; i < 5; i++ {
@@ -269,7 +270,7 @@ func TestSelection(t *testing.T) {
 	}
 	// Tried and disabled accounts are skipped.
 	s.Accounts["openai"][1].Enabled = false
-	a, _ := r.Next(tg, map[int64]bool{14: true, 13: true})
+	a, _ := r.Next(context.Background(), tg, map[int64]bool{14: true, 13: true})
 	if a == nil || a.ID != 1 {
 		t.Fatalf("got %v, want account 1", a)
 	}
@@ -288,7 +289,7 @@ func TestSelectionConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 300; i++ {
-				a, _ := r.Next(tg, nil)
+				a, _ := r.Next(context.Background(), tg, nil)
 				counts[g][a.ID]++
 				if i%7 == 0 {
 					r.Fail(a.ID, "x", Failure{Status: 500})
@@ -320,16 +321,16 @@ func TestBudgets(t *testing.T) {
 	s.ByID[4].DailyUSD = 0.5
 	r := New(s, fakeSpend{acct: 0.6})
 	p, _ := Resolve(s, "fast", nil)
-	a, b := r.Next(p.Targets[1], nil) // deepseek: account 4 over its own budget
+	a, b := r.Next(context.Background(), p.Targets[1], nil) // deepseek: account 4 over its own budget
 	if a != nil || b.Reason != "budget" || b.Soonest.IsZero() {
 		t.Fatalf("got %v %+v, want skipped for budget with a reset time", a, b)
 	}
 	s.ByID[4].DailyUSD = 0
 	r = New(s, fakeSpend{entry: 2})
-	if a, b := r.Next(p.Targets[1], nil); a != nil || b.Reason != "budget" {
+	if a, b := r.Next(context.Background(), p.Targets[1], nil); a != nil || b.Reason != "budget" {
 		t.Fatalf("combo entry over its 1 USD daily cap was not skipped: %v %+v", a, b)
 	}
-	if a, _ := r.Next(p.Targets[0], nil); a == nil {
+	if a, _ := r.Next(context.Background(), p.Targets[0], nil); a == nil {
 		t.Fatalf("an entry without a budget was skipped")
 	}
 }
@@ -346,7 +347,7 @@ func FuzzResolve(f *testing.F) {
 	s.Aliases["self"] = "self"
 	r := New(s, nil)
 	f.Fuzz(func(t *testing.T, model string) {
-		p, err := r.Plan(model)
+		p, err := r.Plan(context.Background(), model)
 		if err != nil {
 			if !errors.Is(err, ErrUnknownModel) {
 				t.Fatalf("error %v is not ErrUnknownModel", err)

@@ -1,6 +1,7 @@
 package route
 
 import (
+	"context"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -46,7 +47,7 @@ type Router struct {
 type Cluster interface {
 	// Turn advances the cluster-wide counter named key by n and returns its new value (n on first use): the
 	// caller owns the n turns up to it. An error (database away) makes the router fall back to its own rotation.
-	Turn(key string, n int) (uint64, error)
+	Turn(ctx context.Context, key string, n int) (uint64, error)
 	// CooldownCleared tells the other instances that an account's cooldown ended early here: model's on a
 	// success, every model's (model "") on the user's reset.
 	CooldownCleared(account int64, model string)
@@ -97,8 +98,8 @@ func (r *Router) Swap(s *Snapshot) {
 // Plan resolves a model string against the current snapshot. A "soonest-reset" combo's entries are ordered
 // by the earliest quota reset among their accounts (subscriptions first, soonest first; the rest after them in
 // the combo's order), and each entry's accounts the same way.
-func (r *Router) Plan(model string) (Plan, error) {
-	p, err := Resolve(r.Snapshot(), model, r.rotate)
+func (r *Router) Plan(ctx context.Context, model string) (Plan, error) {
+	p, err := Resolve(r.Snapshot(), model, func(combo string, n int) int { return r.rotate(ctx, combo, n) })
 	if err != nil || !p.soonestReset {
 		return p, err
 	}
@@ -135,9 +136,9 @@ func (r *Router) Plan(model string) (Plan, error) {
 	return p, nil
 }
 
-func (r *Router) rotate(combo string, n int) int {
+func (r *Router) rotate(ctx context.Context, combo string, n int) int {
 	if c := r.clusterOf(); c != nil {
-		if v, err := c.Turn("combo:"+combo, 1); err == nil {
+		if v, err := c.Turn(ctx, "combo:"+combo, 1); err == nil {
 			return int((v - 1) % uint64(n))
 		}
 	}
@@ -156,7 +157,7 @@ type Blocked struct {
 
 // Next picks an account for target, skipping tried ones, disabled ones, cooling ones and those over budget.
 // It returns nil and why when none is left.
-func (r *Router) Next(t Target, tried map[int64]bool) (*Account, Blocked) {
+func (r *Router) Next(ctx context.Context, t Target, tried map[int64]bool) (*Account, Blocked) {
 	now := r.now()
 	snap := r.Snapshot()
 	accts := snap.Accounts[t.Spec.ID]
@@ -212,7 +213,7 @@ func (r *Router) Next(t Target, tried map[int64]bool) (*Account, Blocked) {
 			limit = DefaultStickyLimit
 		}
 		if c := r.clusterOf(); c != nil {
-			if v, err := r.providerTurn(c, t.Spec.ID, limit); err == nil {
+			if v, err := r.providerTurn(ctx, c, t.Spec.ID, limit); err == nil {
 				return pickTurn(v, accts, avail, limit), b
 			}
 		}
@@ -331,7 +332,7 @@ type turnLease struct {
 
 // providerTurn takes the next turn of the provider's shared rotation, leasing a whole run of limit turns when
 // the last one is used up.
-func (r *Router) providerTurn(c Cluster, providerID string, limit int) (uint64, error) {
+func (r *Router) providerTurn(ctx context.Context, c Cluster, providerID string, limit int) (uint64, error) {
 	r.selMu.Lock()
 	l := r.lease[providerID]
 	if l == nil {
@@ -342,7 +343,7 @@ func (r *Router) providerTurn(c Cluster, providerID string, limit int) (uint64, 
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.next == 0 || l.next > l.last {
-		v, err := c.Turn("provider:"+providerID, limit)
+		v, err := c.Turn(ctx, "provider:"+providerID, limit)
 		if err != nil {
 			return 0, err
 		}

@@ -46,12 +46,13 @@ var errPaused = errors.New("shared rotation paused after a database error")
 func NewCluster(db *store.DB, bus *Bus) *Cluster { return &Cluster{db: db, bus: bus} }
 
 // Turn advances the cluster-wide counter key by n.
-func (c *Cluster) Turn(key string, n int) (uint64, error) {
+func (c *Cluster) Turn(ctx context.Context, key string, n int) (uint64, error) {
 	if time.Now().UnixNano() < c.pausedTil.Load() {
 		return 0, errPaused
 	}
-	// The router's Next carries no context; the bound keeps the round trip inside any request's budget.
-	ctx, cancel := context.WithTimeout(context.Background(), turnTimeout)
+	// The request's context ends the round trip when the client leaves; the bound keeps a slow database inside
+	// any request's budget (the router then rotates on its own).
+	ctx, cancel := context.WithTimeout(ctx, turnTimeout)
 	defer cancel()
 	v, err := c.db.Turn(ctx, key, n)
 	if err != nil {

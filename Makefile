@@ -106,7 +106,7 @@ clean:
 
 # Benchmark targets (issue 6). The rest of this Makefile belongs to the build/CI owner; these two stay as they are.
 
-.PHONY: bench bench-smoke
+.PHONY: bench bench-smoke pgo
 
 # bench: the full benchmark on loopback (under 5 minutes on 2 cores). Writes bench/out/result.{json,md}, the CPU
 # profile, and docs/benchmark.md (commit that after a run on a quiet machine). The web UI is built first so the
@@ -118,3 +118,8 @@ bench: frontend
 # the harness alive.
 bench-smoke:
 	$(GO) run ./bench/cmd/nrbench -smoke -out bench/out/smoke
+
+# pgo: refresh default.pgo, the profile `go build` uses for profile-guided optimisation of the router (lane P of
+# the benchmark, three runs merged; scripts/pgo.sh). Commit it after a run on a quiet machine.
+pgo:
+	bash scripts/pgo.sh

@@ -48,8 +48,9 @@ const journalPrefix = "usage-journal."
 const rotateAt = 256 << 10
 
 // mapSize is a mapped generation's size: room for the frames that arrive between two commits after rotateAt
-// (the writer rotates after a commit). Frames beyond it are written to the file past the mapping.
-const mapSize = 2 * rotateAt
+// (the writer rotates after a commit; at 10k requests/s a commitEvery brings ~1 MB). Frames beyond it are written
+// to the file past the mapping. Pages count in the RSS only once written.
+const mapSize = 8 * rotateAt
 
 // maxField bounds each string of a row (a hostile client can send a long model name); it keeps a frame far
 // below maxPayload.

@@ -68,19 +68,22 @@ type op struct {
 	done      chan struct{} // non-nil: Finish waits; closed once rec is committed
 }
 
-// queueSize bounds memory (an op is ~300 bytes and the channel's buffer is allocated whole at Open: 8192 of them
-// were 2.5 MB of the idle process's heap); a full queue makes the request wait briefly instead of dropping a
-// record. The writer drains the queue every commitEvery, so 1024 absorbs bursts of ~100k requests/s.
-const queueSize = 1024
+// queueSize bounds memory (an op is ~450 bytes and the channel's buffer is allocated whole at Open: 1024 of them
+// were a quarter of the idle process's live heap); a full queue makes the request wait briefly instead of dropping
+// a record. The writer takes ops off the queue as they come and only stops to commit (a few milliseconds), so 256
+// absorbs ~50k requests/s.
+const queueSize = 256
 
-// maxBatch is how many records one transaction commits.
-const maxBatch = 256
+// maxBatch is how many records one transaction commits (the batch grows to it as rows come: nothing is allocated
+// for it while idle).
+const maxBatch = 1024
 
 // commitEvery is how long the writer gathers final rows after the first before it commits them (nobody waits for
 // them: they are in the journal). Fewer, larger commits cost less CPU in all (each pays a transaction, the
-// roll-up and spend upserts and the WAL write); the commit is paced either way (see pace). A barrier (Flush, a
-// report, a Finish that waits) commits at once.
-const commitEvery = 50 * time.Millisecond
+// roll-up and spend upserts and the WAL write), and a request meets a commit less often: the commit's last step
+// (writing the pages to the WAL) cannot be paced, and at 50 ms it was what remained in the added p99 (lane A,
+// bench/FINDINGS.md). A barrier (Flush, a report, a Finish that waits) commits at once.
+const commitEvery = 200 * time.Millisecond
 
 // walSyncEvery paces the background fsync of the WAL and the journal: commits run with synchronous=NORMAL
 // (durable against a crash of the process as soon as they return), and this bounds what an OS crash can lose.
@@ -270,7 +273,7 @@ func (w *Writer) Close() error {
 
 func (w *Writer) run() {
 	defer close(w.done)
-	batch := make([]op, 0, maxBatch)
+	batch := make([]op, 0, 64)
 	urgent := func(o op) bool { return o.flush != nil || o.done != nil }
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()

@@ -42,6 +42,7 @@
 package translate
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
@@ -222,6 +223,10 @@ func Response(upstream, client wire.Format, model string, body []byte) ([]byte, 
 		return nil, wire.Usage{}, ue
 	}
 	if p.passthrough {
+		// Every format's answer is an object; valid JSON of another kind ("", [], 42) is as broken as invalid JSON.
+		if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+			return nil, wire.Usage{}, fmt.Errorf("translate %s response: the body is not a JSON object", upstream)
+		}
 		return body, nonNegative(p.upstream.SniffBody(body)), nil
 	}
 	resp, err := p.upstream.DecodeResponse(body)

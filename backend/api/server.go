@@ -49,8 +49,8 @@ func (s *Server) WindowHandler() http.Handler { return s.router() }
 func (s *Server) router() http.Handler {
 	r := mux.NewRouter()
 	r.SkipClean(true) // keep /v1/v1/... intact; the model routes handle the doubled prefix themselves
-	exact := exactRoutes{}
-	for _, rt := range s.routes() {
+	routes := s.routes()
+	for _, rt := range routes {
 		h := http.Handler(rt.Handler)
 		switch rt.Access {
 		case Manage:
@@ -67,7 +67,6 @@ func (s *Server) router() http.Handler {
 		if rt.Method != "" {
 			m.Methods(rt.Method)
 		}
-		exact.add(rt, m, h)
 	}
 	// Unknown /api paths answer 401 to the unauthenticated (no route discovery) and 404 to the authenticated.
 	// The Ollama endpoints under /api are known to everyone: another method there is a 405 in Ollama's shape.
@@ -83,9 +82,9 @@ func (s *Server) router() http.Handler {
 	}))
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
 	r.NotFoundHandler = http.HandlerFunc(s.notFound)
-	exact.keepFirstMatches(r)
+	fixed := fixedRoutes(r, routes)
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if h := exact.handler(req.Method, req.URL.Path); h != nil {
+		if h := fixed[req.Method][req.URL.Path]; h != nil {
 			h.ServeHTTP(w, req)
 			return
 		}
@@ -93,47 +92,27 @@ func (s *Server) router() http.Handler {
 	})
 }
 
-// exactRoutes finds a route with a fixed method and path (every model API call a coding tool makes) by method and
-// path, before gorilla/mux, which tries each route's regular expression in turn: the model routes come after the
-// management ones, and the regular expressions were a measurable part of each model request (bench/FINDINGS.md).
-// Anything else (path variables, prefixes, another method: a 405) goes to mux as before.
-type exactRoutes map[string]map[string]exactRoute
-
-type exactRoute struct {
-	route   *mux.Route
-	handler http.Handler
-}
-
-func (e exactRoutes) add(rt Route, m *mux.Route, h http.Handler) {
-	if rt.Prefix || rt.Method == "" || strings.Contains(rt.Path, "{") {
-		return
-	}
-	if e[rt.Method] == nil {
-		e[rt.Method] = map[string]exactRoute{}
-	}
-	if _, dup := e[rt.Method][rt.Path]; !dup {
-		e[rt.Method][rt.Path] = exactRoute{route: m, handler: h}
-	}
-}
-
-// keepFirstMatches keeps only the routes mux itself picks for their method and path, so the first match wins
-// exactly as before.
-func (e exactRoutes) keepFirstMatches(r *mux.Router) {
-	for method, paths := range e {
-		for path, x := range paths {
-			var got mux.RouteMatch
-			if !r.Match(&http.Request{Method: method, URL: &url.URL{Path: path}}, &got) || got.Route != x.route {
-				delete(paths, path)
-			}
+// fixedRoutes maps each route's own method and fixed path (every model API call a coding tool makes) to the handler
+// gorilla/mux picks for exactly that request, so a model request skips mux's walk through every route's regular
+// expression (the model routes come after the management ones: a measurable part of each request,
+// bench/FINDINGS.md) and still gets mux's answer. A request mux answers with path variables stays with mux (the
+// handler reads them from mux); so does anything not in the map (prefixes, variables, another method: a 405).
+func fixedRoutes(r *mux.Router, routes []Route) map[string]map[string]http.Handler {
+	fixed := map[string]map[string]http.Handler{}
+	for _, rt := range routes {
+		if rt.Prefix || rt.Method == "" || strings.Contains(rt.Path, "{") {
+			continue
 		}
+		var got mux.RouteMatch
+		if !r.Match(&http.Request{Method: rt.Method, URL: &url.URL{Path: rt.Path}}, &got) || len(got.Vars) > 0 {
+			continue
+		}
+		if fixed[rt.Method] == nil {
+			fixed[rt.Method] = map[string]http.Handler{}
+		}
+		fixed[rt.Method][rt.Path] = got.Handler
 	}
-}
-
-func (e exactRoutes) handler(method, path string) http.Handler {
-	if x, ok := e[method][path]; ok {
-		return x.handler
-	}
-	return nil
+	return fixed
 }
 
 // Listen binds addr. It runs before the data dir is touched, so a port in use leaves nothing half-created, and

@@ -49,8 +49,8 @@ func proxyAddress(u *url.URL) string {
 
 // hasProxyAuth reports whether a proxy address carries a user name or password.
 func hasProxyAuth(p string) bool {
-	u, err := url.Parse(p)
-	return err == nil && u.User != nil
+	_, withAuth := splitProxyURL(p)
+	return withAuth != ""
 }
 
 // watchProxyURL registers the credentials of a proxy address with the value redactor, in every form an error

@@ -305,6 +305,10 @@ func (t *tray) hostAvailable() bool {
 func (t *tray) apply(ctx context.Context, wg *sync.WaitGroup, m traymenu.Menu) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.hostLost() {
+		return
+	}
+	defer t.recoverHostLost()
 	if !t.rendered || m.Icon != t.current.Icon {
 		t.setIcon(m.Icon)
 	}

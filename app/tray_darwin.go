@@ -81,3 +81,8 @@ func (t *tray) setIcon(icon traymenu.Icon) {
 
 // setBarTitle shows the quota metric beside the menu-bar icon.
 func (t *tray) setBarTitle(title string) { systray.SetTitle(title) }
+
+// hostLost: only the Linux item lives on a connection that can close under us (tray_linux.go).
+func (t *tray) hostLost() bool { return false }
+
+func (t *tray) recoverHostLost() {}

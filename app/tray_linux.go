@@ -3,8 +3,10 @@
 package app
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"fyne.io/systray"
 	"github.com/godbus/dbus/v5"
@@ -16,7 +18,9 @@ import (
 // never touching GTK, so it cannot conflict with Wails' GTK loop. RunWithExternalLoop from OnStartup
 // (docs/desktop.md § Tray threads).
 type trayHost struct {
-	end func()
+	end      func()
+	conn     *dbus.Conn // godbus' shared session-bus connection, the one systray exports the item on
+	lostOnce sync.Once
 }
 
 func (t *tray) beforeRun() {}
@@ -32,6 +36,7 @@ func (t *tray) startHost() {
 	start, end := systray.RunWithExternalLoop(nil, nil)
 	start() // exports /StatusNotifierItem and its menu, registers with the watcher, re-registers when it appears
 	t.host.end = end
+	t.host.conn, _ = dbus.SessionBus() // the connection start just used (godbus keeps one per process)
 	t.markHostReady()
 }
 
@@ -46,6 +51,32 @@ func (t *tray) stopHost() {
 	}
 	t.host.end = nil
 	t.log.Debug("tray icon leaves with the process")
+}
+
+// hostLost reports whether the session bus the item lives on has gone (the session is ending, or its
+// dbus-daemon died). godbus then closes the connection, and systray.SetIcon panics on a closed one (its
+// prop.SetMust), so the tray stops calling systray for good; the rest of the app keeps running until the
+// signal that usually follows ends it cleanly (issue #9 finding 10).
+func (t *tray) hostLost() bool {
+	if t.host.conn == nil || t.host.conn.Connected() {
+		return false
+	}
+	t.host.lostOnce.Do(func() { t.log.Warn("the D-Bus session bus closed: the tray icon is gone") })
+	return true
+}
+
+// recoverHostLost, deferred around systray calls, turns the panic of a connection that closed between
+// hostLost and the call into the same quiet end of the tray; any other panic goes on.
+func (t *tray) recoverHostLost() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if err, ok := r.(error); ok && errors.Is(err, dbus.ErrClosed) {
+		t.hostLost()
+		return
+	}
+	panic(r)
 }
 
 // hostShowsIcon: an icon is visible only where a StatusNotifierWatcher (KDE, GNOME's AppIndicator extension,

@@ -62,3 +62,8 @@ func (t *tray) setIcon(icon traymenu.Icon) {
 
 // setBarTitle: only the macOS menu bar shows text beside the icon; here the tooltip carries it.
 func (t *tray) setBarTitle(string) {}
+
+// hostLost: only the Linux item lives on a connection that can close under us (tray_linux.go).
+func (t *tray) hostLost() bool { return false }
+
+func (t *tray) recoverHostLost() {}

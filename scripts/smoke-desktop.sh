@@ -10,7 +10,9 @@
 #   drains and closes the port; a port held by another program is refused; many fast start + SIGTERM cycles
 #   (SIGTERM anywhere in the first ~1.5 s) each exit 0 with the port closed; with the login keyring locked
 #   (over D-Bus) /healthz answers at once, the status and the tray say so, Unlock loads the keys once the password
-#   is typed, and SIGTERM while the unlock prompt is up exits 0 (SMOKE_LOCKED_CYCLES times).
+#   is typed, and SIGTERM while the unlock prompt is up exits 0 (SMOKE_LOCKED_CYCLES times); quota rows in the
+#   tray and a notification on the bus; the session bus dying at any moment of a start leaves the router serving
+#   and the SIGTERM after it exits 0.
 # Screenshots and logs go to OUTDIR; their paths are printed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -310,7 +312,7 @@ sed 's/^/smoke:   | /' "$OUT/tray-menu.txt"
 # tray menu (over D-Bus) shows its row with the mock's numbers, `ninerouter quota --json` agrees, and a spent
 # window puts a notification on the session bus (org.freedesktop.Notifications: trayprobe's stand-in server).
 # Its own instance, data dir and file secret store: independent of the keyring steps above.
-step "quota: tray row with the mock's numbers, a notification on the bus"
+step "quota: tray row from the mock, a notification on the bus"
 (cd "$here/.." && go build -o "$OUT/mockvendor" ./backend/testkit/mockvendor/cmd/mockvendor) || fail "building the mock vendor"
 "$OUT/mockvendor" -endpoints "$OUT/endpoints.json" -auto-approve >"$OUT/mockvendor.log" 2>&1 &
 mock_pid=$!
@@ -362,3 +364,57 @@ app_pid=
 kill "$mock_pid" "$notes_pid" 2>/dev/null || true
 ok "$(grep -c '^notify:' "$OUT/notifications.log") notification(s)"
 echo "smoke: tray menu with quota rows: $OUT/tray-menu-quota.txt"
+
+# The session bus goes away (the session ends, its dbus-daemon dies) at any moment of a start: the tray stops
+# calling systray (whose SetIcon panics on a closed connection, app/tray_linux.go), the router keeps serving,
+# and the SIGTERM that usually follows exits 0 with the clean-stop line (issue #9 finding 10). Each cycle runs
+# on its own dbus-daemon with a watcher, so the item registers there first; file secret store (no keyring on it).
+# bus_dies DELAY LOG: start the app on a fresh bus, kill the bus DELAY s after the item registered (or, for
+# "early", as soon as the Go runtime runs), then SIGTERM; prints why on failure.
+bus_dies() {
+  local delay=$1 log=$2 bdir p rc=0 pid bus w
+  bdir=$(mktemp -d)
+  dbus-daemon --session --nofork --nopidfile --address="unix:path=$bdir/bus" --print-address=1 >"$bdir/addr" 2>/dev/null &
+  bus=$!
+  within 10 test -s "$bdir/addr" || { echo "private dbus-daemon did not start"; return 1; }
+  local env=(DBUS_SESSION_BUS_ADDRESS="$(head -1 "$bdir/addr")")
+  env "${env[@]}" "$PROBE" watcher >"$bdir/watcher.log" 2>&1 &
+  w=$!
+  within 10 grep -q "watcher ready" "$bdir/watcher.log" || { echo "watcher did not start"; return 1; }
+  p=$(free_port)
+  env "${env[@]}" NINEROUTER_SECRET_STORE=file NINEROUTER_SECRET_KEY=smoke-bus-key NINEROUTER_DEBUG=1 \
+    "$BIN" --addr "127.0.0.1:$p" --data-dir "$HOME/bus-data" >"$log" 2>&1 &
+  pid=$! app_pid=$! # the EXIT trap ends it if a check fails
+  if [ "$delay" = early ]; then
+    within 10 sh -c 'awk "/^SigCgt/{print \$2}" /proc/$1/status 2>/dev/null | grep -q .' _ "$pid" || true
+  else
+    wait_http "http://127.0.0.1:$p/healthz" 30 || { echo "/healthz did not answer"; return 1; }
+    env "${env[@]}" "$PROBE" wait -timeout 20s >/dev/null || { echo "no StatusNotifierItem on the private bus"; return 1; }
+    sleep "$delay"
+  fi
+  kill -KILL "$bus" "$w" 2>/dev/null || true
+  wait "$bus" "$w" 2>/dev/null || true
+  rm -rf "$bdir"
+  if [ "$delay" != early ]; then
+    sleep 1 # the tray's next redraw meets the closed connection
+    kill -0 "$pid" 2>/dev/null || { echo "the app ended when the bus died"; return 1; }
+    curl -fsS -o /dev/null --max-time 5 "http://127.0.0.1:$p/healthz" || { echo "the router stopped answering when the bus died"; return 1; }
+  else
+    wait_http "http://127.0.0.1:$p/healthz" 30 || { echo "/healthz did not answer after an early bus death"; return 1; }
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  within 30 sh -c '! kill -0 "$1" 2>/dev/null' _ "$pid" || { kill -KILL "$pid"; echo "still running 30 s after SIGTERM"; return 1; }
+  wait "$pid" || rc=$?
+  app_pid=
+  local crash='^fatal error:|^panic:|^signal [0-9]+ received|without SA_ONSTACK flag'
+  [ "$rc" -eq 0 ] || { echo "exit $rc: $(grep -m1 -E "$crash" "$log")"; return 1; }
+  ! grep -qE "$crash" "$log" || { echo "the Go runtime complained: $(grep -m1 -E "$crash" "$log")"; return 1; }
+  grep -q "NineRouter stopped: server drained, database closed" "$log" || { echo "no clean-stop line"; return 1; }
+  port_closed 127.0.0.1 "$p" || { echo "port $p still open"; return 1; }
+}
+step "session bus dies: router keeps serving, SIGTERM exits 0"
+for delay in early 0 0.3 1; do
+  bus_dies "$delay" "$OUT/desktop-bus-$delay.log" >"$OUT/desktop-bus.why" ||
+    fail "bus gone after ${delay}: $(cat "$OUT/desktop-bus.why"); log: $OUT/desktop-bus-$delay.log"
+done
+ok "4/4 clean stops"

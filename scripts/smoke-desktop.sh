@@ -51,8 +51,10 @@ data=$HOME/ninerouter-data
 "$PROBE" watcher >"$OUT/sni-watcher.log" 2>&1 &
 watcher_pid=$!
 app_pid=
+bus_helpers= # a private bus and its services (bus_dies below), ended here if a check fails mid-case
 cleanup_inner() {
   [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+  [ -n "$bus_helpers" ] && kill $bus_helpers 2>/dev/null || true
   kill "$watcher_pid" 2>/dev/null || true
 }
 trap cleanup_inner EXIT
@@ -366,34 +368,55 @@ ok "$(grep -c '^notify:' "$OUT/notifications.log") notification(s)"
 echo "smoke: tray menu with quota rows: $OUT/tray-menu-quota.txt"
 
 # The session bus goes away (the session ends, its dbus-daemon dies) at any moment of a start: the tray stops
-# calling systray (whose SetIcon panics on a closed connection, app/tray_linux.go), the router keeps serving,
-# and the SIGTERM that usually follows exits 0 with the clean-stop line (issue #9 finding 10). Each cycle runs
-# on its own dbus-daemon with a watcher, so the item registers there first; file secret store (no keyring on it).
-# bus_dies DELAY LOG: start the app on a fresh bus, kill the bus DELAY s after the item registered (or, for
-# "early", as soon as the Go runtime runs), then SIGTERM; prints why on failure.
+# calling systray (whose SetIcon panics on a closed connection, app/tray_linux.go), a keychain read waiting on
+# the unlock prompt gets an error (go-keyring dereferences the nil signal of the closed bus,
+# backend/secret/keychain.go), the router keeps serving, and the SIGTERM that usually follows exits 0 with the
+# clean-stop line (issue #9 finding 10). Each case runs on its own dbus-daemon with a watcher, so the item
+# registers there first.
+# bus_dies DELAY LOG [locked]: start the app on a fresh bus, kill the bus DELAY s after the item registered (or,
+# for "early", as soon as the Go runtime runs), then SIGTERM; prints why on failure. Without "locked" the app
+# uses the file secret store; with it, a gnome-keyring on that bus, locked, so its password prompt is up (on
+# Xvfb) when the bus dies.
 bus_dies() {
-  local delay=$1 log=$2 bdir p rc=0 pid bus w
+  local delay=$1 log=$2 mode=${3:-} bdir p rc=0 pid bus w kr=
   bdir=$(mktemp -d)
   dbus-daemon --session --nofork --nopidfile --address="unix:path=$bdir/bus" --print-address=1 >"$bdir/addr" 2>/dev/null &
-  bus=$!
+  bus=$! bus_helpers+=" $bus"
   within 10 test -s "$bdir/addr" || { echo "private dbus-daemon did not start"; return 1; }
-  local env=(DBUS_SESSION_BUS_ADDRESS="$(head -1 "$bdir/addr")")
+  local env=(DBUS_SESSION_BUS_ADDRESS="$(head -1 "$bdir/addr")") store=(NINEROUTER_SECRET_STORE=file NINEROUTER_SECRET_KEY=smoke-bus-key)
   env "${env[@]}" "$PROBE" watcher >"$bdir/watcher.log" 2>&1 &
-  w=$!
+  w=$! bus_helpers+=" $w"
   within 10 grep -q "watcher ready" "$bdir/watcher.log" || { echo "watcher did not start"; return 1; }
+  if [ "$mode" = locked ]; then
+    mkdir -p "$bdir/run" "$bdir/share" && chmod 700 "$bdir/run"
+    env+=(XDG_RUNTIME_DIR="$bdir/run" XDG_DATA_HOME="$bdir/share")
+    printf 'ninerouter-test' | env -u GNOME_KEYRING_CONTROL "${env[@]}" gnome-keyring-daemon --foreground --unlock \
+      --components=secrets >/dev/null 2>&1 &
+    kr=$! bus_helpers+=" $kr"
+    # NameHasOwner, not a call to the service: that would have the bus activate a second keyring.
+    within 10 sh -c '[ "$(env "$@" busctl --user call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+      NameHasOwner s org.freedesktop.secrets)" = "b true" ]' _ "${env[@]}" || { echo "gnome-keyring did not start on the private bus"; return 1; }
+    env "${env[@]}" busctl --user call org.freedesktop.secrets /org/freedesktop/secrets org.freedesktop.Secret.Service \
+      Lock ao 1 /org/freedesktop/secrets/collection/login >/dev/null || { echo "could not lock the private keyring"; return 1; }
+    store=()
+  fi
   p=$(free_port)
-  env "${env[@]}" NINEROUTER_SECRET_STORE=file NINEROUTER_SECRET_KEY=smoke-bus-key NINEROUTER_DEBUG=1 \
-    "$BIN" --addr "127.0.0.1:$p" --data-dir "$HOME/bus-data" >"$log" 2>&1 &
+  env "${env[@]}" "${store[@]}" NINEROUTER_DEBUG=1 \
+    "$BIN" --addr "127.0.0.1:$p" --data-dir "$HOME/bus-data${mode:+-$mode}" >"$log" 2>&1 &
   pid=$! app_pid=$! # the EXIT trap ends it if a check fails
   if [ "$delay" = early ]; then
     within 10 sh -c 'awk "/^SigCgt/{print \$2}" /proc/$1/status 2>/dev/null | grep -q .' _ "$pid" || true
   else
     wait_http "http://127.0.0.1:$p/healthz" 30 || { echo "/healthz did not answer"; return 1; }
     env "${env[@]}" "$PROBE" wait -timeout 20s >/dev/null || { echo "no StatusNotifierItem on the private bus"; return 1; }
+    if [ "$mode" = locked ]; then
+      within 30 grep -qE "has not answered|keychain did not open" "$log" || { echo "no keychain-locked line"; return 1; }
+    fi
     sleep "$delay"
   fi
-  kill -KILL "$bus" "$w" 2>/dev/null || true
-  wait "$bus" "$w" 2>/dev/null || true
+  kill -KILL "$bus" "$w" $kr 2>/dev/null || true
+  wait "$bus" "$w" $kr 2>/dev/null || true
+  bus_helpers=
   rm -rf "$bdir"
   if [ "$delay" != early ]; then
     sleep 1 # the tray's next redraw meets the closed connection
@@ -413,8 +436,9 @@ bus_dies() {
   port_closed 127.0.0.1 "$p" || { echo "port $p still open"; return 1; }
 }
 step "session bus dies: router keeps serving, SIGTERM exits 0"
-for delay in early 0 0.3 1; do
-  bus_dies "$delay" "$OUT/desktop-bus-$delay.log" >"$OUT/desktop-bus.why" ||
-    fail "bus gone after ${delay}: $(cat "$OUT/desktop-bus.why"); log: $OUT/desktop-bus-$delay.log"
+for c in early 0 0.3 1 "1 locked"; do
+  set -- $c
+  bus_dies "$1" "$OUT/desktop-bus-$1${2:+-$2}.log" ${2:-} >"$OUT/desktop-bus.why" ||
+    fail "bus gone after $c: $(cat "$OUT/desktop-bus.why"); log: $OUT/desktop-bus-$1${2:+-$2}.log"
 done
-ok "4/4 clean stops"
+ok "5/5 clean stops, one with the keychain's prompt up"

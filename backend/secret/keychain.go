@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -20,9 +21,39 @@ type Backend interface {
 
 type osKeyring struct{}
 
-func (osKeyring) Get(s, u string) (string, error) { return keyring.Get(s, u) }
-func (osKeyring) Set(s, u, p string) error        { return keyring.Set(s, u, p) }
-func (osKeyring) Delete(s, u string) error        { return keyring.Delete(s, u) }
+func (osKeyring) Get(s, u string) (v string, err error) {
+	defer sessionGone(&err)
+	return keyring.Get(s, u)
+}
+
+func (osKeyring) Set(s, u, p string) (err error) {
+	defer sessionGone(&err)
+	return keyring.Set(s, u, p)
+}
+
+func (osKeyring) Delete(s, u string) (err error) {
+	defer sessionGone(&err)
+	return keyring.Delete(s, u)
+}
+
+// ErrSessionGone: the D-Bus session closed while the Secret Service was asking for the keyring's password.
+var ErrSessionGone = errors.New("keychain: the desktop session's bus closed while the keychain asked for its password")
+
+// sessionGone turns go-keyring's crash on a closed session bus into an error. Its wait for the unlock prompt
+// (v0.2.8 secret_service.handlePrompt) reads a signal channel that godbus closes with the connection and
+// dereferences the nil it gets: a nil-pointer panic in the calling goroutine, which would end the process
+// (issue #9 finding 10). Any other panic goes on.
+func sessionGone(err *error) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if re, ok := r.(runtime.Error); ok && strings.Contains(re.Error(), "nil pointer dereference") {
+		*err = ErrSessionGone
+		return
+	}
+	panic(r)
+}
 
 // ChunkSize keeps every stored value under Windows' 2560-byte credential blob and macOS's ~3 KB command-line
 // budget (docs/desktop.md § Keychain limits), with room for go-keyring's base64 prefix on macOS.
@@ -166,4 +197,7 @@ func sum(v string) string {
 	return hex.EncodeToString(h[:8])
 }
 
-func (osKeyring) DeleteAll(s string) error { return keyring.DeleteAll(s) }
+func (osKeyring) DeleteAll(s string) (err error) {
+	defer sessionGone(&err)
+	return keyring.DeleteAll(s)
+}

@@ -253,3 +253,42 @@ func TestStaleTempFilesRemovedAtOpen(t *testing.T) {
 		t.Fatalf("an unrelated file was removed: %v", err)
 	}
 }
+
+// TestSessionGoneRecoversOnlyNilDereference: go-keyring's nil-pointer panic on a closed session bus becomes
+// ErrSessionGone (scripts/smoke-desktop.sh kills the bus with the unlock prompt up); any other panic goes on.
+func TestSessionGoneRecoversOnlyNilDereference(t *testing.T) {
+	cases := []struct {
+		name      string
+		body      func()
+		wantErr   error
+		wantPanic bool
+	}{
+		{"no panic", func() {}, nil, false},
+		{"nil signal dereferenced", func() {
+			var sig *struct{ Name string }
+			_ = sig.Name
+		}, ErrSessionGone, false},
+		{"another runtime error", func() {
+			var s []int
+			i := len(s)
+			_ = s[i]
+		}, nil, true},
+		{"a library's own panic", func() { panic("boom") }, nil, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var err error
+			panicked := func() (p bool) {
+				defer func() { p = recover() != nil }()
+				func() {
+					defer sessionGone(&err)
+					c.body()
+				}()
+				return false
+			}()
+			if panicked != c.wantPanic || !errors.Is(err, c.wantErr) {
+				t.Fatalf("panicked %v err %v, want panicked %v err %v", panicked, err, c.wantPanic, c.wantErr)
+			}
+		})
+	}
+}

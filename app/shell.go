@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/cli"
@@ -205,14 +204,14 @@ func (s *shell) watchServer(ctx context.Context, inst *daemon.Instance) {
 	}
 }
 
-// watchSignals turns SIGINT/SIGTERM into a clean Quit (drain, close), as the tray's Quit does, at any moment
+// watchSignals turns a stop signal (cli.StopSignals) into a clean Quit (drain, close), as the tray's Quit does, at any moment
 // from before wails.Run until shutdown begins. Run starts it before the window exists. Wails' Quit calls
 // gtk_main_quit directly, which is lost (`gtk_main_quit: assertion 'main_loops != NULL' failed`) when the GTK
 // loop has not started yet, and a Quit before OnStartup has no window to go to: so it asks again until
 // shutdown begins.
 func (s *shell) watchSignals() {
 	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(ch, cli.StopSignals()...)
 	early := cli.EarlySignals(s.parent)
 	go func() {
 		defer close(s.sigDone)

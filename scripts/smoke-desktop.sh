@@ -7,8 +7,8 @@
 #   combo and switches it; closing the window (WM_DELETE_WINDOW) hides it to the tray and "Open NineRouter" brings
 #   it back;
 #   a second launch hands over to the running instance and exits 0; Quit clicked through the tray menu exits 0,
-#   drains and closes the port; a port held by another program is refused; many fast start + SIGTERM cycles
-#   (SIGTERM anywhere in the first ~1.5 s) each exit 0 with the port closed; with the login keyring locked
+#   drains and closes the port; a port held by another program is refused; many fast start + signal cycles
+#   (SIGTERM, SIGINT or SIGHUP anywhere in the first ~1.5 s) each exit 0 with the port closed; with the login keyring locked
 #   (over D-Bus) /healthz answers at once, the status and the tray say so, Unlock loads the keys once the password
 #   is typed, and SIGTERM while the unlock prompt is up exits 0 (SMOKE_LOCKED_CYCLES times); quota rows in the
 #   tray and a notification on the bus; the session bus dying at any moment of a start leaves the router serving
@@ -182,10 +182,10 @@ last=$(tail -n 1 "$OUT/desktop-busy.log")
 [[ "$last" == "ninerouter: "*"already in use"* ]] || fail "last line: $last"
 ok "exit $rc"
 
-# run_and_term DATA DELAY LOG: start the app, send SIGTERM after DELAY seconds, and require exit 0 within 30 s
-# with its port closed. Prints the exit code on failure.
+# run_and_term DATA DELAY LOG [SIG]: start the app, send SIG (TERM, INT or HUP; TERM by default) after DELAY
+# seconds, and require exit 0 within 30 s with its port closed. Prints the exit code on failure.
 run_and_term() {
-  local data=$1 delay=$2 log=$3 p rc=0 pid
+  local data=$1 delay=$2 log=$3 sig=${4:-TERM} p rc=0 pid
   p=$(free_port)
   "$BIN" --addr "127.0.0.1:$p" --data-dir "$data" >"$log" 2>&1 &
   pid=$!
@@ -198,30 +198,32 @@ run_and_term() {
     sleep 0.01
   done
   sleep "$delay"
-  kill -TERM "$pid" 2>/dev/null || true
+  kill -"$sig" "$pid" 2>/dev/null || true
   local deadline=$(( $(date +%s) + 30 ))
   while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.05; done
   if kill -0 "$pid" 2>/dev/null; then
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
-    echo "still running 30 s after SIGTERM at ${delay}s"
+    echo "still running 30 s after SIG$sig at ${delay}s"
     return 1
   fi
   wait "$pid" || rc=$?
-  # A SIGTERM in the runtime's own start, before main() has caught it, takes the default action: exit 143,
+  # A signal in the runtime's own start, before main() has caught it, takes the default action: exit 128+N,
   # before a line is logged, a file opened or the port bound. From main() on, it must be exit 0.
-  if [ "$rc" -eq 143 ] && [ ! -s "$log" ]; then early_kills=$(( early_kills + 1 )); rc=0; fi
-  [ "$rc" -eq 0 ] || { echo "exit $rc after SIGTERM at ${delay}s"; return 1; }
-  port_closed 127.0.0.1 "$p" || { echo "port $p open after SIGTERM at ${delay}s"; return 1; }
+  if [ "$rc" -eq $(( 128 + $(kill -l "$sig") )) ] && [ ! -s "$log" ]; then early_kills=$(( early_kills + 1 )); rc=0; fi
+  [ "$rc" -eq 0 ] || { echo "exit $rc after SIG$sig at ${delay}s"; return 1; }
+  port_closed 127.0.0.1 "$p" || { echo "port $p open after SIG$sig at ${delay}s"; return 1; }
 }
 
-cycles=${SMOKE_SIGTERM_CYCLES:-24}
+cycles=${SMOKE_SIGNAL_CYCLES:-36}
 early_kills=0
-step "$cycles fast start + SIGTERM cycles: exit 0, port closed"
+step "$cycles fast start + TERM/INT/HUP cycles: exit 0, port closed"
+sigs=(TERM INT HUP)
 for i in $(seq 0 $(( cycles - 1 ))); do
-  # Delays sweep the first 3 s of the program: before the window, before GTK's loop, while the backend starts.
+  # Delays sweep the first 3 s of the program: before the window, before GTK's loop, while the backend starts;
+  # the signal shifts by one every 12 cycles, so in 36 each kind meets every moment once.
   delay=$(python3 -c "print(round(($i % 12) * 0.25, 2))")
-  run_and_term "$HOME/cycle-data" "$delay" "$OUT/desktop-cycle.log" >"$OUT/desktop-cycle.why" ||
+  run_and_term "$HOME/cycle-data" "$delay" "$OUT/desktop-cycle.log" "${sigs[$(( (i + i / 12) % 3 ))]}" >"$OUT/desktop-cycle.why" ||
     fail "cycle $i: $(cat "$OUT/desktop-cycle.why"); log: $(tail -5 "$OUT/desktop-cycle.log")"
   grep -q "gtk_main_quit: assertion" "$OUT/desktop-cycle.log" && cp "$OUT/desktop-cycle.log" "$OUT/desktop-cycle-$i.log"
 done

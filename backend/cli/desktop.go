@@ -6,16 +6,15 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"syscall"
 )
 
 // runDesktop starts the window and tray, unless an instance already runs on the address: then it asks that one
 // to show its window and exits (single instance).
 func runDesktop(ctx context.Context, e *Env, args []string) error {
-	// Catch SIGINT/SIGTERM from the first moment: a signal before the app runs ends it with exit 0, and one
+	// Catch the stop signals from the first moment: a signal before the app runs ends it with exit 0, and one
 	// between here and the app's own watcher is handed over through the context (EarlySignals), never lost.
 	early := make(chan os.Signal, 1)
-	signal.Notify(early, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(early, StopSignals()...)
 	defer signal.Stop(early)
 	fs, cf := commandFlags(e, "", "[--addr HOST:PORT] [--data-dir DIR] [--autostart]")
 	atLogin := fs.Bool("autostart", false, "started at login: stay in the tray (the start-at-login entry passes it)")
@@ -46,7 +45,7 @@ func runDesktop(ctx context.Context, e *Env, args []string) error {
 
 type earlySignalsKey struct{}
 
-// EarlySignals is the channel runDesktop has caught SIGINT/SIGTERM on since the process started (nil when
+// EarlySignals is the channel runDesktop has caught the stop signals on since the process started (nil when
 // ctx does not come from runDesktop). The desktop app watches it beside its own, so no signal falls between.
 func EarlySignals(ctx context.Context) <-chan os.Signal {
 	ch, _ := ctx.Value(earlySignalsKey{}).(<-chan os.Signal)

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/daemon"
@@ -28,7 +26,7 @@ func runServe(ctx context.Context, e *Env, args []string) error {
 	cfg.Debug = cfg.Debug || *debug
 	log := newLogger(e.Stderr, cfg.Debug)
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, StopSignals()...)
 	defer stop()
 	inst, err := daemon.Start(ctx, cfg, e.Assets, log)
 	if err != nil {

@@ -109,36 +109,38 @@ else
   echo "bad-input: serve: SIGTERM exit $rc"; failed=$((failed + 1))
 fi
 
-# SIGHUP (the terminal closed, the session ended) stops it as cleanly; started under nohup (SIGHUP ignored) it
-# keeps running through one.
-hup_case() { # NAME IGNORE: start serve (with SIGHUP ignored when IGNORE=1), send SIGHUP, check, then SIGTERM
-  local name=$1 ignore=$2 p rc=0 pid
+# SIGHUP (the terminal closed, the session ended) and SIGINT stop it as cleanly; started with one ignored (nohup,
+# or a script's background job for SIGINT) it keeps running through it.
+stop_case() { # NAME SIG IGNORED: start serve with SIG ignored (1) or at its default (0), send SIG, check, then SIGTERM
+  local name=$1 sig=$2 ignore=$3 p rc=0 pid
   p=$(free_port)
   if [ "$ignore" = 1 ]; then
-    (trap '' HUP; exec "$HEADLESS" serve --addr "127.0.0.1:$p" --data-dir "$work/serve-hup" 2>"$work/serve-hup.log") &
+    (trap '' "$sig"; exec "$HEADLESS" serve --addr "127.0.0.1:$p" --data-dir "$work/serve-sig" 2>"$work/serve-sig.log") &
   else
-    "$HEADLESS" serve --addr "127.0.0.1:$p" --data-dir "$work/serve-hup" 2>"$work/serve-hup.log" &
+    "${sigint_default[@]}" "$HEADLESS" serve --addr "127.0.0.1:$p" --data-dir "$work/serve-sig" 2>"$work/serve-sig.log" &
   fi
   pid=$!
   pids+=($pid)
   wait_http "http://127.0.0.1:$p/healthz" 10 || { echo "bad-input: serve: $name: /healthz never answered"; failed=$((failed + 1)); return; }
-  kill -HUP "$pid"
+  kill -"$sig" "$pid"
   if [ "$ignore" = 1 ]; then
     sleep 0.5
     if ! curl -fsS -o /dev/null "http://127.0.0.1:$p/healthz"; then
-      echo "bad-input: serve: $name: stopped by SIGHUP under nohup"; failed=$((failed + 1)); return
+      echo "bad-input: serve: $name: stopped by SIG$sig"; failed=$((failed + 1)); return
     fi
     kill -TERM "$pid"
   fi
   wait "$pid" || rc=$?
-  if [ "$rc" -eq 0 ] && port_closed 127.0.0.1 "$p" && grep -q "stopping: draining" "$work/serve-hup.log"; then
-    printf 'bad-input: serve: %-45sok\n' "$name"; passed=$((passed + 1))
+  if [ "$rc" -eq 0 ] && port_closed 127.0.0.1 "$p" && grep -q "stopping: draining" "$work/serve-sig.log"; then
+    printf 'bad-input: serve: %-42sok\n' "$name"; passed=$((passed + 1))
   else
-    echo "bad-input: serve: $name: exit $rc"; tail -3 "$work/serve-hup.log"; failed=$((failed + 1))
+    echo "bad-input: serve: $name: exit $rc"; tail -3 "$work/serve-sig.log"; failed=$((failed + 1))
   fi
 }
-hup_case "SIGHUP drains and exits 0" 0
-hup_case "under nohup SIGHUP is ignored" 1
+stop_case "SIGHUP drains and exits 0" HUP 0
+stop_case "under nohup SIGHUP is ignored" HUP 1
+stop_case "SIGINT drains and exits 0" INT 0
+stop_case "SIGINT ignored at start stays ignored" INT 1
 
 echo "bad-input: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -64,3 +64,8 @@ within() {
     sleep 0.1
   done
 }
+
+# "${sigint_default[@]}" CMD...: runs CMD (exec'd, same pid) with SIGINT at its default action. bash starts a
+# script's background job with SIGINT ignored, so that Ctrl+C spares it, and NineRouter leaves an ignored SIGINT
+# ignored (backend/cli/signals.go): a test that sends SIGINT to a background instance starts it through this.
+sigint_default=(python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])')

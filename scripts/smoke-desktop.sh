@@ -187,7 +187,7 @@ ok "exit $rc"
 run_and_term() {
   local data=$1 delay=$2 log=$3 sig=${4:-TERM} p rc=0 pid
   p=$(free_port)
-  "$BIN" --addr "127.0.0.1:$p" --data-dir "$data" >"$log" 2>&1 &
+  "${sigint_default[@]}" "$BIN" --addr "127.0.0.1:$p" --data-dir "$data" >"$log" 2>&1 &
   pid=$!
   # Count the delay from when the Go runtime runs (it has installed its SIGTERM handler: SigCgt bit 15), not
   # from exec: on a loaded machine the dynamic loader alone can take a second mapping GTK and WebKit.

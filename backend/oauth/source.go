@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/provider"
+	"github.com/ninerouter/ninerouter/backend/wake"
 )
 
 // State is an account's sign-in state, kept in SQLite and shown by every view.
@@ -41,7 +42,7 @@ type Manager struct {
 
 	mu      sync.Mutex
 	sources map[int64]*Source
-	wake    chan struct{}
+	refresh *wake.Loop // the refresher (Start, Close)
 }
 
 // Options build a Manager.
@@ -60,11 +61,11 @@ type Options struct {
 	ClusterLock func(ctx context.Context, account int64, fn func(context.Context) error) error
 }
 
-// NewManager builds the manager; Run starts its refresher.
+// NewManager builds the manager; Start starts its refresher.
 func NewManager(o Options) *Manager {
 	m := &Manager{providers: map[string]*Provider{}, endpoints: o.Endpoints, http: o.HTTP, vault: o.Vault, meta: o.Meta,
-		log: o.Log, onChange: o.OnChange, sensitive: o.Sensitive, cluster: o.ClusterLock, sources: map[int64]*Source{},
-		wake: make(chan struct{}, 1)}
+		log: o.Log, onChange: o.OnChange, sensitive: o.Sensitive, cluster: o.ClusterLock, sources: map[int64]*Source{}}
+	m.refresh = wake.New(m.refreshDue)
 	if m.sensitive == nil {
 		m.sensitive = func(...string) {}
 	}
@@ -144,12 +145,7 @@ func (m *Manager) Forget(account int64) {
 	m.mu.Unlock()
 }
 
-func (m *Manager) poke() {
-	select {
-	case m.wake <- struct{}{}:
-	default:
-	}
-}
+func (m *Manager) poke() { m.refresh.Wake() }
 
 func (m *Manager) all() []*Source {
 	m.mu.Lock()
@@ -551,39 +547,28 @@ func (s *Source) refreshIfDue(ctx context.Context, now time.Time) {
 	}
 }
 
-// Run is the refresher: one goroutine, owned by the caller, that renews every account ahead of expiry (the
-// provider's lead time) until ctx ends. It sleeps until the earliest due time, or until a new account appears.
-func (m *Manager) Run(ctx context.Context) {
+// Start starts the refresher, which renews every account ahead of expiry (the provider's lead time) until
+// Close. Between passes it is a timer (backend/wake), set to the earliest due time; a new account wakes it.
+func (m *Manager) Start() { m.refresh.Start(0) }
+
+// Close stops the refresher and waits for a refresh in progress to end (its context is cancelled).
+func (m *Manager) Close() { m.refresh.Close() }
+
+// refreshDue is one pass of the refresher: it renews what is due and returns the wait until the next due time.
+func (m *Manager) refreshDue(ctx context.Context) time.Duration {
 	const maxSleep = 10 * time.Minute
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		case <-m.wake:
-		}
-		now := time.Now()
-		next := now.Add(maxSleep)
-		for _, s := range m.all() {
-			rctx, cancel := context.WithTimeout(ctx, time.Minute)
-			s.refreshIfDue(rctx, now)
-			cancel()
-			if d := s.due(); !d.IsZero() && d.Before(next) {
-				next = d
-			}
+	now := time.Now()
+	next := now.Add(maxSleep)
+	for _, s := range m.all() {
+		rctx, cancel := context.WithTimeout(ctx, time.Minute)
+		s.refreshIfDue(rctx, now)
+		cancel()
+		if d := s.due(); !d.IsZero() && d.Before(next) {
+			next = d
 		}
 		if ctx.Err() != nil {
-			return
+			return wake.Never
 		}
-		wait := max(time.Until(next), time.Second)
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
-		timer.Reset(wait)
 	}
+	return max(time.Until(next), time.Second)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/provider"
+	"github.com/ninerouter/ninerouter/backend/wake"
 )
 
 // Polling rhythm (issue 12): every minute while someone looks (the window's quota views, the tray menu),
@@ -88,10 +89,10 @@ type Options struct {
 	Notify   func(Note)
 }
 
-// Tracker owns every subscription account's quota state and the one polling goroutine (Run).
+// Tracker owns every subscription account's quota state and its poller (Start, Close).
 type Tracker struct {
 	o    Options
-	wake chan struct{}
+	poll *wake.Loop
 
 	mu       sync.RWMutex
 	entries  map[int64]*entry
@@ -120,7 +121,7 @@ type entry struct {
 	noted     map[string]bool // window id → a low/exhausted note was sent this cycle
 }
 
-// NewTracker builds a tracker; Load reads the stored values and Run polls.
+// NewTracker builds a tracker; Load reads the stored values and Start polls.
 func NewTracker(o Options) *Tracker {
 	if o.Now == nil {
 		o.Now = time.Now
@@ -137,8 +138,9 @@ func NewTracker(o Options) *Tracker {
 	if o.URL == nil {
 		o.URL = DefaultURL
 	}
-	return &Tracker{o: o, wake: make(chan struct{}, 1), entries: map[int64]*entry{},
-		settings: Settings{LowPercent: DefaultLowPercent}, signIn: map[int64]bool{}}
+	t := &Tracker{o: o, entries: map[int64]*entry{}, settings: Settings{LowPercent: DefaultLowPercent}, signIn: map[int64]bool{}}
+	t.poll = wake.New(t.pass)
+	return t
 }
 
 // Load reads the last known values; they show at once, marked stale until the next fetch.
@@ -220,12 +222,7 @@ func (t *Tracker) Limited(account int64) {
 // Poke makes the poller look at the account list now (an account was added, enabled or signed in again).
 func (t *Tracker) Poke() { t.poke() }
 
-func (t *Tracker) poke() {
-	select {
-	case t.wake <- struct{}{}:
-	default:
-	}
-}
+func (t *Tracker) poke() { t.poll.Wake() }
 
 // Observe folds an answer's live rate-limit headers into the account's state (free between polls). It runs on
 // the request path: a few header reads, and an event only when something a view shows changed.
@@ -359,39 +356,26 @@ func (t *Tracker) apply(a Account, e *entry, rep Report, err error) {
 	}
 }
 
-// Run is the poller: one goroutine, owned by the caller, until ctx ends. It sleeps until the next account is
-// due, the next window resets, or something pokes it (a look, a 429, new headers); an idle NineRouter with no
-// one looking costs one fetch per account every five minutes.
-func (t *Tracker) Run(ctx context.Context) {
-	timer := time.NewTimer(time.Second)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			t.flush(context.WithoutCancel(ctx))
-			return
-		case <-timer.C:
-		case <-t.wake:
+// Start starts the poller: a pass a second from now, then at the earliest due poll, window reset or look
+// (nextWake); a look, a 429 or new headers wake it sooner. Between passes it is a timer (backend/wake). An idle
+// NineRouter with no one looking costs one fetch per account every five minutes.
+func (t *Tracker) Start() { t.poll.Start(time.Second) }
+
+// pass polls the accounts that are due, notes resets, stores what changed, and returns the wait until the next
+// thing due.
+func (t *Tracker) pass(ctx context.Context) time.Duration {
+	accts := t.o.Accounts()
+	t.sync(ctx, accts)
+	now := t.o.Now()
+	for _, a := range accts {
+		if ctx.Err() != nil {
+			return wake.Never
 		}
-		accts := t.o.Accounts()
-		t.sync(ctx, accts)
-		now := t.o.Now()
-		for _, a := range accts {
-			if ctx.Err() != nil {
-				break
-			}
-			t.pollIfDue(ctx, a, now)
-		}
-		t.resets(now)
-		t.flush(ctx)
-		if !timer.Stop() {
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
-		timer.Reset(max(time.Second, t.nextWake(accts, t.o.Now()).Sub(t.o.Now())))
+		t.pollIfDue(ctx, a, now)
 	}
+	t.resets(now)
+	t.flush(ctx)
+	return max(time.Second, t.nextWake(accts, t.o.Now()).Sub(t.o.Now()))
 }
 
 func pollable(a Account) bool { return a.Supported && a.Enabled && a.Unusable == "" }
@@ -535,8 +519,11 @@ func (t *Tracker) flush(ctx context.Context) {
 	}
 }
 
-// Close persists what is unsaved (the service calls it after Run ended).
-func (t *Tracker) Close(ctx context.Context) { t.flush(ctx) }
+// Close stops the poller (a poll in progress is cancelled and waited for) and stores what is unsaved.
+func (t *Tracker) Close(ctx context.Context) {
+	t.poll.Close()
+	t.flush(ctx)
+}
 
 // ---- what routing asks ----
 

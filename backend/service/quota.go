@@ -68,8 +68,6 @@ func quotaSettingSpecs() []SettingSpec {
 // quotas is the quota side of the service.
 type quotas struct {
 	t       *quota.Tracker
-	stop    context.CancelFunc
-	done    chan struct{}
 	pending atomic.Bool // a coalesced quota event is scheduled
 	notify  *notifier
 }
@@ -103,28 +101,18 @@ func (s *Service) openQuota(ctx context.Context) error {
 	return nil
 }
 
-// StartQuota starts the polling goroutine (the daemon calls it once the server listens; a CLI command working
-// on the data dir shows the stored values and never polls).
+// StartQuota starts the poller (the daemon calls it once the server listens; a CLI command working on the data
+// dir shows the stored values and never polls).
 func (s *Service) StartQuota() {
-	if s.quota == nil || s.quota.stop != nil {
-		return
+	if s.quota != nil {
+		s.quota.t.Start()
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	s.quota.stop, s.quota.done = stop, make(chan struct{})
-	go func() {
-		defer close(s.quota.done)
-		s.quota.t.Run(ctx)
-	}()
 }
 
 // closeQuota ends the poller and stores what is unsaved.
 func (s *Service) closeQuota() {
 	if s.quota == nil {
 		return
-	}
-	if s.quota.stop != nil {
-		s.quota.stop()
-		<-s.quota.done
 	}
 	s.quota.t.Close(context.Background())
 }

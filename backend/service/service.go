@@ -89,6 +89,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*Service, error
 	log = slog.New(values.Handler(log.Handler()))
 	s := &Service{cfg: cfg, log: log, db: db, secrets: watchedSecrets{Store: sec, values: values}, redact: values, journal: secret.OpenJournal(cfg.DataDir),
 		bus: events.NewBus(), started: time.Now()}
+	s.sync = s.newSyncer()
 	s.authenticator, err = newAuth(ctx, s)
 	if err != nil {
 		db.Close()
@@ -164,8 +165,15 @@ func (s *Service) Subscribe(ctx context.Context) <-chan events.Event { return s.
 
 // Publish sends an event to every view.
 func (s *Service) Publish(kind events.Kind, data any) {
-	s.bus.Publish(events.Event{Kind: kind, Data: data})
+	s.publishLocal(events.Event{Kind: kind, Data: data})
 	s.announce(kind, data)
+}
+
+// publishLocal tells this instance's views (the bus) and its sync folder of an event, without announcing it to
+// a team's other instances (changes that came from them).
+func (s *Service) publishLocal(ev events.Event) {
+	s.bus.Publish(ev)
+	s.syncChanged(ev.Kind)
 }
 
 // SetListening records the bound address (which may differ from the configured one when port 0 was asked).

@@ -28,8 +28,6 @@ type subs struct {
 	mgr       *oauth.Manager
 	flows     *oauth.Flows
 	endpoints oauth.Endpoints
-	stop      context.CancelFunc
-	done      chan struct{}
 }
 
 // openSubscriptions loads NINEROUTER_ENDPOINTS (logged once when in use) and builds the sign-in manager. Its
@@ -54,15 +52,8 @@ func (s *Service) openSubscriptions(getenv func(string) (string, bool)) error {
 	return nil
 }
 
-// startRefresher starts the one refresher goroutine; closeSubscriptions ends it.
-func (s *Service) startRefresher() {
-	ctx, stop := context.WithCancel(context.Background())
-	s.subs.stop, s.subs.done = stop, make(chan struct{})
-	go func() {
-		defer close(s.subs.done)
-		s.subs.mgr.Run(ctx)
-	}()
-}
+// startRefresher starts the token refresher; closeSubscriptions ends it.
+func (s *Service) startRefresher() { s.subs.mgr.Start() }
 
 // closeSubscriptions cancels open sign-in flows (closing their listeners) and stops the refresher.
 func (s *Service) closeSubscriptions() {
@@ -70,10 +61,7 @@ func (s *Service) closeSubscriptions() {
 		return
 	}
 	s.subs.flows.Close()
-	if s.subs.stop != nil {
-		s.subs.stop()
-		<-s.subs.done
-	}
+	s.subs.mgr.Close()
 }
 
 // applyEndpoints points subscription specs at their NINEROUTER_ENDPOINTS "api" override.

@@ -1,6 +1,6 @@
 package service
 
-// The sync folder (issue 15): one owned goroutine (startSync / closeSync) writes this machine's encrypted
+// The sync folder (issue 15): one owned loop (startSync / closeSync, backend/wake) writes this machine's encrypted
 // snapshot when the configuration changes and applies newer objects from the other machines' snapshots, object
 // by object, last writer wins (backend/importer/syncfolder). The folder and the machine id are settings of this
 // machine only; the passphrase lives in the secret store.
@@ -26,6 +26,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/store"
 	"github.com/ninerouter/ninerouter/backend/usage"
 	"github.com/ninerouter/ninerouter/backend/version"
+	"github.com/ninerouter/ninerouter/backend/wake"
 )
 
 // Sync settings and the secret-store key of the passphrase. None of them travels (portableSetting).
@@ -48,58 +49,45 @@ const (
 // syncer is the sync side of the service.
 type syncer struct {
 	mu   sync.Mutex // one round at a time (the loop, SyncNow)
-	stop context.CancelFunc
-	done chan struct{}
+	loop *wake.Loop // rounds: every syncPeriod while a folder is set, syncSettle after a change (backend/wake)
 }
 
-// startSync starts the sync goroutine; it idles while no folder is set.
-func (s *Service) startSync() {
-	ctx, stop := context.WithCancel(context.Background())
-	s.sync = &syncer{stop: stop, done: make(chan struct{})}
-	events := s.Subscribe(ctx)
-	go func() {
-		defer close(s.sync.done)
-		tick := time.NewTicker(syncPeriod)
-		defer tick.Stop()
-		var settle <-chan time.Time
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case ev := <-events:
-				switch ev.Kind {
-				case "accounts", "combos", "keys", "settings":
-					if settle == nil {
-						settle = time.After(syncSettle)
-					}
-				}
-			case <-settle:
-				settle = nil
-				s.syncRound(ctx)
-			case <-tick.C:
-				s.syncRound(ctx)
-			}
-		}
-	}()
-}
+// newSyncer builds the sync loop at the service's construction, so changes published before startSync are
+// remembered (the loop keeps a wake-up asked for before it starts).
+func (s *Service) newSyncer() *syncer { return &syncer{loop: wake.New(s.syncPass)} }
 
-// closeSync ends the sync goroutine.
+// startSync lets the rounds begin; with no folder set nothing is scheduled until a change or SetSync.
+func (s *Service) startSync() { s.sync.loop.Start(syncPeriod) }
+
+// closeSync stops the rounds, waiting for one in progress.
 func (s *Service) closeSync() {
-	if s.sync != nil && s.sync.stop != nil {
-		s.sync.stop()
-		<-s.sync.done
+	if s.sync != nil {
+		s.sync.loop.Close()
 	}
 }
 
-// syncRound runs one round when sync is on, recording its error for the status.
-func (s *Service) syncRound(ctx context.Context) {
+// syncChanged is told of every event the service publishes: a change of what travels brings the next round
+// to within syncSettle, which gathers a burst of edits into one snapshot.
+func (s *Service) syncChanged(kind events.Kind) {
+	if s.sync == nil {
+		return
+	}
+	switch kind {
+	case events.KindAccounts, events.KindCombos, events.KindKeys, events.KindSettings:
+		s.sync.loop.Within(syncSettle)
+	}
+}
+
+// syncPass runs one round when sync is on, recording its error for the status, and schedules the next.
+func (s *Service) syncPass(ctx context.Context) time.Duration {
 	folder, _, _ := s.db.GetSetting(ctx, SettingSyncFolder)
 	if folder == "" {
-		return
+		return wake.Never
 	}
 	if _, err := s.SyncNow(ctx); err != nil && ctx.Err() == nil {
 		s.log.Warn("sync folder round failed", "folder", folder, "err", err)
 	}
+	return syncPeriod
 }
 
 // SyncStatus is what `ninerouter sync status` and the Settings panel show.
@@ -185,6 +173,7 @@ func (s *Service) SetSync(ctx context.Context, folder, passphrase string) (SyncS
 	if err := s.db.SetSettings(ctx, map[string]string{SettingSyncFolder: folder, settingSyncMachine: machine}); err != nil {
 		return SyncStatus{}, err
 	}
+	s.sync.loop.Within(syncPeriod) // the rounds after this one
 	return s.SyncNow(ctx)
 }
 

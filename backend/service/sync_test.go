@@ -143,3 +143,31 @@ func mustSyncLocal(t *testing.T, s *Service) {
 		t.Fatal(err)
 	}
 }
+
+// TestSyncRoundFollowsAChange: with a folder set, a change of what travels brings a round (its snapshot
+// written) within syncSettle, without anyone calling SyncNow.
+func TestSyncRoundFollowsAChange(t *testing.T) {
+	ctx := context.Background()
+	s := openImportTestService(t, secret.NewMemory())
+	if _, err := s.SetSync(ctx, t.TempDir(), "shared sync passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	before, err := s.SyncStatus(ctx)
+	if err != nil || before.LastSynced == nil {
+		t.Fatalf("status after SetSync: %+v, %v", before, err)
+	}
+	if _, err := s.SetCombo(ctx, route.Combo{Name: "later", Entries: []route.ComboEntry{{Model: "openai/gpt-4.1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := s.SyncStatus(ctx)
+		if err == nil && st.LastSynced != nil && st.LastSynced.After(*before.LastSynced) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no sync round within 10 s of a change (syncSettle %v): %+v", syncSettle, st)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

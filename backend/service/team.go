@@ -183,7 +183,7 @@ func (s *Service) teamMessage(m team.Message) {
 		var account int64
 		if json.Unmarshal(m.Data, &account) == nil && s.routing != nil {
 			s.routing.router.ForgetCooldown(account, "")
-			s.bus.Publish(events.Event{Kind: events.KindAccounts})
+			s.publishLocal(events.Event{Kind: events.KindAccounts})
 		}
 		return
 	}
@@ -191,7 +191,7 @@ func (s *Service) teamMessage(m team.Message) {
 		var c team.CooldownClear
 		if json.Unmarshal(m.Data, &c) == nil && s.routing != nil {
 			s.routing.router.ForgetCooldown(c.AccountID, c.Model)
-			s.bus.Publish(events.Event{Kind: events.KindAccounts})
+			s.publishLocal(events.Event{Kind: events.KindAccounts})
 		}
 		return
 	}
@@ -199,7 +199,7 @@ func (s *Service) teamMessage(m team.Message) {
 		var c route.Cooldown
 		if json.Unmarshal(m.Data, &c) == nil && s.routing != nil {
 			s.routing.router.AdoptCooldown(c)
-			s.bus.Publish(events.Event{Kind: events.KindAccounts})
+			s.publishLocal(events.Event{Kind: events.KindAccounts})
 		}
 		return
 	}
@@ -277,7 +277,7 @@ func (s *Service) reloadShared(ctx context.Context, kinds []events.Kind) error {
 	}
 	rt.router.Swap(snap)
 	for _, k := range kinds {
-		s.bus.Publish(events.Event{Kind: k})
+		s.publishLocal(events.Event{Kind: k})
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/store"
+	"github.com/ninerouter/ninerouter/backend/wake"
 )
 
 // pastCache keeps the per-slice totals of hours and whole UTC days that are over, as reports read them from the
@@ -86,27 +87,11 @@ func (c *pastCache) forget(hour int64) {
 // the start-up's way (exec → first answer), early enough that the Usage page's first look is already cheap.
 const warmAfter = 2 * time.Second
 
-// warmReports reads the last month's past hours and days into the report cache once, on the read pool, so that
-// the first report over a month does not read 720 × slices roll-up rows while requests run. It ends at Close.
-func (w *Writer) warmReports() {
-	defer w.loops.Done()
-	t := time.NewTimer(warmAfter)
-	defer t.Stop()
-	select {
-	case <-w.stop:
-		return
-	case <-t.C:
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-w.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
+// warmPass reads the last month's past hours and days into the report cache once, on the read pool, so that
+// the first report over a month does not read 720 × slices roll-up rows while requests run.
+func (w *Writer) warmPass(ctx context.Context) time.Duration {
 	if _, err := w.Report(ctx, Query{Since: time.Now().AddDate(0, 0, -31), Bucket: "day"}); err != nil && ctx.Err() == nil {
 		w.log.Warn("usage: reading the last month's roll-ups ahead failed", "err", err)
 	}
+	return wake.Never
 }

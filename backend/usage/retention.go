@@ -17,33 +17,20 @@ const DefaultRetentionDays = 90
 // pruneChunk bounds one DELETE transaction, so the writer (which shares the connection) waits at most one chunk.
 const pruneChunk = 2000
 
-// retain prunes raw rows older than the retention a minute after start and then every hour, until Close.
-func (w *Writer) retain() {
-	defer w.loops.Done()
-	next := time.NewTimer(time.Minute)
-	defer next.Stop()
-	for {
-		select {
-		case <-w.stop:
-			return
-		case <-next.C:
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		go func() {
-			select {
-			case <-w.stop:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		if n, err := w.Prune(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			w.log.Warn("usage: pruning old rows failed", "err", err)
-		} else if n > 0 {
-			w.log.Info("usage: pruned rows past the retention", "rows", n)
-		}
-		cancel()
-		next.Reset(time.Hour)
+// retainFirst and retainEvery: raw rows older than the retention are pruned a minute after start, then hourly.
+const (
+	retainFirst = time.Minute
+	retainEvery = time.Hour
+)
+
+// retainPass prunes raw rows older than the retention.
+func (w *Writer) retainPass(ctx context.Context) time.Duration {
+	if n, err := w.Prune(ctx, time.Now()); err != nil && ctx.Err() == nil {
+		w.log.Warn("usage: pruning old rows failed", "err", err)
+	} else if n > 0 {
+		w.log.Info("usage: pruned rows past the retention", "rows", n)
 	}
+	return retainEvery
 }
 
 // RetentionDays reads the retention setting (DefaultRetentionDays when unset).

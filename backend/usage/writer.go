@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/ninerouter/ninerouter/backend/store"
+	"github.com/ninerouter/ninerouter/backend/wake"
 )
 
 // Outcomes of an attempt.
@@ -55,9 +56,11 @@ type Writer struct {
 	backlog  []Record     // rows a lost database could not take (team server); the writer goroutine's own
 	buffered atomic.Int64 // len(backlog), for the status
 
-	synced chan struct{} // a commit happened: the WAL syncer has work (capacity 1)
-	stop   chan struct{} // closed by Close: background loops end
-	loops  sync.WaitGroup
+	// Background passes (backend/wake: timers between passes, no goroutine): the WAL and journal fsync after
+	// commits, retention, the reports' warm-up and, on a team server, the backlog retry. Close ends them.
+	walSync  *wake.Loop
+	lastSync atomic.Int64 // UnixNano when the last fsync pass began: paces walSync
+	loops    []*wake.Loop
 }
 
 type op struct {
@@ -101,7 +104,7 @@ func Open(ctx context.Context, db *store.DB, log *slog.Logger, onCommit func()) 
 		onCommit = func() {}
 	}
 	w := &Writer{db: db, log: log, prices: prices, onCommit: onCommit, past: newPastCache(),
-		ch: make(chan op, queueSize), done: make(chan struct{}), synced: make(chan struct{}, 1), stop: make(chan struct{})}
+		ch: make(chan op, queueSize), done: make(chan struct{})}
 	w.stmts = newStatements(db.Dialect())
 	sqlDB, err := db.DB.DB()
 	if err != nil {
@@ -123,15 +126,13 @@ func Open(ctx context.Context, db *store.DB, log *slog.Logger, onCommit func()) 
 		w.stmts.close()
 		return nil, err
 	}
-	go w.run()
-	w.loops.Add(3)
-	go w.syncWAL()
-	go w.retain()
-	go w.warmReports()
+	w.walSync = wake.New(w.syncPass)
+	w.loops = []*wake.Loop{w.walSync, w.startLoop(retainFirst, w.retainPass), w.startLoop(warmAfter, w.warmPass)}
 	if db.Dialect() == store.Postgres { // only a team server keeps rows in memory while its database is away
-		w.loops.Add(1)
-		go w.backlogRetry()
+		w.loops = append(w.loops, w.startLoop(backlogEvery, w.backlogPass))
 	}
+	w.walSync.Start(wake.Never)
+	go w.run()
 	return w, nil
 }
 
@@ -256,19 +257,27 @@ func (w *Writer) Flush(ctx context.Context) error {
 	}
 }
 
-// Close commits what is queued (rows still in flight as interrupted), fsyncs the WAL, removes the journal and
-// stops the writer and its loops. Safe to call twice.
+// Close stops the background passes (one in progress is cancelled and waited for), then commits what is queued
+// (rows still in flight as interrupted), fsyncs the WAL and removes the journal. Safe to call twice.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	if !w.closed {
 		w.closed = true
 		close(w.ch)
-		close(w.stop)
 	}
 	w.mu.Unlock()
+	for _, l := range w.loops {
+		l.Close() // before the writer's last commit and fsync, so no pass runs beside them
+	}
 	<-w.done
-	w.loops.Wait()
 	return nil
+}
+
+// startLoop starts a background pass first after first.
+func (w *Writer) startLoop(first time.Duration, pass func(context.Context) time.Duration) *wake.Loop {
+	l := wake.New(pass)
+	l.Start(first)
+	return l
 }
 
 func (w *Writer) run() {
@@ -372,10 +381,7 @@ func (w *Writer) commit(rows []Record) bool {
 				w.buffered.Store(0)
 			}
 			w.forgetPast(rows)
-			select {
-			case w.synced <- struct{}{}:
-			default:
-			}
+			w.walSync.Within(time.Until(time.Unix(0, w.lastSync.Load()).Add(walSyncEvery)))
 			w.onCommit()
 			return true
 		}
@@ -410,24 +416,18 @@ func (w *Writer) keep(rows []Record, err error) {
 // Buffered is how many usage rows wait in memory for the database (0 when it answers).
 func (w *Writer) Buffered() int64 { return w.buffered.Load() }
 
-// backlogRetry asks for a commit every second while rows wait in memory, so they are written as soon as the
+// backlogEvery: while rows wait in memory, a commit is asked for this often, so they are written as soon as the
 // database returns even when no request comes.
-func (w *Writer) backlogRetry() {
-	defer w.loops.Done()
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-w.stop:
-			return
-		case <-tick.C:
-		}
-		if w.buffered.Load() > 0 {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			_ = w.Flush(ctx)
-			cancel()
-		}
+const backlogEvery = time.Second
+
+// backlogPass asks for a commit while rows wait in memory for the database (team server).
+func (w *Writer) backlogPass(ctx context.Context) time.Duration {
+	if w.buffered.Load() > 0 {
+		fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_ = w.Flush(fctx)
+		cancel()
 	}
+	return backlogEvery
 }
 
 // forgetPast drops from the reports' cache the hours before the current one that committed rows were added to
@@ -441,24 +441,12 @@ func (w *Writer) forgetPast(rows []Record) {
 	}
 }
 
-// syncWAL fsyncs the WAL file and the journal after commits, at most every walSyncEvery, off the request path.
-func (w *Writer) syncWAL() {
-	defer w.loops.Done()
-	tick := time.NewTicker(walSyncEvery)
-	defer tick.Stop()
-	for {
-		select {
-		case <-w.stop:
-			return
-		case <-w.synced:
-		}
-		w.syncNow()
-		select {
-		case <-w.stop:
-			return
-		case <-tick.C:
-		}
-	}
+// syncPass fsyncs the WAL file and the journal after commits, off the request path: a commit asks for it at once,
+// or walSyncEvery after the previous pass began, whichever is later.
+func (w *Writer) syncPass(context.Context) time.Duration {
+	w.lastSync.Store(time.Now().UnixNano())
+	w.syncNow()
+	return wake.Never
 }
 
 // syncNow fsyncs the WAL, then the journal, whose committed generations it then removes.

@@ -12,7 +12,7 @@ import (
 type recorder struct {
 	runs atomic.Int32
 	ran  chan int32
-	next atomic.Int64 // time.Duration
+	next atomic.Int64  // time.Duration
 	hold chan struct{} // when set, a pass waits on it (or on its context)
 }
 

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ninerouter/ninerouter/backend/clitool/toolkit"
@@ -536,4 +537,33 @@ func TestOnlyOurValuesDiffer(t *testing.T) {
 	}
 	_ = envedit.Quote
 	_ = tomledit.Quote
+}
+
+// inspectCounter is a tool that counts how often its config is inspected.
+type inspectCounter struct {
+	toolkit.Tool
+	inspected *atomic.Int32
+}
+
+func (c inspectCounter) Inspect(env toolkit.Env, cur []toolkit.Current) toolkit.Inspection {
+	c.inspected.Add(1)
+	return c.Tool.Inspect(env, cur)
+}
+
+// TestStaleReadsOnlyToolsWithFiles: the start-up check reads only the tools that have a config file on disk (the
+// fixture home holds Codex's); the others are not inspected, and Codex, pointing at this NineRouter, is not stale.
+func TestStaleReadsOnlyToolsWithFiles(t *testing.T) {
+	f := newFixture(t, "codex")
+	var inspected atomic.Int32
+	var counted []toolkit.Tool
+	for _, tl := range All() {
+		counted = append(counted, inspectCounter{Tool: tl, inspected: &inspected})
+	}
+	f.m.o.Tools = counted
+	if stale := f.m.Stale(context.Background(), ""); len(stale) != 0 {
+		t.Fatalf("stale = %+v", stale)
+	}
+	if n := inspected.Load(); n != 1 {
+		t.Fatalf("%d tools inspected, want 1 (only Codex has a file in the fixture home)", n)
+	}
 }

@@ -70,9 +70,14 @@ type StatusOptions struct {
 // The tools are looked at in parallel (each may run `--version`, which takes a node CLI up to a second); the
 // goroutines end before Tools returns.
 func (m *Manager) Tools(ctx context.Context, opt StatusOptions) []ToolState {
-	out := make([]ToolState, len(m.o.Tools))
+	return m.statuses(ctx, m.o.Tools, opt)
+}
+
+// statuses reads the given tools' states side by side (probing an endpoint can take a while).
+func (m *Manager) statuses(ctx context.Context, tools []toolkit.Tool, opt StatusOptions) []ToolState {
+	out := make([]ToolState, len(tools))
 	var wg sync.WaitGroup
-	for i, t := range m.o.Tools {
+	for i, t := range tools {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -163,9 +168,21 @@ func (m *Manager) classify(ctx context.Context, in toolkit.Inspection) (State, s
 }
 
 // Stale lists the tools whose config points at a NineRouter that is gone; the UI offers Heal for each.
+// Only tools with a config file on disk are read: a tool is stale by what its files say, and reading the others
+// (their parsers, the apply records) cost every start ~0.7 MB of resident code for nothing (docs/benchmark.md).
 func (m *Manager) Stale(ctx context.Context, home string) []ToolState {
+	env := m.env(home)
+	var present []toolkit.Tool
+	for _, t := range m.o.Tools {
+		for _, f := range t.Files(env) {
+			if _, err := os.Stat(f.Path); err == nil {
+				present = append(present, t)
+				break
+			}
+		}
+	}
 	var out []ToolState
-	for _, st := range m.Tools(ctx, StatusOptions{Home: home}) {
+	for _, st := range m.statuses(ctx, present, StatusOptions{Home: home}) {
 		if st.State == Stale {
 			out = append(out, st)
 		}

@@ -110,9 +110,7 @@ func Open(ctx context.Context, db *store.DB, log *slog.Logger, onCommit func()) 
 	if err != nil {
 		return nil, fmt.Errorf("usage ledger: %w", err)
 	}
-	if err := w.stmts.prepare(sqlDB, db.Dialect()); err != nil {
-		return nil, err
-	}
+	w.stmts.db = sqlDB
 	if err := w.markInterrupted(ctx); err != nil {
 		w.stmts.close()
 		return nil, err
@@ -494,9 +492,9 @@ const rollupUpdate = ` ON CONFLICT(hour, provider, model, account_id, key_id, co
 // chunk bounds the rows of one statement (24 bound values each, far below SQLite's variable limit).
 const chunk = 32
 
-// statements are the writer's SQL, built once at Open and, on SQLite, prepared once on the writer's connection:
-// the driver keeps a prepared statement's compiled program, so a commit binds and steps rows instead of parsing
-// SQL (bench/FINDINGS.md: parsing was most of the writer's CPU). A statement carries chunk, busyChunk or 1 rows:
+// statements are the writer's SQL, built once at Open and, on SQLite, prepared once on the writer's connection
+// before its first transaction: the driver keeps a prepared statement's compiled program, so a commit binds and
+// steps rows instead of parsing SQL (bench/FINDINGS.md: parsing was most of the writer's CPU). A statement carries chunk, busyChunk or 1 rows:
 // few kinds keep the compiled programs' memory small, and many rows per statement keep the steps few.
 //
 // An attempt's row is written once, final (in-flight rows stay in memory and the journal), so a plain insert
@@ -507,6 +505,10 @@ type statements struct {
 	insert map[int]*statement // rows per statement → the insert of that many rows
 	rollup map[int]*statement // the same for roll-up rows
 	spend  *statement
+
+	db       *sql.DB // the writer's connection pool (one connection on SQLite)
+	dialect  store.Dialect
+	prepared bool // the writer's own: inTx prepares before the first transaction
 }
 
 // rowsPerStatement are the sizes statements exist for, largest first.
@@ -528,7 +530,7 @@ func (s *statement) exec(tx *sql.Tx, args ...any) (sql.Result, error) {
 
 func newStatements(d store.Dialect) *statements {
 	s := &statements{insert: map[int]*statement{}, rollup: map[int]*statement{},
-		spend: &statement{query: d.Rebind(spendSQL)}}
+		spend: &statement{query: d.Rebind(spendSQL)}, dialect: d}
 	// SQLite's INSERT OR IGNORE compiles to less than ON CONFLICT DO NOTHING (no upsert clause); for a
 	// primary-key conflict the two are the same.
 	insert, ignore := "INSERT OR IGNORE INTO", ""
@@ -553,21 +555,24 @@ func (s *statements) all() []*statement {
 	return list
 }
 
-// prepare compiles the statements on SQLite. It runs before any transaction of the writer: the database has one
-// connection, which a transaction holds. PostgreSQL runs them by text: pgx's database/sql adapter would prepare a
-// statement again, with a round trip, on every transaction's connection, while its text path caches them itself.
-func (s *statements) prepare(db *sql.DB, d store.Dialect) error {
-	if d == store.Postgres {
+// prepare compiles the statements on SQLite, once, before the writer's first transaction (the database has one
+// connection, which a transaction holds): not at Open, so an instance that serves no request does not hold the
+// compiled programs or the compiler's code (idle RSS, docs/benchmark.md). PostgreSQL runs them by text: pgx's
+// database/sql adapter would prepare a statement again, with a round trip, on every transaction's connection,
+// while its text path caches them itself.
+func (s *statements) prepare() error {
+	if s.prepared || s.dialect == store.Postgres {
 		return nil
 	}
 	for _, st := range s.all() {
-		p, err := db.Prepare(st.query)
+		p, err := s.db.Prepare(st.query)
 		if err != nil {
 			s.close()
 			return fmt.Errorf("usage ledger: preparing the writer's statements: %w", err)
 		}
 		st.prepared = p
 	}
+	s.prepared = true
 	return nil
 }
 
@@ -578,6 +583,7 @@ func (s *statements) close() {
 			st.prepared = nil
 		}
 	}
+	s.prepared = false
 }
 
 // size is how many rows the next statement carries: want (chunk, or busyChunk while requests are in flight), or
@@ -597,13 +603,12 @@ func tuples(n, width int) string {
 	return strings.TrimSuffix(strings.Repeat(one+",", n), ",")
 }
 
-// inTx runs fn in one transaction of the writer's connection.
+// inTx runs fn in one transaction of the writer's connection, its statements prepared first.
 func (w *Writer) inTx(fn func(tx *sql.Tx) error) error {
-	sqlDB, err := w.db.DB.DB()
-	if err != nil {
+	if err := w.stmts.prepare(); err != nil {
 		return err
 	}
-	tx, err := sqlDB.Begin()
+	tx, err := w.stmts.db.Begin()
 	if err != nil {
 		return err
 	}

@@ -46,12 +46,17 @@ func migrations() []Migration {
 
 func (db *DB) migrate(ctx context.Context, existed bool) error {
 	tx := db.WithContext(ctx)
-	if err := tx.AutoMigrate(&schemaMigration{}); err != nil {
-		return fmt.Errorf("migrations table: %w", err)
-	}
+	// A database that has the table is read straight away: gorm's migrator (schema reflection, the table's
+	// columns and indexes read back) would run at every start for a table that never changes (idle RSS,
+	// docs/benchmark.md).
 	var applied []schemaMigration
 	if err := tx.Find(&applied).Error; err != nil {
-		return fmt.Errorf("read migrations: %w", err)
+		if err := tx.AutoMigrate(&schemaMigration{}); err != nil {
+			return fmt.Errorf("migrations table: %w", err)
+		}
+		if err := tx.Find(&applied).Error; err != nil {
+			return fmt.Errorf("read migrations: %w", err)
+		}
 	}
 	done := make(map[int]bool, len(applied))
 	latest := 0

@@ -28,6 +28,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/testkit/mockupstream"
 	"github.com/ninerouter/ninerouter/bench/internal/bareproxy"
 	"github.com/ninerouter/ninerouter/bench/internal/harness"
+	"github.com/ninerouter/ninerouter/bench/internal/procstat"
 	"github.com/ninerouter/ninerouter/bench/internal/relay"
 	"github.com/ninerouter/ninerouter/bench/internal/report"
 )
@@ -99,6 +100,16 @@ func runBench(ctx context.Context, args []string) error {
 	if *profBin == "" && (strings.Contains(*lanes, "D") || strings.Contains(*lanes, "P")) {
 		*profBin = filepath.Join(binDir, "nrprof")
 		if err := goBuild(ctx, repo, *profBin, "./bench/cmd/nrprof"); err != nil {
+			return err
+		}
+	}
+	// Every binary that runs is read from disk as an installed one would be, not from the linker's page cache
+	// (procstat.DropPageCache: it decides idle RSS by up to 1.5 MB).
+	for _, bin := range []string{*routerBin, *profBin, self} {
+		if bin == "" {
+			continue
+		}
+		if err := procstat.DropPageCache(bin); err != nil && !errors.Is(err, procstat.ErrUnsupported) {
 			return err
 		}
 	}

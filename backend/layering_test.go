@@ -55,6 +55,7 @@ var layerRules = []layerRule{
 	{"backend/logging/...", []string{"backend/..."}, true, "a leaf"},
 	{"backend/config/...", []string{"backend/..."}, true, "a leaf"},
 	{"backend/version/...", []string{"backend/..."}, true, "a leaf"},
+	{"backend/wake/...", []string{"backend/..."}, true, "a leaf: the service's loops are built on it"},
 	{"backend/safefile/...", []string{"backend/store/...", "backend/service/...", "backend/clitool/..."}, true,
 		"file editing knows no database and no tool"},
 }

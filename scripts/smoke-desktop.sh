@@ -248,18 +248,29 @@ no_window() {
   xwininfo -root -tree >"$OUT/desktop-locked-windows.txt" 2>&1 || true
   fail "$1 (screen: $OUT/desktop-locked-nowindow.png, windows: $OUT/desktop-locked-windows.txt)"
 }
-# stop_locked LOG: SIGTERM the app, then require exit 0, no Go runtime complaint and the clean-stop line.
+# term_cleanly PID LOG: SIGTERM PID, then require it gone within 30 s with exit 0, nothing printed by the Go
+# runtime and the clean-stop line in LOG; prints why and returns 1 otherwise. Run it in this shell (it waits for
+# PID): redirect its output, never $(...).
+term_cleanly() {
+  local pid=$1 log=$2 rc=0 crash='^fatal error:|^panic:|^signal [0-9]+ received|without SA_ONSTACK flag'
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! within 30 sh -c '! kill -0 "$1" 2>/dev/null' _ "$pid"; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    echo "still running 30 s after SIGTERM"
+    return 1
+  fi
+  wait "$pid" || rc=$?
+  [ "$rc" -eq 0 ] || { echo "exit $rc after SIGTERM: $(grep -m3 -E "$crash" "$log")"; return 1; }
+  ! grep -qE "$crash" "$log" || { echo "the Go runtime complained during the stop: $(grep -m1 -E "$crash" "$log")"; return 1; }
+  grep -q "NineRouter stopped: server drained, database closed" "$log" || { echo "no clean-stop line"; return 1; }
+}
+# stop_locked LOG: term_cleanly the app while the keyring's prompt is up.
 stop_locked() {
-  local log=$1 rc=0
-  kill -TERM "$app_pid"
-  within 30 app_gone || true
-  kill -0 "$app_pid" 2>/dev/null && fail "still running 30 s after SIGTERM with the keyring prompt up"
-  wait "$app_pid" || rc=$?
+  local rc=0
+  term_cleanly "$app_pid" "$1" >"$OUT/desktop-locked.why" || rc=1
   app_pid=
-  local crash='^fatal error:|^panic:|^signal [0-9]+ received|without SA_ONSTACK flag'
-  [ "$rc" -eq 0 ] || fail "exit $rc after SIGTERM with the keyring locked: $(grep -m3 -E "$crash" "$log")"
-  ! grep -qE "$crash" "$log" || fail "the Go runtime complained during the stop: $(grep -m1 -E "$crash" "$log")"
-  grep -q "NineRouter stopped: server drained, database closed" "$log" || fail "no clean-stop line with the keyring locked"
+  [ "$rc" -eq 0 ] || fail "with the keyring locked: $(cat "$OUT/desktop-locked.why")"
 }
 locked_cycles=${SMOKE_LOCKED_CYCLES:-3}
 step "locked keyring: /healthz, status, Unlock, SIGTERM exits 0"
@@ -380,7 +391,7 @@ echo "smoke: tray menu with quota rows: $OUT/tray-menu-quota.txt"
 # uses the file secret store; with it, a gnome-keyring on that bus, locked, so its password prompt is up (on
 # Xvfb) when the bus dies.
 bus_dies() {
-  local delay=$1 log=$2 mode=${3:-} bdir p rc=0 pid bus w kr=
+  local delay=$1 log=$2 mode=${3:-} bdir p pid bus w kr=
   bdir=$(mktemp -d)
   dbus-daemon --session --nofork --nopidfile --address="unix:path=$bdir/bus" --print-address=1 >"$bdir/addr" 2>/dev/null &
   bus=$! bus_helpers+=" $bus"
@@ -427,14 +438,8 @@ bus_dies() {
   else
     wait_http "http://127.0.0.1:$p/healthz" 30 || { echo "/healthz did not answer after an early bus death"; return 1; }
   fi
-  kill -TERM "$pid" 2>/dev/null || true
-  within 30 sh -c '! kill -0 "$1" 2>/dev/null' _ "$pid" || { kill -KILL "$pid"; echo "still running 30 s after SIGTERM"; return 1; }
-  wait "$pid" || rc=$?
+  term_cleanly "$pid" "$log" || { app_pid=; return 1; }
   app_pid=
-  local crash='^fatal error:|^panic:|^signal [0-9]+ received|without SA_ONSTACK flag'
-  [ "$rc" -eq 0 ] || { echo "exit $rc: $(grep -m1 -E "$crash" "$log")"; return 1; }
-  ! grep -qE "$crash" "$log" || { echo "the Go runtime complained: $(grep -m1 -E "$crash" "$log")"; return 1; }
-  grep -q "NineRouter stopped: server drained, database closed" "$log" || { echo "no clean-stop line"; return 1; }
   port_closed 127.0.0.1 "$p" || { echo "port $p still open"; return 1; }
 }
 step "session bus dies: router keeps serving, SIGTERM exits 0"

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +17,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/config"
 	"github.com/ninerouter/ninerouter/backend/service"
 	"github.com/ninerouter/ninerouter/backend/testkit/logbuf"
+	"github.com/ninerouter/ninerouter/backend/testkit/sweep"
 )
 
 // echoingUpstream is a vendor that quotes the key it was given in its errors, as OpenAI does ("Incorrect API
@@ -135,33 +135,20 @@ func TestCanaryKeyAppearsNowhere(t *testing.T) {
 		all := seen.String()
 		t.Errorf("the key reached a client or a view: %s", truncateForLog(all[max(strings.Index(all, canary)-200, 0):]))
 	}
-	sweep := func(when string) {
-		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			if bytes.Contains(b, []byte(canary)) {
-				t.Errorf("%s: the key is in %s", when, p)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+	sweepFiles := func(when string) {
+		for _, f := range sweep.Holding(t, dir, canary) {
+			t.Errorf("%s: the key is in %s", when, f)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "ninerouter.db-wal")); err != nil {
 		t.Logf("no WAL file while open: %v", err)
 	}
-	sweep("while running")
+	sweepFiles("while running")
 	if err := svc.Close(); err != nil {
 		t.Fatal(err)
 	}
 	closed = true
-	sweep("after close")
+	sweepFiles("after close")
 	if strings.Contains(logs.String(), canary) {
 		t.Errorf("the key is in the log output:\n%s", logs.String())
 	}

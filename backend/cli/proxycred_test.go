@@ -3,10 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ninerouter/ninerouter/backend/secret"
+	"github.com/ninerouter/ninerouter/backend/testkit/sweep"
 )
 
 // TestAuthenticatingProxyFromTheCLI: `provider add` and `provider add-node` take a proxy with a user name and
@@ -55,12 +56,7 @@ func TestAuthenticatingProxyFromTheCLI(t *testing.T) {
 			t.Fatalf("an output shows the proxy password:\n%s", s)
 		}
 	}
-	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && d.Name() != "secrets.json" {
-			if b, _ := os.ReadFile(path); bytes.Contains(b, []byte(pass)) {
-				t.Errorf("%s holds the proxy password", path)
-			}
-		}
-		return nil
-	})
+	for _, f := range sweep.Holding(t, dir, pass, secret.FileName) {
+		t.Errorf("%s holds the proxy password", f)
+	}
 }

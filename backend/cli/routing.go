@@ -562,16 +562,10 @@ func readKeyFlag(e *Env, v string) (string, error) {
 		if e.Stdin == nil {
 			return "", fmt.Errorf("%w: --api-key - needs the key on stdin", errUsage)
 		}
-		var b strings.Builder
-		buf := make([]byte, 4096)
-		for {
-			n, err := e.Stdin.Read(buf)
-			b.Write(buf[:n])
-			if err != nil || b.Len() > 64<<10 {
-				break
-			}
+		var err error
+		if v, err = readFlagStdin(e, "the key"); err != nil {
+			return "", err
 		}
-		v = strings.TrimSpace(b.String())
 	}
 	if v == "" {
 		return "", fmt.Errorf("%w: --api-key is required", errUsage)
@@ -592,11 +586,7 @@ func readProxyFlag(e *Env, v string, keyFromStdin bool) (string, error) {
 		if keyFromStdin || e.Stdin == nil {
 			return "", fmt.Errorf("%w: --proxy - needs the address alone on stdin (give the key another way, or set the proxy afterwards in the dashboard)", errUsage)
 		}
-		b, err := io.ReadAll(io.LimitReader(e.Stdin, 64<<10))
-		if err != nil {
-			return "", fmt.Errorf("read the proxy address from stdin: %w", err)
-		}
-		return strings.TrimSpace(string(b)), nil
+		return readFlagStdin(e, "the proxy address")
 	}
 	if u, err := url.Parse(v); err == nil && u.User != nil {
 		if _, hasPassword := u.User.Password(); hasPassword {
@@ -604,6 +594,15 @@ func readProxyFlag(e *Env, v string, keyFromStdin bool) (string, error) {
 		}
 	}
 	return v, nil
+}
+
+// readFlagStdin reads a flag's value given as "-" from stdin (64 KiB at most), trimmed.
+func readFlagStdin(e *Env, what string) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(e.Stdin, 64<<10))
+	if err != nil {
+		return "", fmt.Errorf("read %s from stdin: %w", what, err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 func splitList(s string) []string {

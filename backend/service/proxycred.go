@@ -220,20 +220,6 @@ func (s *Service) stripProxyCredentials(ctx context.Context, a store.Account, ad
 	})
 }
 
-// checkSettingProxy checks an outbound proxy setting (http_proxy, https_proxy): like an account's, but without
-// user info, since settings are kept in the database as they are.
-func checkSettingProxy(p string) error {
-	if err := checkProxyURL(p); err != nil {
-		return err
-	}
-	if u, _ := url.Parse(p); u != nil && u.User != nil {
-		return fmt.Errorf("%s://…@%s holds a user name or password, which a setting would keep in the database: "+
-			"give the proxy on the accounts that use it (its credentials go to the secret store), or in the HTTPS_PROXY environment variable",
-			u.Scheme, u.Host)
-	}
-	return nil
-}
-
 // retainProxyTransports lets the proxy forget the transports (and the credentials in their addresses) of
 // proxies that no account of snap uses.
 func (s *Service) retainProxyTransports(snap *route.Snapshot) {

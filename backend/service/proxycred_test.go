@@ -18,6 +18,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/proxy"
 	"github.com/ninerouter/ninerouter/backend/secret"
 	"github.com/ninerouter/ninerouter/backend/store"
+	"github.com/ninerouter/ninerouter/backend/testkit/sweep"
 	"github.com/ninerouter/ninerouter/backend/translate/wire"
 )
 
@@ -95,23 +96,9 @@ func assertNowhere(t *testing.T, svc *Service, dir, secretValue string) {
 	if err := svc.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if dataDirHolds(dir, secretValue) {
-		t.Errorf("a file of the data dir (database, WAL, logs) holds the proxy password")
+	for _, f := range sweep.Holding(t, dir, secretValue, secret.FileName) {
+		t.Errorf("%s (database, WAL, logs) holds the proxy password", f)
 	}
-}
-
-// dataDirHolds reports whether a file of dir other than the secret file holds value.
-func dataDirHolds(dir, value string) bool {
-	found := false
-	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && d.Name() != secret.FileName {
-			if b, _ := os.ReadFile(path); strings.Contains(string(b), value) {
-				found = true
-			}
-		}
-		return nil
-	})
-	return found
 }
 
 const (
@@ -415,7 +402,7 @@ func TestProxyCredentialsMovedOutOfTheDatabase(t *testing.T) {
 				t.Fatalf("the unmigrated view shows the password: %q", v.ProxyURL)
 			}
 			svc.Close()
-			if !dataDirHolds(dir, proxyPass) {
+			if len(sweep.Holding(t, dir, proxyPass, secret.FileName)) == 0 {
 				t.Fatal("the old form is not in the database file: this test would prove nothing")
 			}
 

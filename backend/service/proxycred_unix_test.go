@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ninerouter/ninerouter/backend/secret"
+	"github.com/ninerouter/ninerouter/backend/testkit/sweep"
 )
 
 // TestProxyCredentialsMoveSurvivesAKill: a start killed by SIGKILL between the two writes of the migration
@@ -37,7 +38,7 @@ func TestProxyCredentialsMoveSurvivesAKill(t *testing.T) {
 	if v, err := mustFile(t, dir).Get(proxyAuthKey(1)); err != nil || v != withAuth {
 		t.Fatalf("the killed start did not write the secret first: %q %v", v, err)
 	}
-	if !dataDirHolds(dir, "kill-proxy-pass-0123") {
+	if len(sweep.Holding(t, dir, "kill-proxy-pass-0123", secret.FileName)) == 0 {
 		t.Fatal("the killed start rewrote the row: the kill did not fall between the two writes")
 	}
 

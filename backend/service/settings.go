@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,8 +79,19 @@ func validRetentionDays(v string) error {
 	return nil
 }
 
-// validProxy checks an outbound proxy setting like an account's proxy, without credentials (checkSettingProxy).
-func validProxy(v string) error { return checkSettingProxy(v) }
+// validProxy checks an outbound proxy setting (http_proxy, https_proxy): like an account's proxy, but without
+// user info, since settings are kept in the database as they are (an account's go to the secret store, proxycred.go).
+func validProxy(p string) error {
+	if err := checkProxyURL(p); err != nil {
+		return err
+	}
+	if u, _ := url.Parse(p); u != nil && u.User != nil {
+		return fmt.Errorf("%s://…@%s holds a user name or password, which a setting would keep in the database: "+
+			"give the proxy on the accounts that use it (its credentials go to the secret store), or in the HTTPS_PROXY environment variable",
+			u.Scheme, u.Host)
+	}
+	return nil
+}
 
 // SettingView is one setting with its effective value.
 type SettingView struct {

@@ -494,8 +494,9 @@ const chunk = 32
 
 // statements are the writer's SQL, built once at Open and, on SQLite, prepared once on the writer's connection
 // before its first transaction: the driver keeps a prepared statement's compiled program, so a commit binds and
-// steps rows instead of parsing SQL (bench/FINDINGS.md: parsing was most of the writer's CPU). A statement carries chunk, busyChunk or 1 rows:
-// few kinds keep the compiled programs' memory small, and many rows per statement keep the steps few.
+// steps rows instead of parsing SQL (bench/FINDINGS.md: parsing was most of the writer's CPU). A statement
+// carries chunk, busyChunk or 1 rows: few kinds keep the compiled programs' memory small, and many rows per
+// statement keep the steps few.
 //
 // An attempt's row is written once, final (in-flight rows stay in memory and the journal), so a plain insert
 // does: no upsert reading and rewriting the row and its indexes. A row already there is left alone
@@ -506,9 +507,8 @@ type statements struct {
 	rollup map[int]*statement // the same for roll-up rows
 	spend  *statement
 
-	db       *sql.DB // the writer's connection pool (one connection on SQLite)
-	dialect  store.Dialect
-	prepared bool // the writer's own: inTx prepares before the first transaction
+	db      *sql.DB // the writer's connection pool (one connection on SQLite)
+	dialect store.Dialect
 }
 
 // rowsPerStatement are the sizes statements exist for, largest first.
@@ -561,8 +561,8 @@ func (s *statements) all() []*statement {
 // database/sql adapter would prepare a statement again, with a round trip, on every transaction's connection,
 // while its text path caches them itself.
 func (s *statements) prepare() error {
-	if s.prepared || s.dialect == store.Postgres {
-		return nil
+	if s.spend.prepared != nil || s.dialect == store.Postgres {
+		return nil // prepared already (the writer's own: inTx is its only caller), or run by text
 	}
 	for _, st := range s.all() {
 		p, err := s.db.Prepare(st.query)
@@ -572,7 +572,6 @@ func (s *statements) prepare() error {
 		}
 		st.prepared = p
 	}
-	s.prepared = true
 	return nil
 }
 
@@ -583,7 +582,6 @@ func (s *statements) close() {
 			st.prepared = nil
 		}
 	}
-	s.prepared = false
 }
 
 // size is how many rows the next statement carries: want (chunk, or busyChunk while requests are in flight), or

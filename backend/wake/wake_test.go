@@ -135,16 +135,6 @@ func TestLoopSchedules(t *testing.T) {
 	}
 }
 
-// TestLoopWithinLater: a wake-up asking for later than the scheduled pass leaves it where it is.
-func TestLoopWithinLater(t *testing.T) {
-	r := newRecorder(Never)
-	l := New(r.pass)
-	defer l.Close()
-	l.Start(20 * time.Millisecond)
-	l.Within(time.Hour)
-	r.wantRun(t, 5*time.Second)
-}
-
 // TestLoopClose: Close cancels the running pass's context, waits for it, and no pass runs afterwards.
 func TestLoopClose(t *testing.T) {
 	r := newRecorder(time.Millisecond)

@@ -45,8 +45,6 @@ type shell struct {
 	loaded   chan struct{} // closed when the page has loaded (domReady): Wails' own start-hidden step is done
 	loadOnce sync.Once
 	quitting atomic.Bool // set by every deliberate quit path, so beforeClose lets it through
-	// quitPassed: a quit went through beforeClose while the GTK loop was known to run (quitAgain).
-	quitPassed atomic.Bool
 
 	// Signals are caught from before the window exists until shutdown begins (watchSignals), so a SIGTERM at
 	// any moment of start-up ends the app cleanly instead of being lost or killing it mid-write.
@@ -204,11 +202,10 @@ func (s *shell) watchServer(ctx context.Context, inst *daemon.Instance) {
 	}
 }
 
-// watchSignals turns a stop signal (cli.StopSignals) into a clean Quit (drain, close), as the tray's Quit does, at any moment
-// from before wails.Run until shutdown begins. Run starts it before the window exists. Wails' Quit calls
-// gtk_main_quit directly, which is lost (`gtk_main_quit: assertion 'main_loops != NULL' failed`) when the GTK
-// loop has not started yet, and a Quit before OnStartup has no window to go to: so it asks again until
-// shutdown begins.
+// watchSignals turns a stop signal (cli.StopSignals) into a clean Quit (drain, close), as the tray's Quit does,
+// at any moment from before wails.Run until shutdown begins. Run starts it before the window exists. A Quit
+// before OnStartup has no window to go to, and Wails' Quit on Windows and macOS may come before their loop
+// runs: so it asks again until shutdown begins (a repeated Quit adds nothing: window.go).
 func (s *shell) watchSignals() {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, cli.StopSignals()...)
@@ -242,34 +239,25 @@ func (s *shell) watchSignals() {
 // end marks the start of shutdown (or Wails' return) for the signal watcher.
 func (s *shell) end() { s.endOnce.Do(func() { close(s.ending) }) }
 
-// beforeClose is Wails' OnBeforeClose: every close and quit path passes here. Deliberate quits go through;
-// the window's close button hides to the tray when a tray host shows the icon, and quits when none does, so
-// the user is never left with an invisible app.
+// beforeClose is Wails' OnBeforeClose: every close and quit path of Wails passes here (the close button,
+// runtime.Quit, Wails' own SIGTERM handler). Deliberate quits go through; the window's close button hides to
+// the tray when a tray host shows the icon, and quits when none does, so the user is never left with an
+// invisible app. Where the shell ends the loop itself (quitsOnLoop: Linux) every quit is held here and asked of
+// the loop instead, so Wails never calls gtk_main_quit from a goroutine.
 func (s *shell) beforeClose(context.Context) (prevent bool) {
-	if s.quitting.Load() {
-		return s.quitAgain()
+	if !s.quitting.Load() {
+		if s.tray.hostAvailable() {
+			s.log.Info("window closed; NineRouter keeps running in the tray")
+			s.window().Hide()
+			return true
+		}
+		s.quitting.Store(true)
 	}
-	if s.tray.hostAvailable() {
-		s.log.Info("window closed; NineRouter keeps running in the tray")
-		s.window().Hide()
+	if quitsOnLoop {
+		s.window().Quit()
 		return true
 	}
-	s.quitting.Store(true)
-	return s.quitAgain()
-}
-
-// quitAgain reports whether a quit must stop here. Wails' Quit calls gtk_main_quit from a goroutine, which is
-// lost while the GTK loop has not started (so watchSignals retries until shutdown) but crashes the process
-// (SIGSEGV in gtk_main_quit) when it lands while the main thread already destroys the window after the loop
-// ended — Wails' own SIGTERM handler and the watcher's retries both quit again then. Once the page has loaded
-// (domReady runs inside the loop) the loop is known to run and one quit is enough: later ones are held here.
-func (s *shell) quitAgain() (prevent bool) {
-	select {
-	case <-s.loaded:
-		return !s.quitPassed.CompareAndSwap(false, true)
-	default:
-		return false
-	}
+	return false
 }
 
 // shutdown is Wails' OnShutdown, after the window's loop has ended: stop the views, drain the server, close
@@ -383,8 +371,8 @@ func (s *shell) exitErr() error {
 	return s.runErr
 }
 
-// quitUntilDone quits, and asks again until shutdown begins: a start can fail before GTK's main loop runs,
-// and gtk_main_quit is lost then (Wails calls it directly, not on the loop).
+// quitUntilDone quits, and asks again until shutdown begins: a start can fail before the window's loop runs
+// (watchSignals says why that needs asking again).
 func (s *shell) quitUntilDone(ctx context.Context) {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()

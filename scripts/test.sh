@@ -154,5 +154,11 @@ while read -r name; do
 done <"$STEPS/order"
 printf '    %-16s        %4ds (%dm%02ds)\n' total "$total" $((total / 60)) $((total % 60))
 echo "screenshots: $OUT/desktop-window.png $OUT/tray-icon.png"
+# Each failed step's last lines again, here at the end: a CI page that keeps only the tail still says why.
+while read -r name; do
+  case "$(cat "$STEPS/$name.result" 2>/dev/null)" in *FAILED*) ;; *) continue ;; esac
+  echo "==> $name failed; its last lines:"
+  tail -n 12 "$STEPS/$name.log" | cut -c1-300 | sed 's/^/    | /'
+done <"$STEPS/order"
 echo "summary: $passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -37,6 +37,8 @@ fi
 shift
 BIN=$1 PROBE=$2 OUT=$3
 fail() { echo "smoke: FAIL: $*" >&2; echo "--- app log (tail) ---" >&2; tail -30 "$OUT/desktop-app.log" >&2 || true; exit 1; }
+# A command that fails outside a check (set -e) says which, with the app's log, instead of ending silently.
+trap 'fail "line $LINENO: \`$BASH_COMMAND\` exited $?"' ERR
 window_visible() { xdotool search --onlyvisible --name '^NineRouter$' >/dev/null 2>&1; }
 window_hidden() { ! window_visible; }
 step() { printf 'smoke: %-58s' "$1"; step_t0=$(date +%s%N); }

@@ -43,6 +43,8 @@ fi
 shift
 BIN=$1 OUT=$2 DOCS=$3
 fail() { echo "desktop-screens: FAIL: $*" >&2; echo "--- app log (tail) ---" >&2; tail -20 "$OUT/app.log" >&2 || true; exit 1; }
+# A command that fails outside a check (set -e) says which, with the app's log, instead of ending silently.
+trap 'fail "line $LINENO: \`$BASH_COMMAND\` exited $?"' ERR
 export WEBKIT_DISABLE_COMPOSITING_MODE=1 # no GPU under Xvfb (scripts/smoke-desktop.sh)
 port=$(free_port)
 addr=127.0.0.1:$port
@@ -90,8 +92,14 @@ curl -fsS -o "$OUT/answer.json" -H "Authorization: Bearer $key" -H 'Content-Type
   fail "the test request through the mock"
 grep -q pong "$OUT/answer.json" || fail "the answer: $(cat "$OUT/answer.json")"
 
-# keys K...: focus the window and send K... to it.
-keys() { xdotool windowfocus --sync "$win" key --delay 60 "$@"; }
+# keys K...: focus the window and send K... to it. Focusing can fail for a moment (an X error while the window
+# is being mapped again): asked again for up to 10 s; the keys are sent once, only after the focus holds.
+keys() {
+  within 10 xdotool windowfocus --sync "$win" 2>>"$OUT/xdotool.log" ||
+    fail "the window could not be focused: $(tail -2 "$OUT/xdotool.log")"
+  xdotool key --delay 60 "$@" 2>>"$OUT/xdotool.log" ||
+    fail "typing $* into the window: $(tail -2 "$OUT/xdotool.log")"
+}
 # api_seen PATH FROM: the window asked the API for PATH in the log lines after line FROM.
 api_seen() { tail -n +"$(($2 + 1))" "$OUT/app.log" | grep -q "window request.*path=$1[ ?].*status=200"; }
 # paint NAME: waits until the window is painted (many colours), saves it, prints its checksum.

@@ -45,6 +45,8 @@ type shell struct {
 	loaded   chan struct{} // closed when the page has loaded (domReady): Wails' own start-hidden step is done
 	loadOnce sync.Once
 	quitting atomic.Bool // set by every deliberate quit path, so beforeClose lets it through
+	// quitPassed: a quit went through beforeClose once the page had loaded (quitAgain).
+	quitPassed atomic.Bool
 
 	// Signals are caught from before the window exists until shutdown begins (watchSignals), so a SIGTERM at
 	// any moment of start-up ends the app cleanly instead of being lost or killing it mid-write.
@@ -257,7 +259,20 @@ func (s *shell) beforeClose(context.Context) (prevent bool) {
 		s.window().Quit()
 		return true
 	}
-	return false
+	return s.quitAgain()
+}
+
+// quitAgain reports whether a quit Wails would carry out must stop here (Windows, macOS). Before the page has
+// loaded the loop may not run yet, so every quit goes through (watchSignals retries until shutdown); once it
+// has, one quit is enough, and Wails' own SIGTERM handler and the watcher's retries are held rather than
+// reaching the UI thread again while it tears the window down (on Linux that was a SIGSEGV: window.go).
+func (s *shell) quitAgain() (prevent bool) {
+	select {
+	case <-s.loaded:
+		return !s.quitPassed.CompareAndSwap(false, true)
+	default:
+		return false
+	}
 }
 
 // shutdown is Wails' OnShutdown, after the window's loop has ended: stop the views, drain the server, close

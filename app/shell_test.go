@@ -220,3 +220,20 @@ func TestOpenURLOnlyWeb(t *testing.T) {
 		}
 	}
 }
+
+// TestQuitAgain: where Wails carries out the quit (Windows, macOS), every quit goes through until the page has
+// loaded, then exactly one.
+func TestQuitAgain(t *testing.T) {
+	s := newShell(context.Background(), config.Config{}, fstest.MapFS{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for i, want := range []bool{false, false} {
+		if got := s.quitAgain(); got != want {
+			t.Errorf("before the page loaded, quit %d: prevent=%v, want %v", i, got, want)
+		}
+	}
+	s.pageLoaded()
+	for i, want := range []bool{false, true, true} {
+		if got := s.quitAgain(); got != want {
+			t.Errorf("after the page loaded, quit %d: prevent=%v, want %v", i, got, want)
+		}
+	}
+}

@@ -52,15 +52,19 @@ func (r *recorder) Emit(name string, data any) {
 		r.mu.Unlock()
 	}
 }
-func (r *recorder) has(c string) bool {
+func (r *recorder) has(c string) bool { return r.count(c) > 0 }
+
+// count is how many times the shell asked for c.
+func (r *recorder) count(c string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	n := 0
 	for _, x := range r.calls {
 		if x == c {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 func testShell(t *testing.T) (*shell, *recorder) {
@@ -172,11 +176,12 @@ func TestShellStartFailureQuits(t *testing.T) {
 }
 
 // closeQuits passes a close through beforeClose, as Wails does, and reports whether it ends the app: Wails'
-// own quit let through, or (quitsOnLoop) held and asked of the loop through the window instead.
+// own quit let through, or (quitsOnLoop) held and asked of the loop through the window by this very close.
 func closeQuits(s *shell, rec *recorder) bool {
+	before := rec.count("quit")
 	prevent := s.beforeClose(context.Background())
 	if quitsOnLoop {
-		return prevent && rec.has("quit")
+		return prevent && rec.count("quit") > before
 	}
 	return !prevent
 }

@@ -130,7 +130,7 @@ func (m *Manager) Source(a Account) (*Source, error) {
 			s.state = StateOK
 		}
 		m.sources[a.ID] = s
-		m.poke()
+		m.refresh.Wake()
 	}
 	s.mu.Lock()
 	s.identity = a.Identity
@@ -144,8 +144,6 @@ func (m *Manager) Forget(account int64) {
 	delete(m.sources, account)
 	m.mu.Unlock()
 }
-
-func (m *Manager) poke() { m.refresh.Wake() }
 
 func (m *Manager) all() []*Source {
 	m.mu.Lock()

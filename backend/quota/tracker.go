@@ -193,7 +193,7 @@ func (t *Tracker) Look() {
 	t.lookTill = now.Add(LookFor)
 	t.mu.Unlock()
 	if !was {
-		t.poke()
+		t.Poke()
 	}
 }
 
@@ -216,13 +216,11 @@ func (t *Tracker) Limited(account int64) {
 		e.nextPoll = now
 	}
 	t.mu.Unlock()
-	t.poke()
+	t.Poke()
 }
 
 // Poke makes the poller look at the account list now (an account was added, enabled or signed in again).
-func (t *Tracker) Poke() { t.poke() }
-
-func (t *Tracker) poke() { t.poll.Wake() }
+func (t *Tracker) Poke() { t.poll.Wake() }
 
 // Observe folds an answer's live rate-limit headers into the account's state (free between polls). It runs on
 // the request path: a few header reads, and an event only when something a view shows changed.
@@ -242,7 +240,7 @@ func (t *Tracker) Observe(account int64, providerID string, h http.Header) {
 	t.mu.Unlock()
 	if changed {
 		t.o.OnChange()
-		t.poke() // a new exhaustion or reset time may move the loop's next wake
+		t.Poke() // a new exhaustion or reset time may move the loop's next wake
 	}
 	for _, n := range notes {
 		t.o.Notify(n)
@@ -464,7 +462,7 @@ func (t *Tracker) resets(now time.Time) {
 	t.mu.Unlock()
 	if changed {
 		t.o.OnChange()
-		t.poke()
+		t.Poke()
 	}
 	for _, n := range notes {
 		t.o.Notify(n)

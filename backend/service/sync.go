@@ -60,18 +60,11 @@ func (s *Service) newSyncer() *syncer { return &syncer{loop: wake.New(s.syncPass
 func (s *Service) startSync() { s.sync.loop.Start(syncPeriod) }
 
 // closeSync stops the rounds, waiting for one in progress.
-func (s *Service) closeSync() {
-	if s.sync != nil {
-		s.sync.loop.Close()
-	}
-}
+func (s *Service) closeSync() { s.sync.loop.Close() }
 
 // syncChanged is told of every event the service publishes: a change of what travels brings the next round
 // to within syncSettle, which gathers a burst of edits into one snapshot.
 func (s *Service) syncChanged(kind events.Kind) {
-	if s.sync == nil {
-		return
-	}
 	switch kind {
 	case events.KindAccounts, events.KindCombos, events.KindKeys, events.KindSettings:
 		s.sync.loop.Within(syncSettle)

@@ -46,10 +46,7 @@ func (l *Loop) Start(first time.Duration) {
 		return
 	}
 	l.started = true
-	if l.pending != Never && (first == Never || l.pending < first) {
-		first = l.pending
-	}
-	l.pending = Never
+	first, l.pending = sooner(first, l.pending), Never
 	l.scheduleLocked(first)
 }
 
@@ -63,9 +60,7 @@ func (l *Loop) Within(d time.Duration) {
 	switch {
 	case l.closed:
 	case !l.started || l.running:
-		if l.pending == Never || d < l.pending {
-			l.pending = d
-		}
+		l.pending = sooner(l.pending, d)
 	default:
 		l.scheduleLocked(d)
 	}
@@ -86,6 +81,14 @@ func (l *Loop) Close() {
 	l.mu.Unlock()
 	l.cancel()
 	l.passes.Wait()
+}
+
+// sooner is the earlier of two waits; Never is later than any.
+func sooner(a, b time.Duration) time.Duration {
+	if a == Never || (b != Never && b < a) {
+		return b
+	}
+	return a
 }
 
 // scheduleLocked sets the timer to d from now unless it is already set to fire sooner.
@@ -123,10 +126,7 @@ func (l *Loop) fire() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.running = false
-	if l.pending != Never && (next == Never || l.pending < next) {
-		next = l.pending
-	}
-	l.pending = Never
+	next, l.pending = sooner(next, l.pending), Never
 	if !l.closed {
 		l.scheduleLocked(next)
 	}

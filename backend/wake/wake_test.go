@@ -177,3 +177,18 @@ func TestLoopHoldsNoGoroutine(t *testing.T) {
 		l.Close()
 	}
 }
+
+func TestSooner(t *testing.T) {
+	for _, tc := range []struct{ a, b, want time.Duration }{
+		{Never, Never, Never},
+		{Never, time.Second, time.Second},
+		{time.Second, Never, time.Second},
+		{time.Second, time.Minute, time.Second},
+		{time.Minute, time.Second, time.Second},
+		{-time.Second, 0, -time.Second},
+	} {
+		if got := sooner(tc.a, tc.b); got != tc.want {
+			t.Errorf("sooner(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/ninerouter/ninerouter/backend/importer"
 	"github.com/ninerouter/ninerouter/backend/route"
 	"github.com/ninerouter/ninerouter/backend/secret"
+	"github.com/ninerouter/ninerouter/backend/testkit/wait"
 )
 
 // TestSyncConverges: two instances with their own data dirs share one folder; changes on both sides meet, a
@@ -159,15 +160,8 @@ func TestSyncRoundFollowsAChange(t *testing.T) {
 	if _, err := s.SetCombo(ctx, route.Combo{Name: "later", Entries: []route.ComboEntry{{Model: "openai/gpt-4.1"}}}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	wait.For(t, "a sync round after the change", func() bool {
 		st, err := s.SyncStatus(ctx)
-		if err == nil && st.LastSynced != nil && st.LastSynced.After(*before.LastSynced) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no sync round within 10 s of a change (syncSettle %v): %+v", syncSettle, st)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return err == nil && st.LastSynced != nil && st.LastSynced.After(*before.LastSynced)
+	})
 }
